@@ -1,0 +1,31 @@
+# Buurtroute — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+AREA   ?=
+
+.PHONY: setup run test bench osm clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(PY) -m routing.cli prepare $(if $(AREA),--area $(AREA))
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run.py
+
+osm: setup
+	$(PY) -m routing.cli download utrecht-oost
+
+clean:
+	rm -rf $(VENV) data/osm/cache
