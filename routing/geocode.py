@@ -54,6 +54,11 @@ def fold(text: str) -> str:
     return re.sub(r"[\s,]+", " ", text).strip()
 
 
+def _label_key(street: str, housenumber: str) -> str:
+    """One key per address however its number is spelled: "16 B", "16-b" and "16b" agree."""
+    return re.sub(r"(\d)[\s/-]+(?=[a-z])", r"\1", fold(f"{street} {housenumber}"))
+
+
 def fold_postcode(text: str) -> str:
     return re.sub(r"\s+", "", text).upper()
 
@@ -131,7 +136,7 @@ class Geocoder:
             self._streets.setdefault(street, rec.street)
             for number, addition in keys:
                 self._index[(street, number, addition)].append(entry)
-            key = fold(f"{rec.street} {rec.housenumber}")
+            key = _label_key(rec.street, rec.housenumber)
             if key not in self._labels or rec.postcode:
                 self._labels[key] = entry.label
         self._sorted_labels = sorted(self._labels)
@@ -187,7 +192,8 @@ class Geocoder:
         entries = [e for e in entries if e.is_node] or entries
         lat = sum(e.lat for e in entries) / len(entries)
         lon = sum(e.lon for e in entries) / len(entries)
-        return GeoPoint(lat, lon, entries[0].label, self.buurt_of(lat, lon))
+        label = self._labels[_label_key(entries[0].street, entries[0].housenumber)]
+        return GeoPoint(lat, lon, label, self.buurt_of(lat, lon))
 
     def labels(self) -> list[str]:
         """Every distinct address of the area, as display labels, sorted."""
@@ -195,7 +201,7 @@ class Geocoder:
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Known addresses starting with ``prefix`` (folded), for autocomplete."""
-        key = fold(prefix)
+        key = _label_key(prefix, "")
         if not key:
             return []
         from bisect import bisect_left
@@ -221,7 +227,7 @@ class Geocoder:
         return [self._streets[n] for n in names]
 
     def _close_numbers(self, street: str, number: int) -> list[str]:
-        keys = {fold(f"{e.street} {e.housenumber}"): (abs(n - number), n, a)
+        keys = {_label_key(e.street, e.housenumber): (abs(n - number), n, a)
                 for (s, n, a), es in self._index.items() if s == street for e in es}
         return [self._labels[k] for k in sorted(keys, key=keys.get)[:5]]
 
