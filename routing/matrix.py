@@ -57,12 +57,14 @@ class TravelMatrix:
 
 @dataclass(frozen=True)
 class Leg:
-    """One street along a route: its name, length (m) and travel time (s), and the line."""
+    """One street along a route: its name ("" when unnamed), length (m), travel time (s) and
+    projected line; ``kind`` is "door" for the walk between a door and the street."""
 
     street: str
     metres: float
     seconds: float
     line: LineString
+    kind: str = "street"
 
 
 @dataclass(frozen=True)
@@ -258,13 +260,14 @@ def _legs(lines, speed_mps: float, walk_mps: float) -> tuple[Leg, ...]:
         if line.length == 0:
             continue
         speed = walk_mps if kind == "door" else speed_mps
-        if legs and legs[-1].street == name:
+        kind = "door" if kind == "door" else "street"
+        if legs and (legs[-1].street, legs[-1].kind) == (name, kind):
             last = legs[-1]
             merged = LineString(list(last.line.coords) + list(line.coords)[1:])
             legs[-1] = Leg(name, last.metres + line.length,
-                           last.seconds + line.length / speed, merged)
+                           last.seconds + line.length / speed, merged, kind)
         else:
-            legs.append(Leg(name, line.length, line.length / speed, line))
+            legs.append(Leg(name, line.length, line.length / speed, line, kind))
     return tuple(legs)
 
 
