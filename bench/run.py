@@ -36,6 +36,13 @@ def matrix() -> None:
         indent=2) + "\n")
 
 
+def day() -> None:
+    rows = [run_json("day", "--orders", str(n), "--assistants", "3", "--seconds", "10")
+            for n in (60, 100, 150)]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "day.json").write_text(json.dumps(rows, indent=2) + "\n")
+
+
 def solve() -> None:
     report = ROOT / "bench" / "solve_report.py"
     if report.exists():
@@ -43,6 +50,6 @@ def solve() -> None:
 
 
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["matrix", "solve"]
+    wanted = sys.argv[1:] or ["matrix", "day", "solve"]
     for name in wanted:
         globals()[name]()

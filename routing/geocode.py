@@ -127,6 +127,7 @@ class Geocoder:
         self._index: dict[tuple[str, int, str], list[_Entry]] = defaultdict(list)
         self._streets: dict[str, str] = {}
         self._labels: dict[str, str] = {}
+        ranks: dict[str, tuple[bool, bool]] = {}
         for rec in addresses:
             entry = _Entry(rec.street, rec.housenumber, rec.postcode, rec.lat, rec.lon, rec.is_node)
             street = fold(rec.street)
@@ -136,9 +137,11 @@ class Geocoder:
             self._streets.setdefault(street, rec.street)
             for number, addition in keys:
                 self._index[(street, number, addition)].append(entry)
-            key = _label_key(rec.street, rec.housenumber)
-            if key not in self._labels or rec.postcode:
+            key = f"{street} {keys[0][0]}{keys[0][1]}"
+            rank = (parse_housenumber(rec.housenumber) is not None, bool(rec.postcode))
+            if rank > ranks.get(key, (False, False)) or key not in self._labels:
                 self._labels[key] = entry.label
+                ranks[key] = rank
         self._sorted_labels = sorted(self._labels)
 
     def __len__(self) -> int:
@@ -192,7 +195,7 @@ class Geocoder:
         entries = [e for e in entries if e.is_node] or entries
         lat = sum(e.lat for e in entries) / len(entries)
         lon = sum(e.lon for e in entries) / len(entries)
-        label = self._labels[_label_key(entries[0].street, entries[0].housenumber)]
+        label = self._labels[f"{street} {parsed[0]}{parsed[1]}"]
         return GeoPoint(lat, lon, label, self.buurt_of(lat, lon))
 
     def labels(self) -> list[str]:
@@ -227,8 +230,8 @@ class Geocoder:
         return [self._streets[n] for n in names]
 
     def _close_numbers(self, street: str, number: int) -> list[str]:
-        keys = {_label_key(e.street, e.housenumber): (abs(n - number), n, a)
-                for (s, n, a), es in self._index.items() if s == street for e in es}
+        keys = {f"{street} {n}{a}": (abs(n - number), n, a)
+                for (s, n, a) in self._index if s == street and f"{street} {n}{a}" in self._labels}
         return [self._labels[k] for k in sorted(keys, key=keys.get)[:5]]
 
 

@@ -1,15 +1,17 @@
-"""``python -m routing.bench matrix|solve ...``: the benchmark entry points."""
+"""``python -m routing.bench matrix|solve|day ...``: the benchmark entry points."""
 
 import sys
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("matrix", "solve"):
-        print("usage: python -m routing.bench matrix|solve [options]  (--help for each)",
+    if not argv or argv[0] not in ("matrix", "solve", "day"):
+        print("usage: python -m routing.bench matrix|solve|day [options]  (--help for each)",
               file=sys.stderr)
         return 2
     if argv[0] == "matrix":
         from .matrix import main as run
+    elif argv[0] == "day":
+        from .day import main as run
     else:
         from .solve import main as run
     return run(argv[1:])

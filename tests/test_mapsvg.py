@@ -1,0 +1,31 @@
+"""Server-side SVG maps drawn from the real street geometry."""
+
+import xml.etree.ElementTree as ET
+
+from routing.mapsvg import PALETTE, MapRound, MapStop, render
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_map_shows_streets_buurten_route_and_numbered_stops(area):
+    pts = [area.geocode(a) for a in ("Annankatu 25", "Unioninkatu 29", "Kaivokatu 2")]
+    paths = [area.path((p.lat, p.lon), (q.lat, q.lon), "bike") for p, q in zip(pts, pts[1:])]
+    stops = [MapStop(i + 1, p.lat, p.lon, p.address) for i, p in enumerate(pts)]
+    svg = render(area, [MapRound("Anna", PALETTE[0], paths, stops)], title="Ronde Anna")
+    root = ET.fromstring(svg)
+    assert root.find(f"{SVG}title").text == "Ronde Anna"
+    numbers = [t.text for g in root.iter(f"{SVG}g") for t in g.iter(f"{SVG}text")]
+    assert numbers == ["1", "2", "3"]
+    route_lines = [p for p in root.iter(f"{SVG}path") if p.get("stroke") == PALETTE[0]]
+    assert len(route_lines) == 2
+    streets = next(p for p in root.iter(f"{SVG}path") if p.get("stroke") == "#c9c5bd")
+    assert streets.get("d").count("M") > 200  # real street geometry, not a sketch
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert any(name in texts for name in area.buurten)
+    assert any("OpenStreetMap" in (t or "") and "demo" in t for t in texts)
+
+
+def test_map_without_rounds_shows_the_whole_area(area):
+    root = ET.fromstring(render(area, []))
+    assert root.get("viewBox") == "0 0 800 600"
+    assert not list(root.iter(f"{SVG}circle"))
