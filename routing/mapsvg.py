@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from pyproj import Transformer
+import numpy as np
+import shapely
 from shapely import STRtree
 from shapely.geometry import box
-from shapely.ops import transform
 
 from .area import Area
 from .matrix import Path
@@ -87,9 +88,11 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
         f'<path d="{" ".join(streets)}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
         'stroke-linecap="round"/>',
     ]
-    project = lambda x, y, z=None: to_xy.transform(x, y)  # noqa: E731
+    def project(coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_xy.transform(coords[:, 0], coords[:, 1]))
+
     for name, poly in area.buurten.items():
-        shape_xy = transform(project, poly)
+        shape_xy = shapely.transform(poly, project)
         if not shape_xy.intersects(view):
             continue
         polys = getattr(shape_xy, "geoms", [shape_xy])
