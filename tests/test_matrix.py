@@ -33,8 +33,8 @@ def expected_seconds(area, mode, points):
     for i in range(len(points)):
         e, a = snap.edge[i], snap.offset[i]
         leave = {int(net.v[e]): (net.length[e] - a) / speed[e]}
-        if two_way(e):
-            leave[int(net.u[e])] = a / speed[e]
+        if two_way(e):  # min(): on a loop street u and v are one node
+            leave[int(net.u[e])] = min(a / speed[e], leave.get(int(net.u[e]), np.inf))
         reach = {x: nx.single_source_dijkstra_path_length(G, x) for x in leave}
         for j in range(len(points)):
             if i == j:
@@ -42,7 +42,8 @@ def expected_seconds(area, mode, points):
             f, b = snap.edge[j], snap.offset[j]
             enter = {int(net.u[f]): b / speed[f]}
             if two_way(f):
-                enter[int(net.v[f])] = (net.length[f] - b) / speed[f]
+                back = (net.length[f] - b) / speed[f]
+                enter[int(net.v[f])] = min(back, enter.get(int(net.v[f]), np.inf))
             best = min(leave[x] + reach[x][y] + enter[y] for x in leave for y in enter
                        if y in reach[x])
             if e == f and (b >= a or two_way(e)):
