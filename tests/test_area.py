@@ -71,3 +71,10 @@ def test_matrix_benchmark_prints_one_json_line(capsys):
     row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert row["area"] == "helsinki-demo" and row["mode"] == "bike" and row["points"] == 30
     assert row["seconds"] > 0 and row["peak_mb"] > 0
+
+
+def test_make_osm_names_one_real_utrecht_extract():
+    from pyrosm.data import _resolve_dataset
+
+    kind, source = _resolve_dataset(AreaConfig.load("utrecht-oost").download)
+    assert kind == "source" and source["url"].endswith("/Utrecht/Utrecht.osm.pbf")
