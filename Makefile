@@ -17,6 +17,7 @@ setup: $(VENV)/.installed
 
 run: setup
 	$(PY) -m routing.cli prepare $(if $(AREA),--area $(AREA))
+	$(PY) -m web.cli serve --demo --port $(PORT) $(if $(AREA),--area $(AREA))
 
 test: setup
 	$(PY) -m pytest -q

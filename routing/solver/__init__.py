@@ -1,0 +1,125 @@
+"""Plan the day: :func:`solve` turns a :class:`routing.model.Problem` into a checked Plan.
+
+The engine is OR-Tools (:mod:`.engine`). For plain problems (one travel mode, at most one window
+per stop, no breaks, ride limits, preferences or pins, e.g. the benchmark instances) it can be
+seeded from PyVRP (:mod:`.seed`); OR-Tools then continues from that plan, so the result is never
+worse than the seed and is always OR-Tools' own model's answer. Every plan is run through the
+independent checker (:mod:`routing.check`) and carries its violations (none when feasible).
+
+Determinism: the same problem and params give the same plan when the run ends by
+``solution_limit`` or a local optimum; a pure time limit depends on machine speed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+from ..check import check
+from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
+from . import engine, reasons, seed
+from .nodes import Nodes, build
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How long and how to search.
+
+    ``first_solution``: an OR-Tools FirstSolutionStrategy name, or ``"AUTO"`` (global cheapest
+    insertion on plain problems, local cheapest insertion once breaks, balance or preferences
+    make the global one slow).
+    ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
+    ``seed_share`` of the time goes to PyVRP. For a reproducible plan give ``solution_limit``
+    (OR-Tools) and ``seed_iterations`` (PyVRP) and a time limit that is a safety net only.
+    """
+
+    time_limit: float = 5.0
+    first_solution: str = "AUTO"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    solution_limit: int | None = None
+    seed_iterations: int | None = None
+    seed: str = "auto"
+    seed_share: float = 0.85
+    random_seed: int = 0
+    log: bool = False
+
+
+def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
+    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included)."""
+    t0 = time.monotonic()
+    pinned = {d.order_id for d in problem.done}
+    unplanned: list[Unplanned] = []
+    keep = []
+    for o in problem.orders:
+        why = None if o.id in pinned else reasons.why_alone(problem, o)
+        (unplanned.append(why) if why else keep.append(o))
+    nodes = build(problem, keep)
+    initial, engine_name, seed_stats = None, "ortools", {}
+    if keep and params.seed != "none" and seed.supports(problem, nodes):
+        budget = params.time_limit * params.seed_share - (time.monotonic() - t0)
+        initial, seed_stats = seed.solve(problem, nodes, max(0.05, budget), params.random_seed,
+                                         params.seed_iterations)
+        engine_name = "pyvrp+ortools" if initial is not None else "ortools"
+    if problem.assistants:  # OR-Tools crashes on a model without vehicles
+        model = engine.Model(problem, nodes)
+        left = max(0.05, params.time_limit - (time.monotonic() - t0))
+        raw = model.run(left, params.first_solution, params.metaheuristic,
+                        params.solution_limit, initial, params.log)
+    else:
+        raw = engine.Raw([], status="no assistants", found=True)
+        model = None
+    plan = to_plan(problem, nodes, raw)
+    done_ids = pinned
+    planned = {v.order_id for r in plan.routes for v in r.visits}
+    for o in keep:
+        if o.id not in planned:
+            unplanned.append(reasons.why_left_out(problem, plan, o, done_ids) if raw.found else
+                             Unplanned(o.id, "time_limit", "no plan was found in the time given"))
+    order_pos = {o.id: i for i, o in enumerate(problem.orders)}
+    plan.unplanned = sorted(unplanned, key=lambda u: order_pos[u.order_id])
+    plan.violations = check(problem, plan)
+    plan.stats = {"engine": engine_name, "status": raw.status, "seconds": round(time.monotonic() - t0, 3),
+                  "first_solution": getattr(model, "first_solution", None),
+                  "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
+                  "params": asdict(params), **seed_stats}
+    return plan
+
+
+def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
+    """Routes with arrival, waiting, service, load, travel and distance per stop."""
+    routes = []
+    for v, a in enumerate(problem.assistants):
+        seq = raw.routes[v] if raw.found else []
+        dur, dist = problem.durations[a.mode], problem.distances[a.mode]
+        breaks = [TimeWindow(s, e) for s, e in raw.breaks[v]] if raw.found else []
+        times = raw.times[v] if raw.found else []
+        load = sum(int(problem.order(nodes.stop[n][0]).size) for n in seq
+                   if nodes.stop[n][1] == "delivery" and problem.order(nodes.stop[n][0]).pickup is None)
+        start_load = load
+        here = a.start
+        if seq:
+            before = [b for b in breaks if b.end <= times[0]]
+            departure = raw.departures[v] if before else times[0] - int(dur[here, nodes.loc[seq[0]]])
+        else:
+            departure = a.shift.start
+        prev_end, visits = departure, []
+        for n, start in zip(seq, times):
+            oid, action = nodes.stop[n]
+            order = problem.order(oid)
+            place = int(nodes.loc[n])
+            travel = int(dur[here, place])
+            arrival = prev_end + travel + sum(b.end - b.start for b in breaks
+                                              if prev_end <= b.start and b.end <= start)
+            load += order.size if action == "pickup" else -order.size
+            end = start + int(nodes.service[n])
+            label = (order.pickup.label if action == "pickup" else order.address) or ""
+            visits.append(Visit(oid, action, place, label, arrival, start - arrival, start, end,
+                                load, travel, float(dist[here, place])))
+            prev_end, here = end, place
+        back = int(dur[here, a.end_location])
+        finish = prev_end + back
+        finish += sum(b.end - b.start for b in breaks if prev_end <= b.start < finish)
+        routes.append(Route(a.id, departure, visits, finish if seq else departure, back if seq else 0,
+                            float(dist[here, a.end_location]) if seq else 0.0,
+                            breaks if seq else [], start_load))
+    return Plan(routes, [], raw.cost)

@@ -1,0 +1,94 @@
+"""Buurtroute's web app: ``create_app(config)`` builds it; blueprints per kind of user.
+
+Configuration is data: defaults below, then environment variables (``DATABASE_URL``,
+``BUURTROUTE_SECRET_KEY``, ``BUURTROUTE_AREA``, any ``BUURTROUTE_*``), then the ``config``
+mapping handed in (tests). The secret key never lives in code: from the environment, or generated
+once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+DEFAULTS: dict[str, Any] = {
+    "AREA": None,  # None: Utrecht Oost when downloaded, else the offline demo area
+    "DEFAULT_LANGUAGE": "nl",
+    "AUTO_MIGRATE": True,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "CSV_MAX_ROWS": 2000,
+    "LOGIN_ATTEMPTS": 5,  # failed logins per username per 15 minutes
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("BUURTROUTE_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("BUURTROUTE")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("DATABASE_URL",
+                          f"sqlite:///{Path(app.instance_path) / 'buurtroute.sqlite'}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    from . import api, auth, db, i18n, pages, partners
+
+    db.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    pages.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
+    _register_optional(app)
+    app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
+                                 current_language=i18n.language)
+    return app
+
+
+def today(app: Flask) -> date:
+    """The service day the app treats as today (``TODAY`` may pin it, e.g. "2025-03-14")."""
+    pinned = app.config["TODAY"]
+    if isinstance(pinned, str):
+        return date.fromisoformat(pinned)
+    return pinned or date.today()
+
+
+def _register_optional(app: Flask) -> None:
+    """The coordinator and assistant blueprints, once they exist."""
+    import importlib
+
+    for name in ("coordinator", "assistant"):
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+
+def _instance_secret(folder: Path) -> str:
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,106 @@
+"""From the store's rows to the routing core's dataclasses (``routing.model``).
+
+The store speaks "HH:MM", minutes, database ids and a 0/1/2 priority; the core speaks seconds
+since midnight, matrix indices, string ids and rank 1 (first) .. 9. This is the only place that
+translates. Names never cross: the core gets a resident *id*, an address and a buurt; medicine
+orders are labelled "apotheekpakket".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from routing import model
+
+from .store import Order, Shift
+
+#: Crate units an assistant can carry, by how they travel.
+CAPACITY = {"walk": 4, "bike": 8, "cargo_bike": 20}
+DAY_END = 24 * 3600 - 1
+#: A break "from 12:00" (no "until") may start up to this many seconds later.
+BREAK_SLACK = 30 * 60
+
+
+def seconds(hhmm: str) -> int:
+    return int(hhmm[:2]) * 3600 + int(hhmm[3:5]) * 60
+
+
+def rank(order: Order) -> int | None:
+    """0 normal → the kind's default rank; 1 high → one better; 2 urgent → first."""
+    if order.priority == 0:
+        return None
+    if order.priority >= 2:
+        return 1
+    return max(1, model.DEFAULT_PRIORITY[order.kind] - 1)
+
+
+@dataclass
+class DayInput:
+    """The points (lat, lon) the matrices must cover, and the core's orders and assistants,
+    whose locations index ``points``."""
+
+    points: list[tuple[float, float]] = field(default_factory=list)
+    orders: list[model.Order] = field(default_factory=list)
+    assistants: list[model.Assistant] = field(default_factory=list)
+
+    def index(self, lat: float, lon: float) -> int:
+        """The matrix index of a point; the same place (to ~1 cm) gets the same index."""
+        key = (round(lat, 7), round(lon, 7))
+        try:
+            return self.points.index(key)
+        except ValueError:
+            self.points.append(key)
+            return len(self.points) - 1
+
+
+def order_to_model(order: Order, day: DayInput) -> model.Order:
+    resident = order.resident
+    pickup = None
+    if order.pickup_lat is not None:
+        ready = seconds(order.ready_time) if order.ready_time else 0
+        pickup = model.Pickup(day.index(order.pickup_lat, order.pickup_lon),
+                              label=order.pickup_name or order.pickup_address or "",
+                              windows=(model.TimeWindow(ready, DAY_END),))
+    praatje = (order.praatje_minutes if order.praatje_minutes is not None
+               else resident.praatje_minutes)
+    return model.Order(
+        id=str(order.id), kind=order.kind, location=day.index(resident.lat, resident.lon),
+        address=resident.address,
+        windows=tuple(model.TimeWindow(seconds(s), seconds(e)) for s, e in order.windows),
+        pickup=pickup, praatje=None if praatje is None else praatje * 60, size=order.size,
+        priority=rank(order), hot_meal=order.hot_meal, in_person=order.in_person,
+        resident=str(resident.id), buurt=resident.buurt or "")
+
+
+def shift_to_model(shift: Shift, day: DayInput, default_start: tuple[float, float],
+                   regulars: tuple[str, ...] = ()) -> model.Assistant:
+    """An assistant's day. Without a start address the shift starts at ``default_start``."""
+    assistant = shift.assistant
+    start = ((shift.start_lat, shift.start_lon) if shift.start_lat is not None
+             else default_start)
+    brk = None
+    if shift.break_minutes:
+        begin = seconds(shift.break_from) if shift.break_from else seconds(shift.start)
+        latest = seconds(shift.end) - shift.break_minutes * 60
+        end = seconds(shift.break_until) if shift.break_until else (
+            min(begin + BREAK_SLACK, latest) if shift.break_from else latest)
+        brk = model.Break(model.TimeWindow(begin, max(begin, end)), shift.break_minutes * 60)
+    return model.Assistant(
+        id=str(assistant.id), name=assistant.name, buurt=assistant.home_buurt or "",
+        mode=assistant.mode, shift=model.TimeWindow(seconds(shift.start), seconds(shift.end)),
+        start=day.index(*start), break_=brk,
+        capacity=assistant.capacity or CAPACITY.get(assistant.mode, 8),
+        regulars=regulars)
+
+
+def day_input(orders: list[Order], shifts: list[Shift],
+              default_start: tuple[float, float]) -> DayInput:
+    """The core's view of one day: open orders (not cancelled, not delivered) and shifts."""
+    day = DayInput()
+    open_orders = [o for o in orders if o.status in ("submitted", "planned", "picked_up")]
+    day.orders = [order_to_model(o, day) for o in open_orders]
+    for shift in shifts:
+        regulars = tuple(sorted({str(o.resident.id) for o in open_orders
+                                 if o.resident.regular_assistant_id == shift.assistant_id}))
+        day.assistants.append(shift_to_model(shift, day, default_start, regulars))
+    return day

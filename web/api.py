@@ -1,0 +1,246 @@
+"""The partners' JSON API under ``/api/v1``: orders, address checks and the OpenAPI document.
+
+Every request carries ``Authorization: Bearer <token>``; a partner reads and changes only its
+own orders (another partner's order answers 404, as if it did not exist). A create may carry an
+``Idempotency-Key``: repeating it returns the first order instead of making a second. Every 4xx
+is JSON: ``{"error": "...", "fields": {"field": "reason"}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from routing.geocode import AddressNotFound
+
+from . import orders, today
+from .areas import current_area
+from .auth import partner_for_token
+from .db import db
+from .i18n import english
+from .openapi import document
+from .store import STATUSES, IdempotencyRecord, Order, get
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC = {"api.openapi"}
+
+
+def error_response(status: int, message: str, fields: dict | None = None, **extra):
+    body = {"error": message, "fields": fields or {}, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="buurtroute"'
+    return response
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields or {}
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error_response(exc.status, exc.message, exc.fields)
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in PUBLIC:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(401, "An API token is required: send 'Authorization: Bearer "
+                              "<token>'.", {"Authorization": "missing"})
+    partner = partner_for_token(db(), token.strip())
+    if partner is None:
+        return error_response(401, "The API token is not valid or has been revoked.",
+                              {"Authorization": "invalid token"})
+    if db().dirty:
+        db().commit()  # last_used_at
+    g.partner = partner
+    return None
+
+
+def order_json(order: Order) -> dict:
+    resident = order.resident
+    return {
+        "id": order.id, "reference": order.reference, "status": order.status,
+        "kind": order.kind, "label": order.label,
+        "service_date": order.service_date.isoformat(),
+        "recipient": resident.name, "address": resident.address, "buurt": resident.buurt,
+        "phone": order.phone,
+        "windows": [{"start": s, "end": e} for s, e in order.windows],
+        "pickup": ({"name": order.pickup_name, "address": order.pickup_address}
+                   if order.pickup_address is not None else None),
+        "ready_time": order.ready_time, "praatje_minutes": order.praatje_minutes,
+        "size": order.size, "priority": order.priority, "hot_meal": order.hot_meal,
+        "in_person": order.in_person, "note": order.note,
+        "created_at": order.created_at.isoformat(timespec="seconds") + "Z",
+        "updated_at": order.updated_at.isoformat(timespec="seconds") + "Z",
+        "history": [{"status": e.status, "at": e.at.isoformat(timespec="seconds") + "Z",
+                     "note": e.note} for e in order.events],
+    }
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes
+        body = None
+    if body is None:
+        raise ApiError(400, "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise ApiError(422, "The body must be a JSON object.")
+    return body
+
+
+def _own(order_id: int) -> Order:
+    order = get(db(), Order, order_id)
+    if order is None or order.partner_id != g.partner.id:
+        raise ApiError(404, f"There is no order {order_id} of yours.")
+    return order
+
+
+def _validated(payload: dict, order_id: int | None = None):
+    draft, errors = orders.validate(payload, g.partner, current_area(), today(current_app),
+                                    english)
+    if errors:
+        raise ApiError(422, "The order is not valid; see 'fields'.", errors)
+    other = orders.reference_taken(db(), g.partner.id, draft.reference, order_id)
+    if other is not None:
+        raise ApiError(409, "The reference is already used.",
+                       {"reference": english("is already used by order {id}", id=other)})
+    return draft
+
+
+@bp.get("/orders")
+def list_orders():
+    query = select(Order).where(Order.partner_id == g.partner.id)
+    fields = {}
+    if "date" in request.args:
+        try:
+            query = query.where(Order.service_date == date.fromisoformat(request.args["date"]))
+        except ValueError:
+            fields["date"] = english("must be a date like 2025-03-14")
+    if "status" in request.args:
+        if request.args["status"] not in STATUSES:
+            fields["status"] = english("must be one of: {options}", options=", ".join(STATUSES))
+        query = query.where(Order.status == request.args["status"])
+    if fields:
+        raise ApiError(422, "The query is not valid; see 'fields'.", fields)
+    rows = db().scalars(query.order_by(Order.service_date, Order.id)).all()
+    return jsonify(orders=[order_json(o) for o in rows])
+
+
+@bp.post("/orders")
+def create_order():
+    body = _json_body()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ApiError(422, "The Idempotency-Key header must be 1 to 200 characters.",
+                       {"Idempotency-Key": "must be 1 to 200 characters"})
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    if key is not None:
+        replay = _replay(key, digest)
+        if replay is not None:
+            return replay
+    draft = _validated(body)
+    order = orders.create(db(), g.partner, draft)
+    db().flush()
+    if key is not None:
+        db().add(IdempotencyRecord(partner_id=g.partner.id, key=key, request_hash=digest,
+                                   order_id=order.id))
+    try:
+        db().commit()
+    except IntegrityError:  # a concurrent request with the same key or reference won
+        db().rollback()
+        replay = _replay(key, digest) if key is not None else None
+        if replay is not None:
+            return replay
+        raise ApiError(409, "The order conflicts with one created at the same moment.")
+    response = jsonify(order_json(order))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_order", order_id=order.id)
+    return response
+
+
+def _replay(key: str, digest: str):
+    record = db().scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.partner_id == g.partner.id, IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.request_hash != digest:
+        raise ApiError(422, "This Idempotency-Key was already used with a different request.",
+                       {"Idempotency-Key": "already used with a different body"})
+    response = jsonify(order_json(db().get(Order, record.order_id)))
+    response.status_code = 201
+    response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = url_for("api.get_order", order_id=record.order_id)
+    return response
+
+
+@bp.get("/orders/<int:order_id>")
+def get_order(order_id: int):
+    return jsonify(order_json(_own(order_id)))
+
+
+@bp.patch("/orders/<int:order_id>")
+def update_order(order_id: int):
+    order = _own(order_id)
+    body = _json_body()
+    if order.status != "submitted":
+        raise ApiError(409, f"The order is {order.status}; only submitted orders can change.",
+                       {"status": order.status})
+    merged = {**orders.as_payload(order), **body}
+    draft = _validated({k: v for k, v in merged.items() if v is not None}, order.id)
+    orders.update(db(), order, draft)
+    db().commit()
+    return jsonify(order_json(order))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def cancel_order(order_id: int):
+    order = _own(order_id)
+    if order.status not in ("submitted", "planned"):
+        raise ApiError(409, f"The order is {order.status} and can no longer be cancelled.",
+                       {"status": order.status})
+    order.set_status("cancelled")
+    db().commit()
+    return jsonify(order_json(order))
+
+
+@bp.post("/addresses/check")
+def check_address():
+    body = _json_body()
+    query = body.get("query")
+    if set(body) - {"query"}:
+        raise ApiError(422, "Unknown fields in the body.",
+                       {k: "unknown field" for k in set(body) - {"query"}})
+    if not isinstance(query, str) or not query.strip() or len(query) > 200:
+        raise ApiError(422, "Send {'query': 'Street 12'}.", {"query": "must be 1 to 200 "
+                                                             "characters of text"})
+    area = current_area()
+    try:
+        point = area.geocoder.lookup(query)
+    except AddressNotFound as exc:
+        return error_response(422, str(exc), {"query": exc.reason}, candidates=exc.candidates)
+    if point.buurt is None:
+        return error_response(422, f"The address lies outside the buurten of {area.title}.",
+                              {"query": english("lies outside the buurten of {area}",
+                                                area=area.title)}, candidates=[])
+    return jsonify(address=point.address, buurt=point.buurt, lat=point.lat, lon=point.lon)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document(url_for("api.list_orders", _external=False).rsplit("/", 1)[0]))

@@ -1,0 +1,195 @@
+"""Who is asking: session logins with roles, and partners' API tokens.
+
+Passwords are hashed with Argon2 (argon2-cffi). API tokens are long random strings; only their
+SHA-256 is stored (a fast hash is right for high-entropy secrets), so a leaked database does not
+leak working tokens. Access by role is one decorator, ``role_required``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import db
+from .i18n import gettext as _
+from .store import ApiToken, Partner, User, utcnow
+
+bp = Blueprint("auth", __name__)
+hasher = PasswordHasher()
+TOKEN_PREFIX = "brt_"
+HOME = {"coordinator": "coordinator.day", "assistant": "assistant.round",
+        "partner": "partners.orders"}
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def create_user(session: Session, username: str, password: str, role: str,
+                partner: Partner | None = None, assistant=None) -> User:
+    """Add a login; the caller commits. Partners' and assistants' users name their owner."""
+    if role not in ("coordinator", "assistant", "partner"):
+        raise ValueError(f"unknown role {role!r}")
+    if (role == "partner") != (partner is not None):
+        raise ValueError("a partner user belongs to exactly one partner")
+    if (role == "assistant") != (assistant is not None):
+        raise ValueError("an assistant user belongs to exactly one assistant")
+    if len(password) < 10:
+        raise ValueError("a password needs at least 10 characters")
+    if session.scalar(select(User).where(User.username == username)):
+        raise ValueError(f"user {username!r} already exists")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                partner=partner, assistant=assistant)
+    session.add(user)
+    return user
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(session: Session, partner: Partner, label: str = "") -> str:
+    """Make an API token for ``partner``; the plain token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(partner=partner, token_hash=token_hash(token), prefix=token[:10],
+                         label=label))
+    return token
+
+
+def partner_for_token(session: Session, token: str) -> Partner | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not row.partner.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now  # at most one write a minute per token
+    return row.partner
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def role_required(*roles: str):
+    """Let in logged-in users with one of ``roles``; others go to the login page or get 403."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                flash(_("Please log in to continue."), "info")
+                return redirect(url_for("auth.login", next=request.full_path))
+            if user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def home_url(user: User) -> str:
+    try:
+        return url_for(HOME[user.role])
+    except Exception:  # the coordinator/assistant pages may not be registered yet
+        return url_for("pages.index")
+
+
+class Throttle:
+    """At most ``limit`` failed logins per username in ``window`` seconds (per process)."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0):
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+            self._failures[key] = recent
+            return len(recent) >= self.limit
+
+    def fail(self, key: str) -> None:
+        with self._lock:
+            self._failures.setdefault(key, []).append(time.monotonic())
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        throttle: Throttle = current_app.extensions["buurtroute.throttle"]
+        if throttle.blocked(username.casefold()):
+            error = _("Too many failed attempts; try again in 15 minutes.")
+            return render_template("login.html", error=error), 429
+        user = db().scalar(select(User).where(User.username == username, User.active))
+        if user is not None and check_password(user, request.form.get("password", "")):
+            throttle.clear(username.casefold())
+            session.clear()
+            session["user_id"] = user.id
+            session["lang"] = user.language
+            session.permanent = True
+            user.last_login_at = utcnow()
+            db().commit()
+            return redirect(_safe_next(request.args.get("next")) or home_url(user))
+        throttle.fail(username.casefold())
+        error = _("Wrong username or password.")
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("pages.index"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: a login link must not send people to another site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["buurtroute.throttle"] = Throttle(app.config["LOGIN_ATTEMPTS"])
+
+    @app.before_request
+    def load_user():
+        user_id = session.get("user_id")
+        g.user = db().get(User, user_id) if user_id else None
+        if g.user is not None and not g.user.active:
+            session.clear()
+            g.user = None

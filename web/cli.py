@@ -1,0 +1,103 @@
+"""The command line, a thin layer over the app: ``python -m web.cli COMMAND``.
+
+    serve [--demo] [--port 8000]      run the planner with waitress (the demo: a fresh seeded day)
+    create-coordinator NAME           the first login (password asked, or from stdin)
+    db-upgrade                        bring the database to the newest schema
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app, today
+from .auth import create_user
+from .db import new_session
+
+
+def _app(**_ignored):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def cli():
+    """Buurtroute planner."""
+
+
+@cli.command("create-coordinator")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_coordinator(username: str, password_stdin: bool):
+    """Create a coordinator login (the first account of a fresh installation)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = new_session()
+    try:
+        create_user(session, username, password, "coordinator")
+        session.commit()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Coordinator {username!r} created.")
+
+
+@cli.command("db-upgrade")
+@with_appcontext
+def db_upgrade():
+    """Migrate the database to the newest schema (also done when the app starts)."""
+    click.echo("Database is at the newest schema.")
+
+
+@cli.command("serve", context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Start on a fresh database with a seeded demo day.")
+@click.option("--demo-password", default=None, help="Password for every demo account "
+              "(default: a random one, printed).")
+@click.option("--area", default=None, help="Area name (default: Utrecht Oost if downloaded, "
+              "else the offline demo area).")
+def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str | None):
+    """Serve the planner with waitress on http://HOST:PORT."""
+    import waitress
+
+    config = {"AREA": area} if area else {}
+    if demo:
+        instance = Path(__file__).resolve().parent.parent / "instance"
+        instance.mkdir(exist_ok=True)
+        database = instance / "demo.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{database}"
+    app = create_app(config)
+    with app.app_context():
+        from .areas import current_area
+
+        loaded = current_area()
+        click.echo(f"Area: {loaded.title}")
+        if demo:
+            from .demo import seed
+
+            session = new_session()
+            accounts = seed(session, loaded, today(app), password=demo_password)
+            session.close()
+            click.echo(f"Demo day {today(app)} seeded. Accounts (password for all: "
+                       f"{accounts.password}):")
+            for username, role, whose in accounts.users:
+                click.echo(f"  {username:<12} {role:<12} {whose}")
+            for partner, token in accounts.tokens.items():
+                click.echo(f"  API token of {partner}: {token}")
+            for problem in accounts.skipped:
+                click.echo(f"  demo order not stored: {problem}")
+    click.echo(f"Buurtroute on http://{host}:{port}/  (Ctrl+C stops)")
+    waitress.serve(app, host=host, port=port, threads=4, ident="buurtroute")
+
+
+if __name__ == "__main__":
+    cli()

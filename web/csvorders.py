@@ -1,0 +1,142 @@
+"""A day's orders from a CSV file: every valid row is stored, no broken row is, and each
+problem is reported as (row, field, reason).
+
+Comma, semicolon (Dutch spreadsheets) and tab separators are recognised; columns may be named
+in English (the API's field names) or Dutch. Row numbers are the spreadsheet's line numbers, the
+header being row 1. A reference already used (in the database or higher up in the same file) is
+an error, so uploading the same file twice does not double the orders.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from . import orders
+from .orders import Gettext
+from .store import Order, Partner
+
+DUTCH_COLUMNS = {
+    "ontvanger": "recipient", "naam": "recipient", "adres": "address", "telefoon": "phone",
+    "soort": "kind", "datum": "service_date", "tijdvakken": "windows", "tijdvak": "windows",
+    "ophaalplek": "pickup", "klaar_om": "ready_time", "praatje_minuten": "praatje_minutes",
+    "omvang": "size", "aantal": "size", "prioriteit": "priority",
+    "warme_maaltijd": "hot_meal", "persoonlijk": "in_person", "notitie": "note",
+    "kenmerk": "reference", "referentie": "reference",
+}
+EXAMPLE_COLUMNS = ("reference", "recipient", "address", "kind", "service_date", "windows",
+                   "pickup", "ready_time", "praatje_minutes", "size", "note")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass
+class UploadResult:
+    saved: list[Order]
+    errors: list[RowError]
+
+    @property
+    def failed_rows(self) -> int:
+        return len({e.row for e in self.errors if e.row > 1})
+
+
+def read(data: bytes, _: Gettext, max_rows: int) -> tuple[list[str], list[tuple[int, dict]],
+                                                            list[RowError]]:
+    """Decode and split the file: (columns, [(row number, {column: text})], file errors)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [], [RowError(0, "", _("the file is not UTF-8 text"))]
+    if not text.strip():
+        return [], [], [RowError(0, "", _("the file is empty"))]
+    first = text.splitlines()[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except csv.Error as exc:
+        return [], [], [RowError(1, "", _("the row could not be read: {reason}",
+                                          reason=str(exc)))]
+    columns = [DUTCH_COLUMNS.get(h, h) for h in header]
+    errors = []
+    for index, (raw, name) in enumerate(zip(header, columns)):
+        if name not in orders.FIELDS:
+            errors.append(RowError(1, raw, _("unknown column; known columns: {known}",
+                                             known=", ".join(orders.FIELDS))))
+        elif name in columns[:index]:
+            errors.append(RowError(1, raw, _("duplicate column")))
+    rows: list[tuple[int, dict]] = []
+    try:
+        _rows(reader, columns, rows, errors, _, max_rows)
+    except csv.Error as exc:  # broken quoting, NUL bytes, a monster cell: stop reading here
+        errors.append(RowError(max(reader.line_num, 2), "", _(
+            "the row could not be read: {reason}", reason=str(exc))))
+    return columns, rows, errors
+
+
+def _rows(reader, columns, rows, errors, _, max_rows) -> None:
+    for values in reader:
+        number = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) >= max_rows:
+            errors.append(RowError(number, "", _("the file has more than {n} rows", n=max_rows)))
+            break
+        if len(values) > len(columns):
+            message = "the row has more values than there are columns"
+            errors.append(RowError(number, "", _(message)))
+            continue
+        rows.append((number, dict(zip(columns, values))))
+
+
+def upload(session: Session, partner: Partner, data: bytes, area, today: date, _: Gettext,
+           user_id: int | None = None, max_rows: int = 2000) -> UploadResult:
+    """Store every valid row of ``data`` for ``partner``; commit once; report the rest."""
+    columns, rows, errors = read(data, _, max_rows)
+    if any(e.row <= 1 for e in errors):  # an unreadable file or header: store nothing
+        return UploadResult([], errors)
+    saved: list[Order] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        payload, row_errors = orders.from_text(row, _)
+        draft, problems = orders.validate(payload, partner, area, today, _)
+        problems = {**problems, **row_errors}
+        if draft is not None and not problems and draft.reference:
+            other = orders.reference_taken(session, partner.id, draft.reference)
+            if other is not None:
+                problems["reference"] = _("is already used by order {id}", id=other)
+            elif draft.reference in seen:
+                problems["reference"] = _("is already used in row {row}",
+                                          row=seen[draft.reference])
+        if problems:
+            errors += [RowError(number, field, reason) for field, reason in problems.items()]
+            continue
+        if draft.reference:
+            seen[draft.reference] = number
+        saved.append(orders.create(session, partner, draft, user_id))
+    session.commit()
+    return UploadResult(saved, errors)
+
+
+def example(partner: Partner, area, day: date) -> str:
+    """A small CSV a partner can fill in: real addresses of the area, the partner's kind."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXAMPLE_COLUMNS)
+    kind = partner.order_kinds[0] if partner.order_kinds else "parcel"
+    labels = area.geocoder.labels()
+    addresses = [labels[len(labels) // 3], labels[2 * len(labels) // 3]]
+    windows = {"meal": "11:30-12:30", "medicine": "10:00-12:00 14:00-16:00"}.get(kind, "")
+    for index, address in enumerate(addresses, start=1):
+        writer.writerow([f"{day:%Y%m%d}-{index}", f"R. {chr(64 + index)}.", address, kind,
+                         day.isoformat(), windows, "", "", "", 1, ""])
+    return out.getvalue()

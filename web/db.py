@@ -1,0 +1,35 @@
+"""The per-request database session: ``db()`` inside a request, closed when it ends."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from . import migrate
+from .store import make_engine, make_sessionmaker
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["buurtroute.engine"] = engine
+    app.extensions["buurtroute.sessions"] = make_sessionmaker(engine)
+    if app.config["AUTO_MIGRATE"]:
+        migrate.upgrade(engine)
+    app.teardown_appcontext(_close)
+
+
+def db() -> Session:
+    if "db" not in g:
+        g.db = current_app.extensions["buurtroute.sessions"]()
+    return g.db
+
+
+def new_session() -> Session:
+    """A session outside a request (CLI, seeding); the caller closes it."""
+    return current_app.extensions["buurtroute.sessions"]()
+
+
+def _close(_exc) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,226 @@
+"""Dutch by default, English on request: a dictionary keyed by the English text.
+
+The templates and messages are written in English and wrapped in ``_()``; ``DUTCH`` holds the
+translation. A missing Dutch entry shows the English text (a test lists them), so the UI never
+breaks over a translation. The choice is kept in the session (``/lang/en``, ``/lang/nl``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, session
+
+LANGUAGES = {"nl": "Nederlands", "en": "English"}
+
+DUTCH: dict[str, str] = {
+    # layout and navigation
+    "Route planner for the buurtassistent": "Routeplanner voor de buurtassistent",
+    "Skip to content": "Naar de inhoud",
+    "Menu": "Menu",
+    "Log in": "Inloggen",
+    "Log out": "Uitloggen",
+    "Logged in as {name}": "Ingelogd als {name}",
+    "Username": "Gebruikersnaam",
+    "Password": "Wachtwoord",
+    "Wrong username or password.": "Onjuiste gebruikersnaam of wachtwoord.",
+    "Too many failed attempts; try again in 15 minutes.":
+        "Te veel mislukte pogingen; probeer het over 15 minuten opnieuw.",
+    "Please log in to continue.": "Log in om verder te gaan.",
+    "You have been logged out.": "U bent uitgelogd.",
+    "Welcome": "Welkom",
+    "Demo area": "Demogebied",
+    "This is a demo on map data of {title}; it is not the real service area.":
+        "Dit is een demo op kaartgegevens van {title}; het is niet het echte werkgebied.",
+    "Area": "Gebied",
+    "Language": "Taal",
+    "Page not found": "Pagina niet gevonden",
+    "You do not have access to this page.": "U heeft geen toegang tot deze pagina.",
+    "No access": "Geen toegang",
+    "The form has expired; please try again.": "Het formulier is verlopen; probeer het opnieuw.",
+    "Something is wrong with the request.": "Er klopt iets niet aan het verzoek.",
+    "Back": "Terug",
+    "Save": "Opslaan",
+    "Cancel": "Annuleren",
+    "Partner": "Partner",
+    "Coordinator": "Coördinator",
+    "Assistant": "Assistent",
+    # partner pages
+    "Orders": "Bestellingen",
+    "New order": "Nieuwe bestelling",
+    "Edit order": "Bestelling wijzigen",
+    "Upload CSV": "CSV uploaden",
+    "API tokens": "API-sleutels",
+    "Orders of {partner}": "Bestellingen van {partner}",
+    "Day": "Dag",
+    "Show": "Toon",
+    "No orders for this day.": "Geen bestellingen voor deze dag.",
+    "Order": "Bestelling",
+    "Recipient": "Ontvanger",
+    "Name or initials": "Naam of initialen",
+    "Address": "Adres",
+    "Street, house number (postcode optional)": "Straat en huisnummer (postcode mag erbij)",
+    "Phone": "Telefoon",
+    "Only if the assistant must call ahead.": "Alleen als de assistent vooraf moet bellen.",
+    "Kind": "Soort",
+    "Date": "Datum",
+    "Time window": "Tijdvak",
+    "Second time window": "Tweede tijdvak",
+    "from": "van",
+    "until": "tot",
+    "Leave empty if any time of the day is fine.": "Leeg laten als elk moment van de dag kan.",
+    "Pickup place": "Ophaalplek",
+    "Empty: {place}": "Leeg: {place}",
+    "Ready at": "Klaar om",
+    "Praatje (minutes)": "Praatje (minuten)",
+    "Empty: the resident's usual praatje.": "Leeg: het gebruikelijke praatje van de bewoner.",
+    "Size": "Omvang",
+    "Number of bags, meals or parcels.": "Aantal tassen, maaltijden of pakketten.",
+    "Priority": "Prioriteit",
+    "normal": "normaal",
+    "high": "hoog",
+    "urgent": "spoed",
+    "Hot meal": "Warme maaltijd",
+    "Hand over in person": "Persoonlijk overhandigen",
+    "Note": "Notitie",
+    "Never write medicine names here: route sheets say \"apotheekpakket\".":
+        "Schrijf hier nooit namen van medicijnen: op de routelijst staat \"apotheekpakket\".",
+    "Your reference": "Uw kenmerk",
+    "Status": "Status",
+    "History": "Geschiedenis",
+    "Change": "Wijzigen",
+    "Cancel order": "Bestelling annuleren",
+    "Order {id} saved.": "Bestelling {id} opgeslagen.",
+    "Order {id} cancelled.": "Bestelling {id} geannuleerd.",
+    "Please correct the marked fields.": "Verbeter de gemarkeerde velden.",
+    "Checking address…": "Adres controleren…",
+    "Address found: {address} ({buurt})": "Adres gevonden: {address} ({buurt})",
+    "This order can no longer be changed: it is {status}.":
+        "Deze bestelling kan niet meer worden gewijzigd: de status is {status}.",
+    # kinds and statuses
+    "medicine": "apotheekpakket",
+    "meal": "maaltijd",
+    "parcel": "pakket",
+    "visit": "huisbezoek",
+    "klusje": "klusje",
+    "submitted": "aangemeld",
+    "planned": "ingepland",
+    "picked_up": "opgehaald",
+    "delivered": "bezorgd",
+    "not_home": "niet thuis",
+    "cancelled": "geannuleerd",
+    # coordinator
+    "The day of {date}": "De dag van {date}",
+    "{orders} orders, {cancelled} cancelled; {shifts} shifts, {hours} working hours.":
+        "{orders} bestellingen, {cancelled} geannuleerd; {shifts} diensten, {hours} werkuren.",
+    "Orders by buurt and kind": "Bestellingen per buurt en soort",
+    "Buurt": "Buurt",
+    "Total": "Totaal",
+    "Shifts": "Diensten",
+    "Shift": "Dienst",
+    "Travels by": "Vervoer",
+    "Break": "Pauze",
+    "No shifts on this day.": "Geen diensten op deze dag.",
+    "Add a shift": "Dienst toevoegen",
+    "Start": "Begin",
+    "End": "Einde",
+    "Break (minutes)": "Pauze (minuten)",
+    "Break from": "Pauze vanaf",
+    "Shift added.": "Dienst toegevoegd.",
+    "lies outside the shift": "ligt buiten de dienst",
+    "walk": "lopend",
+    "bike": "fiets",
+    "cargo_bike": "bakfiets",
+    # CSV
+    "Upload a day's orders": "Bestellingen van een dag uploaden",
+    "CSV file": "CSV-bestand",
+    "Upload": "Uploaden",
+    "One order per row; the first row names the columns.":
+        "Eén bestelling per regel; de eerste regel noemt de kolommen.",
+    "Download an example file": "Voorbeeldbestand downloaden",
+    "Columns": "Kolommen",
+    "{saved} orders saved, {failed} rows with errors (none of those were saved).":
+        "{saved} bestellingen opgeslagen, {failed} regels met fouten (die zijn niet opgeslagen).",
+    "Row": "Regel",
+    "Field": "Veld",
+    "Problem": "Probleem",
+    "The file could not be read": "Het bestand kon niet worden gelezen",
+    "Choose a CSV file.": "Kies een CSV-bestand.",
+    # tokens
+    "Tokens let your own software submit orders through the API at {url}.":
+        "Met een sleutel kan uw eigen software bestellingen indienen via de API op {url}.",
+    "Label": "Omschrijving",
+    "Create token": "Sleutel maken",
+    "Revoke": "Intrekken",
+    "Created": "Gemaakt",
+    "Last used": "Laatst gebruikt",
+    "revoked": "ingetrokken",
+    "never": "nooit",
+    "New token (shown only now, copy it):": "Nieuwe sleutel (alleen nu zichtbaar, kopieer hem):",
+    "Token revoked.": "Sleutel ingetrokken.",
+    # validation messages
+    "is required": "is verplicht",
+    "is too long (at most {n} characters)": "is te lang (hoogstens {n} tekens)",
+    "must be a date like 2025-03-14": "moet een datum zijn zoals 2025-03-14",
+    "lies in the past": "ligt in het verleden",
+    "lies more than {n} days ahead": "ligt meer dan {n} dagen vooruit",
+    "must be a time like 09:30": "moet een tijd zijn zoals 09:30",
+    "must be a time window like 11:30-12:30": "moet een tijdvak zijn zoals 11:30-12:30",
+    "the window must end after it starts": "het tijdvak moet eindigen na het begin",
+    "at most {n} time windows": "hoogstens {n} tijdvakken",
+    "time windows overlap": "tijdvakken overlappen",
+    "must be one of: {options}": "moet een van deze zijn: {options}",
+    "a {partner_kind} cannot submit {kind} orders (allowed: {allowed})":
+        "een {partner_kind} kan geen {kind} aanmelden (toegestaan: {allowed})",
+    "must be a whole number": "moet een heel getal zijn",
+    "must be between {low} and {high}": "moet tussen {low} en {high} liggen",
+    "must be yes or no": "moet ja of nee zijn",
+    "only a meal can be a hot meal": "alleen een maaltijd kan een warme maaltijd zijn",
+    "a house call has no pickup place": "een huisbezoek heeft geen ophaalplek",
+    "needs a pickup place": "heeft een ophaalplek nodig",
+    "is later than the end of the last time window ({end})":
+        "is later dan het einde van het laatste tijdvak ({end})",
+    "looks like a medicine name or dose; never put medicines in notes":
+        "lijkt op een medicijnnaam of dosis; zet nooit medicijnen in een notitie",
+    "is not a phone number": "is geen telefoonnummer",
+    "may only contain letters, digits and . _ - : /":
+        "mag alleen letters, cijfers en . _ - : / bevatten",
+    "is already used by order {id}": "is al gebruikt door bestelling {id}",
+    "is already used in row {row}": "is al gebruikt in regel {row}",
+    "unknown field": "onbekend veld",
+    "must be text": "moet tekst zijn",
+    "must be a list of time windows": "moet een lijst van tijdvakken zijn",
+    "lies outside the buurten of {area}": "ligt buiten de buurten van {area}",
+    "Did you mean: {candidates}?": "Bedoelt u: {candidates}?",
+    "is not a known address in {area}": "is geen bekend adres in {area}",
+    "unknown column; known columns: {known}": "onbekende kolom; bekende kolommen: {known}",
+    "the row has more values than there are columns":
+        "de regel heeft meer waarden dan er kolommen zijn",
+    "the file is not UTF-8 text": "het bestand is geen UTF-8-tekst",
+    "the file is empty": "het bestand is leeg",
+    "the row could not be read: {reason}": "de regel kon niet worden gelezen: {reason}",
+    "the file has more than {n} rows": "het bestand heeft meer dan {n} regels",
+    "duplicate column": "dubbele kolom",
+}
+
+
+def language() -> str:
+    """The language of this request: the session's choice, else the configured default."""
+    if "language" not in g:
+        chosen = session.get("lang")
+        g.language = chosen if chosen in LANGUAGES else current_app.config["DEFAULT_LANGUAGE"]
+    return g.language
+
+
+def translate(text: str, lang: str, **params) -> str:
+    if lang == "nl":
+        text = DUTCH.get(text, text)
+    return text.format(**params) if params else text
+
+
+def gettext(text: str, **params) -> str:
+    """``_()`` in templates and views: ``text`` in the request's language."""
+    return translate(text, language(), **params)
+
+
+def english(text: str, **params) -> str:
+    """The API speaks English whatever the browser session says."""
+    return translate(text, "en", **params)

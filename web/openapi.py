@@ -1,0 +1,218 @@
+"""The OpenAPI 3.0 document of ``/api/v1``, written out by hand next to the code it describes.
+
+Limits and enumerations come from ``web.orders`` and ``web.store`` so the document and the
+validator cannot drift apart; a test validates the document and every response against it.
+"""
+
+from __future__ import annotations
+
+from .orders import LENGTHS, LIMITS, MAX_WINDOWS
+from .store import ORDER_KINDS, STATUSES
+
+TIME = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "11:30"}
+DATE = {"type": "string", "format": "date", "example": "2025-03-14"}
+
+
+def _text(name: str, **extra) -> dict:
+    return {"type": "string", "maxLength": LENGTHS[name], **extra}
+
+
+def _int(name: str, **extra) -> dict:
+    low, high = LIMITS[name]
+    return {"type": "integer", "minimum": low, "maximum": high, **extra}
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "nullable": True}
+
+
+WINDOW = {"type": "object", "additionalProperties": False, "required": ["start", "end"],
+          "properties": {"start": TIME, "end": TIME}}
+
+INPUT_PROPERTIES = {
+    "recipient": _text("recipient", minLength=1, description="Name or initials, no more."),
+    "address": _text("address", minLength=1, description="Street and number in the area; a "
+                     "postcode may follow (\"Street 12a, 3582 BJ\"), or \"lat, lon\"."),
+    "phone": _nullable(_text("phone", description="Only if the assistant must call ahead.")),
+    "kind": {"type": "string", "enum": list(ORDER_KINDS),
+             "description": "What the partner may send depends on its kind (a pharmacy sends "
+                            "medicine, a meal kitchen meal, a parcel point parcel)."},
+    "service_date": DATE,
+    "windows": _nullable({"type": "array", "maxItems": MAX_WINDOWS, "items": WINDOW,
+                          "description": "Delivery windows (local time); none: any time."}),
+    "pickup": _nullable(_text("pickup", description="A place of the area by name, or an "
+                              "address; default: the partner's own pickup place.")),
+    "ready_time": _nullable({**TIME, "description": "When the goods are ready for pickup."}),
+    "praatje_minutes": _nullable(_int("praatje_minutes", description="Length of the chat at "
+                                      "the door; default: the resident's usual.")),
+    "size": _nullable(_int("size", description="Bags, meals or parcels (default 1).")),
+    "priority": _nullable(_int("priority", description="0 normal, 1 high, 2 urgent.")),
+    "hot_meal": _nullable({"type": "boolean", "description": "Only for kind meal."}),
+    "in_person": _nullable({"type": "boolean", "description": "Hand over in person only."}),
+    "note": _nullable(_text("note", description="For the assistant. Never medicine names or "
+                            "doses: such notes are refused.")),
+    "reference": _nullable(_text("reference", minLength=1, pattern=r"^[A-Za-z0-9._:/-]+$",
+                                 description="Your own reference, unique among your orders.")),
+}
+
+ORDER = {
+    "type": "object",
+    "required": ["id", "status", "kind", "label", "service_date", "recipient", "address",
+                 "windows", "size", "priority", "hot_meal", "in_person", "note", "history"],
+    "properties": {
+        "id": {"type": "integer"},
+        "reference": _nullable({"type": "string"}),
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "kind": {"type": "string", "enum": list(ORDER_KINDS)},
+        "label": {"type": "string", "description": "What route sheets say (\"apotheekpakket\" "
+                                                   "for medicine)."},
+        "service_date": DATE,
+        "recipient": {"type": "string"},
+        "address": {"type": "string", "description": "The normalised address."},
+        "buurt": _nullable({"type": "string"}),
+        "phone": _nullable({"type": "string"}),
+        "windows": {"type": "array", "items": WINDOW},
+        "pickup": _nullable({"type": "object", "properties": {
+            "name": _nullable({"type": "string"}), "address": {"type": "string"}}}),
+        "ready_time": _nullable(TIME),
+        "praatje_minutes": _nullable({"type": "integer"}),
+        "size": {"type": "integer"},
+        "priority": {"type": "integer"},
+        "hot_meal": {"type": "boolean"},
+        "in_person": {"type": "boolean"},
+        "note": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "history": {"type": "array", "items": {
+            "type": "object", "required": ["status", "at"],
+            "properties": {"status": {"type": "string", "enum": list(STATUSES)},
+                           "at": {"type": "string", "format": "date-time"},
+                           "note": {"type": "string", "description": "E.g. which fields "
+                                    "changed."}}}},
+    },
+}
+
+ERROR = {
+    "type": "object", "required": ["error", "fields"],
+    "properties": {
+        "error": {"type": "string", "description": "What is wrong, in a sentence."},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Per field (or header) the reason it was refused."},
+        "candidates": {"type": "array", "items": {"type": "string"},
+                       "description": "For unknown addresses: the closest known ones."},
+    },
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok(description: str, schema: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+ORDER_REF = {"$ref": "#/components/schemas/Order"}
+COMMON = {"401": {"$ref": "#/components/responses/Unauthorized"}}
+BODY_ERRORS = {"400": _error("The body is not valid JSON."),
+               "413": _error("The body is too large."),
+               "415": _error("The body is not JSON."),
+               "422": _error("A field is not valid; 'fields' says which and why.")}
+ORDER_ID = {"name": "order_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1}}
+
+
+def document(base: str = "/api/v1") -> dict:
+    order_input = {"type": "object", "additionalProperties": False,
+                   "required": ["recipient", "address", "kind", "service_date"],
+                   "properties": INPUT_PROPERTIES}
+    order_patch = {"type": "object", "additionalProperties": False,
+                   "properties": INPUT_PROPERTIES}
+    created = {"Location": {"description": "The order's URL.", "schema": {"type": "string"}},
+               "Idempotent-Replayed": {"description": "\"true\" when this repeats an earlier "
+                                       "create with the same key.",
+                                       "schema": {"type": "string"}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Buurtroute partner API", "version": "1.0.0",
+                 "description": "Partners (pharmacies, meal kitchens, parcel points) submit "
+                                "and follow their orders for the buurtassistent. A partner "
+                                "sees only its own orders."},
+        "servers": [{"url": base}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/orders": {
+                "get": {"operationId": "listOrders", "summary": "Your orders",
+                        "parameters": [
+                            {"name": "date", "in": "query", "schema": DATE},
+                            {"name": "status", "in": "query",
+                             "schema": {"type": "string", "enum": list(STATUSES)}}],
+                        "responses": {"200": _ok("Your orders, by date.", {
+                            "type": "object", "required": ["orders"],
+                            "properties": {"orders": {"type": "array", "items": ORDER_REF}}}),
+                            **COMMON, "422": _error("A query parameter is not valid.")}},
+                "post": {"operationId": "createOrder", "summary": "Submit an order",
+                         "parameters": [{"name": "Idempotency-Key", "in": "header",
+                                         "description": "Repeat a create safely: the same "
+                                         "key and body return the first order.",
+                                         "schema": {"type": "string", "minLength": 1,
+                                                    "maxLength": 200}}],
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/OrderInput"}}}},
+                         "responses": {"201": _ok("The order.", ORDER_REF, created), **COMMON,
+                                       **BODY_ERRORS,
+                                       "409": _error("The reference is already used.")}},
+            },
+            "/orders/{order_id}": {
+                "parameters": [ORDER_ID],
+                "get": {"operationId": "getOrder", "summary": "One of your orders",
+                        "responses": {"200": _ok("The order.", ORDER_REF), **COMMON,
+                                      "404": _error("No such order of yours.")}},
+                "patch": {"operationId": "updateOrder", "summary": "Change a submitted order",
+                          "requestBody": {"required": True, "content": {"application/json": {
+                              "schema": {"$ref": "#/components/schemas/OrderPatch"}}}},
+                          "responses": {"200": _ok("The changed order.", ORDER_REF), **COMMON,
+                                        **BODY_ERRORS, "404": _error("No such order of yours."),
+                                        "409": _error("The order can no longer change, or the "
+                                                      "reference is already used.")}},
+            },
+            "/orders/{order_id}/cancel": {
+                "parameters": [ORDER_ID],
+                "post": {"operationId": "cancelOrder", "summary": "Cancel an order",
+                         "responses": {"200": _ok("The cancelled order.", ORDER_REF), **COMMON,
+                                       "404": _error("No such order of yours."),
+                                       "409": _error("The order can no longer be cancelled.")}},
+            },
+            "/addresses/check": {
+                "post": {"operationId": "checkAddress",
+                         "summary": "Check an address against the area's address index",
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"type": "object", "additionalProperties": False,
+                                        "required": ["query"], "properties": {"query": {
+                                            "type": "string", "minLength": 1,
+                                            "maxLength": 200}}}}}},
+                         "responses": {"200": _ok("The normalised address and its buurt.", {
+                             "type": "object", "required": ["address", "buurt", "lat", "lon"],
+                             "properties": {"address": {"type": "string"},
+                                            "buurt": {"type": "string"},
+                                            "lat": {"type": "number"},
+                                            "lon": {"type": "number"}}}),
+                                       **COMMON, **BODY_ERRORS}},
+            },
+            "/openapi.json": {
+                "get": {"operationId": "openapi", "summary": "This document", "security": [],
+                        "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})}},
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "A partner's API token."}},
+            "responses": {"Unauthorized": _error("No token, or a token that is not valid.")},
+            "schemas": {"Order": ORDER, "OrderInput": order_input, "OrderPatch": order_patch,
+                        "Error": ERROR},
+        },
+    }

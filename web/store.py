@@ -1,0 +1,282 @@
+"""The planner's store: SQLAlchemy 2.x models and session handling.
+
+SQLite (one file, WAL mode) unless ``DATABASE_URL`` names another database; the same code runs
+on PostgreSQL. The schema is owned by the Alembic migrations in ``web/migrations``; the models
+here are what the code reads and writes. Residents hold the least data the round needs. Nothing
+is overwritten silently: an order's status changes are appended to ``order_events`` and a
+re-plan adds a new ``plans`` row that points at the one it supersedes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, create_engine, event, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
+                            sessionmaker)
+
+ROLES = ("coordinator", "assistant", "partner")
+PARTNER_KINDS = ("pharmacy", "meal_kitchen", "parcel_point", "cooperative")
+ORDER_KINDS = ("medicine", "meal", "parcel", "visit", "klusje")
+#: Which order kinds each kind of partner may submit (the cooperative books house calls, jobs).
+KINDS_OF_PARTNER = {
+    "pharmacy": ("medicine",),
+    "meal_kitchen": ("meal",),
+    "parcel_point": ("parcel",),
+    "cooperative": ("visit", "klusje"),
+}
+STATUSES = ("submitted", "planned", "picked_up", "delivered", "not_home", "cancelled")
+#: Allowed status changes; anything else is refused with a reason.
+TRANSITIONS = {
+    "submitted": ("planned", "cancelled"),
+    "planned": ("submitted", "picked_up", "delivered", "not_home", "cancelled"),
+    "picked_up": ("delivered", "not_home"),
+    "not_home": ("submitted", "cancelled"),
+    "delivered": (),
+    "cancelled": (),
+}
+MODES = ("walk", "bike", "cargo_bike")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Partner(Base):
+    """A pharmacy, meal kitchen, parcel point or the cooperative itself."""
+
+    __tablename__ = "partners"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: Default pickup place: where this partner's goods are collected.
+    pickup_name: Mapped[str] = mapped_column(String(120), default="")
+    pickup_address: Mapped[str] = mapped_column(String(200), default="")
+    pickup_lat: Mapped[float | None]
+    pickup_lon: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def order_kinds(self) -> tuple[str, ...]:
+        return KINDS_OF_PARTNER.get(self.kind, ())
+
+
+class Assistant(Base):
+    __tablename__ = "assistants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    mode: Mapped[str] = mapped_column(String(12), default="bike")
+    home_buurt: Mapped[str | None] = mapped_column(String(80))
+    #: Crate units they can carry; None: the usual for their mode.
+    capacity: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    """A login. Partners' users belong to one partner; assistants' users to one assistant."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    partner: Mapped[Partner | None] = relationship()
+    assistant: Mapped[Assistant | None] = relationship()
+
+
+class ApiToken(Base):
+    """A partner's API token. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    partner: Mapped[Partner] = relationship()
+
+
+class Resident(Base):
+    """The least the round needs: a name or initials, the address, a phone only if needed."""
+
+    __tablename__ = "residents"
+    __table_args__ = (UniqueConstraint("name", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    buurt: Mapped[str | None] = mapped_column(String(80))
+    #: Set by the coordinator only; a partner's phone number stays on its own order, so one
+    #: partner never sees a number another partner gave.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: The resident's usual praatje; None: the default for the kind of visit.
+    praatje_minutes: Mapped[int | None]
+    regular_assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+
+    regular_assistant: Mapped[Assistant | None] = relationship()
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("partner_id", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    #: Only if the assistant must call ahead (kept per order: see ``Resident.phone``).
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: Time windows as [["HH:MM", "HH:MM"], ...]; empty means any time in the shift.
+    windows: Mapped[list[Any]] = mapped_column(default=list)
+    pickup_name: Mapped[str | None] = mapped_column(String(120))
+    pickup_address: Mapped[str | None] = mapped_column(String(200))
+    pickup_lat: Mapped[float | None]
+    pickup_lon: Mapped[float | None]
+    ready_time: Mapped[str | None] = mapped_column(String(5))
+    praatje_minutes: Mapped[int | None]
+    size: Mapped[int] = mapped_column(Integer, default=1)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    hot_meal: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="submitted", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+    resident: Mapped[Resident] = relationship()
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def label(self) -> str:
+        """What a route sheet may say about the goods: never a medicine name."""
+        return {"medicine": "apotheekpakket", "meal": "maaltijd", "parcel": "pakket",
+                "visit": "huisbezoek", "klusje": "klusje"}[self.kind]
+
+    def set_status(self, status: str, user_id: int | None = None, note: str = "") -> None:
+        """Move to ``status`` and append the change to the history; refuse illegal moves."""
+        if status not in TRANSITIONS.get(self.status, ()):
+            raise ValueError(f"an order that is {self.status} cannot become {status}")
+        self.status = status
+        self.events.append(OrderEvent(status=status, user_id=user_id, note=note))
+
+
+class OrderEvent(Base):
+    """One line of an order's status history; rows are only ever added."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class IdempotencyRecord(Base):
+    """An API create made with an ``Idempotency-Key``: replays return the same order."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("partner_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    #: The break (``break_minutes`` long) starts between ``break_from`` and ``break_until``.
+    break_from: Mapped[str | None] = mapped_column(String(5))
+    break_until: Mapped[str | None] = mapped_column(String(5))
+    break_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    start_address: Mapped[str] = mapped_column(String(200), default="")
+    start_lat: Mapped[float | None]
+    start_lon: Mapped[float | None]
+
+    assistant: Mapped[Assistant] = relationship()
+
+
+class Plan(Base):
+    """A planner run for one day. A re-plan adds a row; the old one stays, marked superseded."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The routing core's plan as JSON (routes, visits, times, unplanned orders with reasons).
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- engine and sessions ---------------------------------------------------------------------
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            if ":memory:" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    for plain in ("postgres://", "postgresql://"):  # plain URLs: use psycopg 3
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url.removeprefix(plain)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit on PostgreSQL; a guessed id beyond that is simply not there."""
+
+
+def get(session: Session, model, ident: int):
+    """``session.get`` that answers None for ids no table can hold (instead of overflowing)."""
+    return session.get(model, ident) if 0 < ident <= MAX_ID else None
+
+
+def get_or_none(session: Session, model, **where):
+    return session.scalars(select(model).filter_by(**where)).first()
