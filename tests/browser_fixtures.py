@@ -402,7 +402,9 @@ def plans_in(database: Path) -> list[tuple]:
     import sqlite3
 
     with sqlite3.connect(database, timeout=30) as con:
-        return con.execute("select id, superseded, payload from plans order by id").fetchall()
+        # a "running"/"failed" row is a run, not a plan: only finished plans are shown
+        return con.execute("select id, superseded, payload from plans where status = 'done' "
+                           "order by id").fetchall()
 
 
 def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> dict:
@@ -437,6 +439,11 @@ def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> 
             if not isinstance(_json.loads(payload or "{}"), dict)
             or "routes" not in _json.loads(payload or "{}")]
     rerun = session.post(server.url + path, data={**form, "csrf_token": token}, timeout=300)
+    for _ in range(600):  # planning runs in the background: wait until it is no longer running
+        status = session.get(server.url + f"/coordinator/plan/status?date={day}", timeout=60)
+        if status.json()["status"] != "running":
+            break
+        time.sleep(0.5)
     final = plans_in(server.database)
     return {"available": True, "plans_before": len(before), "plans_after_kill": len(after_kill),
             "half_written_plans": len(half), "day_page_status": page.status_code,

@@ -14,7 +14,6 @@ import sqlite3
 import pytest
 from sqlalchemy import select
 
-from tests.browser_fixtures import has_pages
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
     DAY, accounts, app, bearer, client, db_session, login, make_app, seeded_db, web_area)
 from web.store import ApiToken, Order, Partner, User
@@ -185,8 +184,7 @@ def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, role):
 
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
-    pytest.param("assistant", marks=pytest.mark.xfail(
-        not has_pages("assistant"), strict=True, reason="web/ has no assistant pages yet"))])
+    "assistant"])
 def test_every_route_lets_in_whom_it_must(open_app, role):
     own, _, own_tokens, _ = ids(open_app)
     values = {"order_id": own[0], "token_id": own_tokens[0]}

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_fixtures import (LiveServer, area_addresses, burst_with_kills,
-                                    copy_database, kill_during_plan, partner_tokens,
-                                    plan_endpoint)
+                                    copy_database, kill_during_plan, partner_tokens)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 
@@ -39,8 +38,6 @@ def test_sigkill_during_a_burst_loses_and_duplicates_nothing(server, seeded_db):
     assert result["dangling_idempotency_keys"] == 0
 
 
-@pytest.mark.xfail(plan_endpoint() is None, strict=True,
-                   reason="web/ has no coordinator planning route yet (issue 5 waits for it)")
 def test_sigkill_during_a_plan_leaves_no_half_plan_and_planning_runs_again(server, seeded_db):
     tokens = partner_tokens(server.database, seeded_db[1])
     server.warm_up(tokens[0][1])
@@ -54,9 +51,6 @@ def test_sigkill_during_a_plan_leaves_no_half_plan_and_planning_runs_again(serve
     assert result["integrity_check"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="web bug: POST /api/v1/orders for a resident not yet "
-                   "stored, sent concurrently, answers 500 (UNIQUE residents.name, address "
-                   "raised at db().flush() in web/api.py create_order, outside its try)")
 def test_simultaneous_orders_for_one_new_resident_are_all_accepted(server, seeded_db):
     """Two partners (or two tills of one) send an order for the same new resident at the same
     moment: both are real orders and both must be stored, sharing one resident — not a 500,

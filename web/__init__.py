@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
+    "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
+    "PLAN_TIME_LIMIT": 5.0,  # seconds the optimiser may search
+    "PLAN_SEED": 0,
 }
 
 
@@ -47,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from . import api, auth, db, i18n, pages, partners
+    from . import api, auth, db, i18n, pages, partners, rounds
 
     db.init_app(app)
     csrf.init_app(app)
@@ -60,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     _register_optional(app)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
-                                 current_language=i18n.language)
+                                 current_language=i18n.language, initials=rounds.initials)
     return app
 
 

@@ -1,21 +1,24 @@
 """The coordinator's day: every partner's orders by buurt and kind, the assistants and their
-shifts. (Planning, moving and locking stops build on this page.)"""
+shifts; planning the day (in the background), the plan's map, workload and unplanned orders;
+moving and locking stops; all rounds on A4."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import today
-from .auth import role_required
+from . import planning, rounds, today
+from .areas import current_area
+from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .orders import TIME, minutes
-from .store import MODES, ORDER_KINDS, Assistant, Order, Shift, get
+from .store import MODES, ORDER_KINDS, Assistant, Order, Shift, StopLock, get
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -47,12 +50,24 @@ def day():
     shifts = db().scalars(select(Shift).where(Shift.service_date == service_date)
                           .options(selectinload(Shift.assistant)).order_by(Shift.start)).all()
     work = sum(minutes(s.end) - minutes(s.start) - s.break_minutes for s in shifts)
+    plan = planning.current_plan(db(), service_date)
+    run = planning.latest_run(db(), service_date)
+    plan_view = {}
+    if plan is not None:
+        day_rounds = rounds.rounds_of(db(), plan)
+        locks = {k.order_id: k for k in db().scalars(select(StopLock))}
+        plan_view = {"plan": plan, "rounds": day_rounds, "locks": locks,
+                     "map": rounds.map_svg(current_area(), [r for r in day_rounds if r.stops],
+                                           title=_("Rounds of {date}",
+                                                   date=service_date.isoformat())),
+                     "unplanned": rounds.unplanned_of(db(), plan)}
     return render_template(
-        "coordinator/day.html", day=service_date, by_buurt=dict(sorted(by_buurt.items())),
+        "coordinator/day.html", run=run, shift_ids=[s.assistant_id for s in shifts],
+        day=service_date, by_buurt=dict(sorted(by_buurt.items())),
         counts=counts, kinds=ORDER_KINDS, cancelled=len(orders) - len(active),
         kind_totals=Counter(o.kind for o in active), shifts=shifts, work_minutes=work,
         assistants=db().scalars(select(Assistant).where(Assistant.active)
-                                .order_by(Assistant.name)).all(), modes=MODES)
+                                .order_by(Assistant.name)).all(), modes=MODES, **plan_view)
 
 
 @bp.route("/shifts", methods=["POST"])
@@ -98,3 +113,72 @@ def add_shift():
 
 FIELD_LABELS = {"assistant_id": "Assistant", "service_date": "Date", "start": "Start",
                 "end": "End", "break_minutes": "Break (minutes)", "break_from": "Break from"}
+
+
+@bp.route("/plan", methods=["POST"])
+@role_required("coordinator")
+def plan():
+    """Plan (or re-plan) the day in the background; the day page polls ``plan_status``."""
+    try:
+        service_date = date.fromisoformat(request.form.get("service_date")
+                                          or request.form.get("date", ""))
+    except ValueError:
+        service_date = today(current_app)
+    _start(service_date)
+    flash(_("Planning started."), "info")
+    return redirect(url_for("coordinator.day", date=service_date.isoformat()))
+
+
+def _start(service_date: date):
+    app = current_app._get_current_object()
+    return planning.start(app, db(), service_date, current_user().id,
+                          now=planning.clock_now(app, service_date))
+
+
+@bp.route("/plan/status")
+@role_required("coordinator")
+def plan_status():
+    service_date = _day()
+    run = planning.latest_run(db(), service_date)
+    current = planning.current_plan(db(), service_date)
+    return jsonify({"date": service_date.isoformat(),
+                    "status": run.status if run else "none",
+                    "run_id": run.id if run else None, "error": run.error if run else "",
+                    "plan_id": current.id if current else None})
+
+
+@bp.route("/orders/<int:order_id>/lock", methods=["POST"])
+@role_required("coordinator")
+def lock_stop(order_id: int):
+    """Pin an order's stop to an assistant (move it), or free it again; then re-plan."""
+    order = get(db(), Order, order_id) or abort(404)
+    lock = db().scalar(select(StopLock).where(StopLock.order_id == order.id))
+    if request.form.get("action") == "unlock":
+        if lock is not None:
+            db().delete(lock)
+    else:
+        aid = request.form.get("assistant_id", "")
+        assistant = get(db(), Assistant, int(aid)) if aid.isdigit() else None
+        if assistant is None:
+            flash(f"{_('Assistant')}: {_('is required')}", "error")
+            return redirect(url_for("coordinator.day", date=order.service_date.isoformat()))
+        if lock is None:
+            lock = StopLock(order_id=order.id, assistant_id=assistant.id)
+            db().add(lock)
+        lock.assistant_id = assistant.id
+    db().commit()
+    _start(order.service_date)
+    flash(_("Re-planning with the change."), "info")
+    return redirect(url_for("coordinator.day", date=order.service_date.isoformat()))
+
+
+@bp.route("/print")
+@role_required("coordinator")
+def print_rounds():
+    """Every round of the day, one per A4 page (the browser's print makes the PDF)."""
+    service_date = _day()
+    plan = planning.current_plan(db(), service_date)
+    day_rounds = [r for r in rounds.rounds_of(db(), plan) if r.stops] if plan else []
+    area = current_area()
+    sheets = [(r, rounds.map_svg(area, [r], title=r.assistant.name)) for r in day_rounds]
+    return render_template("round_print.html", day=service_date, sheets=sheets)

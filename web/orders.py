@@ -302,12 +302,25 @@ def reference_taken(session: Session, partner_id: int, reference: str | None,
 
 
 def resident_for(session: Session, draft: OrderDraft) -> Resident:
-    resident = session.scalar(select(Resident).where(Resident.name == draft.recipient,
-                                                     Resident.address == draft.point.address))
-    if resident is None:
-        resident = Resident(name=draft.recipient, address=draft.point.address,
-                            lat=draft.point.lat, lon=draft.point.lon, buurt=draft.point.buurt)
-        session.add(resident)
+    """The stored resident of this name and address, added if new. Two requests adding the
+    same new resident at once both get the one row: the insert does nothing on a conflict and
+    the row is read again (no UNIQUE error, no duplicate)."""
+    where = (Resident.name == draft.recipient, Resident.address == draft.point.address)
+    resident = session.scalar(select(Resident).where(*where))
+    if resident is not None:
+        return resident
+    values = {"name": draft.recipient, "address": draft.point.address, "lat": draft.point.lat,
+              "lon": draft.point.lon, "buurt": draft.point.buurt}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        import importlib
+
+        insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+        session.execute(insert(Resident).values(**values)
+                        .on_conflict_do_nothing(index_elements=["name", "address"]))
+        return session.scalar(select(Resident).where(*where))
+    resident = Resident(**values)
+    session.add(resident)
     return resident
 
 

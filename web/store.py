@@ -241,6 +241,21 @@ class Plan(Base):
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The routing core's plan as JSON (routes, visits, times, unplanned orders with reasons).
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: "running" while the optimiser works, then "done" (payload complete) or "failed".
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    error: Mapped[str] = mapped_column(String(200), default="")
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StopLock(Base):
+    """A coordinator's pin: this order's stop goes to this assistant (at ``position``)."""
+
+    __tablename__ = "stop_locks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"))
+    position: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # --- engine and sessions ---------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""The assistant's round: own round only, stops with labels and directions, afgeleverd /
+niet thuis, GPX/GeoJSON; and the journey partner → coordinator → assistant on the demo area."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture)
+from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
+    DAY, accounts, bearer, csrf_token, db_session, login, seeded_db, web_area)
+from web.store import Order, Plan, User
+
+
+def planned(app):
+    client = app.test_client()
+    login(client, "coordinator")
+    status = plan_day(client)
+    assert status["status"] == "done"
+    return status
+
+
+def round_of(app, plan_id: int, username: str) -> tuple[int, list[dict]]:
+    with db_session(app) as s:
+        aid = s.scalar(select(User).where(User.username == username)).assistant_id
+        plan = s.get(Plan, plan_id)
+        return aid, next(r["visits"] for r in plan.payload["routes"]
+                         if r["assistant_id"] == str(aid))
+
+
+def test_assistant_sees_own_round_only(app):
+    status = planned(app)
+    anna_id, visits = round_of(app, status["plan_id"], "anna")
+    bram_id, _ = round_of(app, status["plan_id"], "bram")
+    client = app.test_client()
+    login(client, "anna")
+    page = client.get("/assistant/").get_data(as_text=True)
+    assert "Anna" in page and "<svg" in page
+    deliveries = [v for v in visits if v["action"] == "delivery"]
+    assert page.count("Afgeleverd") == len(deliveries) > 0
+    assert client.get(f"/assistant/{anna_id}").status_code == 200
+    assert client.get(f"/assistant/{bram_id}").status_code == 403
+    gpx = client.get("/assistant/round.gpx")
+    assert gpx.status_code == 200 and b"<gpx" in gpx.data
+    geo = json.loads(client.get("/assistant/round.geojson").data)
+    assert geo["type"] == "FeatureCollection" and geo["features"]
+    partner = app.test_client()
+    login(partner, "apotheek1")
+    assert partner.get("/assistant/").status_code == 403
+
+
+def test_done_and_not_home_update_status_and_replan(app):
+    status = planned(app)
+    _, visits = round_of(app, status["plan_id"], "anna")
+    first = [int(v["order_id"]) for v in visits if v["action"] == "delivery"][0]
+    client = app.test_client()
+    login(client, "anna")
+    token = csrf_token(client, "/assistant/")
+    assert client.post(f"/assistant/orders/{first}/status",
+                       data={"csrf_token": token, "status": "delivered"}).status_code == 302
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    after = wait_for_plan(coordinator)
+    assert after["status"] == "done" and after["plan_id"] != status["plan_id"]
+    _, visits = round_of(app, after["plan_id"], "anna")
+    second = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
+                  and int(v["order_id"]) != first)
+    assert client.post(f"/assistant/orders/{second}/status",
+                       data={"csrf_token": token, "status": "not_home"}).status_code == 302
+    wait_for_plan(coordinator)
+    with db_session(app) as s:
+        assert s.get(Order, first).status == "delivered"
+        assert s.get(Order, second).status == "not_home"
+        assert [e.status for e in s.get(Order, first).events][-1] == "delivered"
+        plan = s.get(Plan, after["plan_id"])
+        assert {"order_id": str(first), "action": "delivery"}.items() <= \
+            next(d for d in plan.payload["done"] if d["action"] == "delivery").items()
+
+
+def test_assistant_cannot_mark_another_round(app):
+    status = planned(app)
+    _, visits = round_of(app, status["plan_id"], "bram")
+    theirs = int(next(v["order_id"] for v in visits if v["action"] == "delivery"))
+    client = app.test_client()
+    login(client, "anna")
+    client.post(f"/assistant/orders/{theirs}/status",
+                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
+    with db_session(app) as s:
+        assert s.get(Order, theirs).status == "planned"
+
+
+def test_journey_partner_to_coordinator_to_assistant(app):
+    partner = app.test_client()
+    with db_session(app) as s:
+        from web.auth import new_token
+        from web.store import Partner
+
+        token = new_token(s, s.scalar(select(Partner).where(Partner.kind == "pharmacy")))
+        s.commit()
+    response = partner.post("/api/v1/orders", headers=bearer(token), json={
+        "recipient": "J. Reis", "address": "Unioninkatu 29", "kind": "medicine",
+        "service_date": DAY.isoformat()})
+    assert response.status_code == 201, response.get_json()
+    order_id = response.get_json()["id"]
+    status = planned(app)
+    with db_session(app) as s:
+        plan = s.get(Plan, status["plan_id"])
+        owner = [r["assistant_id"] for r in plan.payload["routes"]
+                 if any(v["order_id"] == str(order_id) for v in r["visits"])]
+        reason = [u for u in plan.payload["unplanned"] if u["order_id"] == str(order_id)]
+        assert owner or reason
+        if not owner:
+            return
+        username = s.scalar(select(User).where(User.assistant_id == int(owner[0]))).username
+    client = app.test_client()
+    login(client, username)
+    page = client.get("/assistant/").get_data(as_text=True)
+    assert "apotheekpakket" in page and "J.R." in page and "J. Reis" not in page
+    client.post(f"/assistant/orders/{order_id}/status",
+                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
+    with db_session(app) as s:
+        assert s.get(Order, order_id).status == "delivered"

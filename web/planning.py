@@ -1,0 +1,192 @@
+"""Running the optimiser for a day, in the background, and storing its plan atomically.
+
+``start(app, day, user_id)`` adds a ``plans`` row in status "running" and returns at once; a
+thread builds the problem (store → ``web.adapter`` → ``routing.stops`` → ``routing.solver``) and
+then, in ONE transaction, writes the payload, marks the row "done", supersedes the previous plan
+and moves orders to "planned" (with events). A crash before that commit leaves only a "running"
+row with no payload, which ``current_plan`` never shows and the next start marks "failed".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from routing import model
+from routing.solver import SolveParams, solve
+from routing.stops import Stops, day_problem
+
+from .adapter import DayInput, order_to_model, shift_to_model
+from .store import Order, Plan, Shift, StopLock, utcnow
+
+log = logging.getLogger(__name__)
+#: Stops that happened: the assistant was there (kept where they were on a re-plan).
+VISITED = ("delivered", "not_home")
+OPEN = ("submitted", "planned", "picked_up")
+_running: set[int] = set()  # plan ids whose thread is alive in this process
+_guard = threading.Lock()
+
+
+def current_plan(session: Session, day: date) -> Plan | None:
+    """The plan the pages show: the newest finished one not superseded."""
+    return session.scalars(select(Plan).where(Plan.service_date == day, Plan.status == "done",
+                                              Plan.superseded.is_(False))
+                           .order_by(Plan.id.desc())).first()
+
+
+def latest_run(session: Session, day: date) -> Plan | None:
+    return session.scalars(select(Plan).where(Plan.service_date == day)
+                           .order_by(Plan.id.desc())).first()
+
+
+def _reap(session: Session, day: date) -> None:
+    """"running" rows whose thread is gone (the process died) become "failed"."""
+    for plan in session.scalars(select(Plan).where(Plan.service_date == day,
+                                                   Plan.status == "running")):
+        if plan.id not in _running:
+            plan.status, plan.error = "failed", "interrupted"
+            plan.superseded, plan.finished_at = True, utcnow()
+
+
+def start(app: Flask, session: Session, day: date, user_id: int | None,
+          now: int | None = None, wait: bool = False) -> Plan:
+    """Start planning ``day`` (or return the run already under way)."""
+    with _guard:
+        _reap(session, day)
+        busy = session.scalars(select(Plan).where(Plan.service_date == day,
+                                                  Plan.status == "running")).first()
+        if busy is not None:
+            session.commit()
+            return busy
+        plan = Plan(service_date=day, created_by=user_id, status="running", payload={},
+                    seed=int(app.config.get("PLAN_SEED", 0)))
+        session.add(plan)
+        session.commit()
+        _running.add(plan.id)
+    thread = threading.Thread(target=_run, args=(app, plan.id, now), daemon=True,
+                              name=f"plan-{plan.id}")
+    thread.start()
+    if wait:
+        thread.join()
+    return plan
+
+
+def clock_now(app: Flask, day: date) -> int | None:
+    """Seconds since midnight for a re-plan during ``day`` (``NOW`` "HH:MM" may pin it)."""
+    pinned = app.config.get("NOW")
+    if pinned:
+        return int(pinned[:2]) * 3600 + int(pinned[3:5]) * 60
+    if day != date.today():
+        return None
+    t = datetime.now()
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _run(app: Flask, plan_id: int, now: int | None) -> None:
+    with app.app_context():
+        session: Session = app.extensions["buurtroute.sessions"]()
+        try:
+            plan = session.get(Plan, plan_id)
+            payload, statuses = build_and_solve(app, session, plan.service_date, now)
+            previous = current_plan(session, plan.service_date)
+            orders = {o.id: o for o in session.scalars(
+                select(Order).where(Order.id.in_([int(k) for k in statuses])))}
+            for oid, status in statuses.items():
+                order = orders[int(oid)]
+                if order.status != status:
+                    order.set_status(status, note=f"plan {plan_id}")
+            if previous is not None:
+                previous.superseded = True
+                plan.supersedes_id = previous.id
+            plan.payload, plan.status, plan.finished_at = payload, "done", utcnow()
+            session.commit()  # the one write: plan, superseded flag and statuses together
+        except Exception as exc:  # the run fails visibly, nothing half-written
+            session.rollback()
+            log.exception("plan %s failed", plan_id)
+            plan = session.get(Plan, plan_id)
+            plan.status, plan.error = "failed", type(exc).__name__[:200]
+            plan.superseded, plan.finished_at = True, utcnow()
+            session.commit()
+        finally:
+            _running.discard(plan_id)
+            session.close()
+
+
+def build_and_solve(app: Flask, session: Session, day: date,
+                    now: int | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The plan's payload and the status each open order should get."""
+    from .areas import current_area
+
+    area = current_area()
+    orders = list(session.scalars(select(Order).where(Order.service_date == day)
+                                  .options(selectinload(Order.resident)).order_by(Order.id)))
+    shifts = list(session.scalars(select(Shift).where(Shift.service_date == day)
+                                  .options(selectinload(Shift.assistant)).order_by(Shift.id)))
+    previous = current_plan(session, day)
+    where: dict[tuple[str, str], tuple[str, int]] = {}
+    if previous is not None:
+        for r in previous.payload.get("routes", ()):
+            for v in r["visits"]:
+                where[(v["order_id"], v["action"])] = (r["assistant_id"], v["start"])
+    day_in = DayInput()
+    done: list[model.Done] = []
+    keep: list[Order] = []
+    for o in orders:
+        if o.status in OPEN:
+            keep.append(o)
+        elif o.status in VISITED and (str(o.id), "delivery") in where:
+            keep.append(o)
+    shift_ids = {str(s.assistant_id) for s in shifts}
+    for o in keep:
+        visited = {"picked_up": ("pickup",), "delivered": ("pickup", "delivery"),
+                   "not_home": ("pickup", "delivery")}.get(o.status, ())
+        for action in visited:
+            if (str(o.id), action) in where and where[(str(o.id), action)][0] in shift_ids:
+                assistant, started = where[(str(o.id), action)]
+                done.append(model.Done(str(o.id), action, assistant, started))
+    keep = [o for o in keep if o.status in OPEN or any(d.order_id == str(o.id) for d in done)]
+    day_in.orders = [order_to_model(o, day_in) for o in keep]
+    centre = next((p for p in area.places if p.kind == "community_centre"), area.places[0])
+    for shift in shifts:
+        regulars = tuple(sorted({str(o.resident.id) for o in keep
+                                 if o.resident.regular_assistant_id == shift.assistant_id}))
+        day_in.assistants.append(shift_to_model(shift, day_in, (centre.lat, centre.lon),
+                                                regulars))
+    ids = {o.id for o in day_in.orders}
+    locks = tuple(model.Lock(str(k.order_id), str(k.assistant_id), k.position)
+                  for k in session.scalars(select(StopLock))
+                  if str(k.order_id) in ids and str(k.assistant_id) in shift_ids
+                  and not any(d.order_id == str(k.order_id) for d in done))
+    stops = Stops()
+    for lat, lon in day_in.points:
+        stops.add(lat, lon)
+    if not day_in.assistants:
+        result = model.Plan([], [model.Unplanned(o.id, "no_shift", "no assistant works this day")
+                                 for o in day_in.orders])
+        problem = None
+    else:
+        problem = day_problem(area, stops, day_in.orders, day_in.assistants, done=tuple(done),
+                              locks=locks, now=now if done else None, name=day.isoformat())
+        result = solve(problem, SolveParams(time_limit=float(app.config.get("PLAN_TIME_LIMIT", 5)),
+                                            random_seed=int(app.config.get("PLAN_SEED", 0))))
+    payload = result.to_dict()
+    payload["points"] = [list(p) for p in day_in.points]
+    payload["praatje"] = {o.id: o.praatje_seconds for o in day_in.orders}
+    payload["totals"] = result.totals(problem)
+    payload["locks"] = [k.to_dict() for k in locks]
+    payload["done"] = [d.to_dict() for d in done]
+    payload["now"] = now if done else None
+    planned = {v.order_id for r in result.routes for v in r.visits}
+    statuses = {}
+    for o in keep:
+        if o.status == "submitted" and str(o.id) in planned:
+            statuses[str(o.id)] = "planned"
+        elif o.status == "planned" and str(o.id) not in planned:
+            statuses[str(o.id)] = "submitted"
+    return payload, statuses

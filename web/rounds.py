@@ -1,0 +1,142 @@
+"""A stored plan as the pages see it: rounds with their stops, workload, map and exports.
+
+Pure reading: a ``plans`` row's payload plus the orders it names. Goods are shown by label
+("apotheekpakket", never a medicine); residents by initials on route sheets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from routing import export, mapsvg
+from routing.directions import directions
+from routing.model import hhmm
+
+from .store import Assistant, Order, Plan, Shift
+
+
+def initials(name: str) -> str:
+    return "".join(part[0].upper() + "." for part in name.replace(".", " ").split() if part)
+
+
+@dataclass
+class Stop:
+    number: int
+    action: str
+    order: Order
+    arrival: str
+    start: str
+    wait_minutes: int
+    travel_minutes: int
+    load: int
+    lat: float
+    lon: float
+    where: str
+    praatje_minutes: int
+
+    @property
+    def window(self) -> str:
+        if self.action == "pickup":
+            return f"{self.order.ready_time}–" if self.order.ready_time else "–"
+        return ", ".join(f"{s}–{e}" for s, e in self.order.windows) or "–"
+
+
+@dataclass
+class Round:
+    assistant: Assistant
+    colour: str
+    stops: list[Stop] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+    mode: str = "bike"
+    start: tuple[float, float] | None = None
+
+    @property
+    def deliveries(self) -> list[Stop]:
+        return [s for s in self.stops if s.action == "delivery"]
+
+
+def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> list[Round]:
+    payload = plan.payload
+    points = [tuple(p) for p in payload.get("points", ())]
+    ids = {int(v["order_id"]) for r in payload["routes"] for v in r["visits"]}
+    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids))
+                                               .options(selectinload(Order.resident)))}
+    assistants = {a.id: a for a in session.scalars(select(Assistant))}
+    shifts = {s.assistant_id: s for s in session.scalars(
+        select(Shift).where(Shift.service_date == plan.service_date))}
+    out = []
+    for i, r in enumerate(sorted(payload["routes"], key=lambda r: int(r["assistant_id"]))):
+        aid = int(r["assistant_id"])
+        if assistant_id is not None and aid != assistant_id:
+            continue
+        rnd = Round(assistants[aid], mapsvg.PALETTE[i % len(mapsvg.PALETTE)],
+                    mode=assistants[aid].mode)
+        visits = r["visits"]
+        for n, v in enumerate(visits, 1):
+            order = orders[int(v["order_id"])]
+            lat, lon = points[v["location"]] if points else (order.resident.lat,
+                                                             order.resident.lon)
+            where = (order.pickup_name or order.pickup_address or "") if v["action"] == "pickup" \
+                else order.resident.address
+            praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
+                if v["action"] == "delivery" else 0
+            rnd.stops.append(Stop(n, v["action"], order, hhmm(v["arrival"]), hhmm(v["start"]),
+                                  v["wait"] // 60, round(v["travel"] / 60), v["load"], lat, lon,
+                                  where, praatje))
+        shift = shifts.get(aid)
+        travel = r["back_travel"] + sum(v["travel"] for v in visits)
+        rnd.totals = {"stops": sum(1 for v in visits if v["action"] == "delivery"),
+                      "praatje": sum(s.praatje_minutes for s in rnd.stops),
+                      "travel": round(travel / 60),
+                      "finish": hhmm(r["finish"]) if visits else "–",
+                      "load": max((v["load"] for v in visits), default=0),
+                      "shift": f"{shift.start}–{shift.end}" if shift else ""}
+        if shift is not None and shift.start_lat is not None:
+            rnd.start = (shift.start_lat, shift.start_lon)
+        out.append(rnd)
+    return out
+
+
+def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]]:
+    items = plan.payload.get("unplanned", ())
+    orders = {o.id: o for o in session.scalars(
+        select(Order).where(Order.id.in_([int(u["order_id"]) for u in items]))
+        .options(selectinload(Order.resident)))}
+    return [(orders.get(int(u["order_id"])), u) for u in items]
+
+
+@lru_cache(maxsize=256)
+def _path(area, a: tuple[float, float], b: tuple[float, float], mode: str):
+    return area.path(a, b, mode)
+
+
+def legs(area, rnd: Round) -> list:
+    """The street path into each stop (from the stop before it)."""
+    out = []
+    for before, stop in zip(rnd.stops, rnd.stops[1:]):
+        out.append(_path(area, (before.lat, before.lon), (stop.lat, stop.lon), rnd.mode))
+    return out
+
+
+def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title") -> str:
+    drawn = [mapsvg.MapRound(r.assistant.name, r.colour, legs(area, r),
+                             [mapsvg.MapStop(s.number, s.lat, s.lon, f"{s.number}")
+                              for s in r.stops]) for r in rounds]
+    return mapsvg.render(area, drawn, title=title).replace('"map-title"', f'"{ident}"')
+
+
+def steps(area, rnd: Round, language: str) -> dict[int, list[str]]:
+    """Turn-by-turn directions into stop ``number`` (from the stop before it)."""
+    return {stop.number: [s.text for s in directions(path, language)]
+            for stop, path in zip(rnd.stops[1:], legs(area, rnd))}
+
+
+def exports(area, rnd: Round, kind: str) -> str:
+    stops = [export.ExportStop(s.number, s.arrival, s.where, s.lat, s.lon) for s in rnd.stops]
+    make = export.gpx if kind == "gpx" else export.geojson
+    return make(f"Buurtroute {rnd.assistant.name}", stops, legs(area, rnd))
