@@ -76,6 +76,8 @@ def test_order_form_errors_name_the_fields_and_store_nothing(client, app):
     for field in ("address", "windows", "note"):
         assert f'id="f-{field}-error"' in page or f'id="{field}-error"' in page
     assert "Bedoelt u: Kaivokatu" in page  # the closest known addresses
+    summary = page.split('id="form-errors"')[1].split("</div>")[0]
+    assert '">Adres</a>' in summary and '">Tijdvak</a>' in summary  # labels, not field keys
     assert 'aria-invalid="true"' in page
     assert 'value="Kaivokatu 999"' in page  # what was typed is kept
 

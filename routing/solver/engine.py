@@ -15,6 +15,11 @@ from ..model import Problem, TimeWindow
 from .nodes import COST_SCALE, Nodes
 
 
+FIRST_PLAN_SECONDS = 30.0
+"""How long a run may go on past its time limit while it has found no plan at all."""
+FALLBACK_FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
+
+
 @dataclass
 class Raw:
     routes: list[list[int]]          # node ids per assistant, depots excluded
@@ -131,7 +136,11 @@ class Model:
         # pickup before delivery, same assistant, ride time
         for pn, dn in nodes.pair.items():
             ip, id_ = idx(pn), idx(dn)
-            routing.AddPickupAndDelivery(ip, id_)
+            # A pickup already done leaves its delivery to be inserted alone: pair insertion
+            # heuristics cannot place half a pair, and the constraints below still hold it to
+            # the same assistant, after the pickup.
+            if nodes.stop[pn] not in done:
+                routing.AddPickupAndDelivery(ip, id_)
             solver.Add(routing.VehicleVar(ip) == routing.VehicleVar(id_))
             solver.Add(routing.ActiveVar(ip) == routing.ActiveVar(id_))
             solver.Add(time.CumulVar(ip) <= time.CumulVar(id_))
@@ -152,13 +161,15 @@ class Model:
         chains: dict[int, list[tuple[int, int]]] = {}
         for d in p.done:
             chains.setdefault(vehicle_of[d.assistant_id], []).append((d.start, node_of(d.order_id, d.action)))
+        # Done stops open their round in the order they were done. They are applied as OR-Tools
+        # lock chains when the search starts (see run): insertion heuristics build on those,
+        # where side constraints on NextVar made the first-plan search fail outright.
+        self.locked_chains = [[] for _ in p.assistants]
         for v, chain in chains.items():
-            prev = routing.Start(v)
             for start, n in sorted(chain):
                 routing.VehicleVar(idx(n)).SetValue(v)
                 time.CumulVar(idx(n)).SetRange(start, start)
-                solver.Add(routing.NextVar(prev) == idx(n))
-                prev = idx(n)
+                self.locked_chains[v].append(idx(n))
         positioned = [k for k in p.locks if k.position is not None and k.order_id in nodes.delivery_of]
         if positioned:
             routing.AddConstantDimension(1, nodes.size + 1, True, "rank")
@@ -214,6 +225,11 @@ class Model:
             sp.solution_limit = solution_limit
         sp.log_search = log
         solution = None
+        if any(self.locked_chains):
+            routing.CloseModelWithParameters(sp)
+            if not routing.ApplyLocksToAllVehicles(self.locked_chains, False):
+                return Raw([[] for _ in self.problem.assistants], status="invalid done stops",
+                           found=False)
         if initial is not None:
             routing.CloseModelWithParameters(sp)
             start = routing.ReadAssignmentFromRoutes(initial, True)
@@ -221,6 +237,23 @@ class Model:
                 solution = routing.SolveFromAssignmentWithParameters(start, sp) or start
         if solution is None:
             solution = routing.SolveWithParameters(sp)
+        status_enum = routing_enums_pb2.RoutingSearchStatus
+        if solution is None and routing.status() in (status_enum.ROUTING_FAIL,
+                                                     status_enum.ROUTING_FAIL_TIMEOUT):
+            # The time limit bounds the search for a better plan, not the search for any plan:
+            # a loaded machine must not turn a plannable day into "nothing planned" (and a
+            # re-plan into one that loses its done stops). Stop at the first plan found.
+            # Insertion heuristics can also fail outright where done stops pin half a pair;
+            # building arc by arc then still finds a plan.
+            sp.time_limit.FromMilliseconds(int(max(FIRST_PLAN_SECONDS, 10 * seconds) * 1000))
+            sp.solution_limit = 1
+            for fallback in (first_solution, *FALLBACK_FIRST_SOLUTIONS):
+                sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
+                                                     fallback)
+                solution = routing.SolveWithParameters(sp)
+                if solution is not None:
+                    self.first_solution = fallback
+                    break
         names = routing_enums_pb2.RoutingSearchStatus.DESCRIPTOR.enum_types[0].values_by_number
         status = names[routing.status()].name.removeprefix("ROUTING_").lower() \
             if routing.status() in names else str(routing.status())
