@@ -49,7 +49,13 @@ def solve() -> None:
         subprocess.run([sys.executable, str(report)], cwd=ROOT, check=True)
 
 
+def service() -> None:
+    """Load and faults against the production WSGI server (loopback); each writes its JSON."""
+    for script in ("load.py", "faults.py"):
+        subprocess.run([sys.executable, str(ROOT / "bench" / script)], cwd=ROOT, check=True)
+
+
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["matrix", "day", "solve"]
+    wanted = sys.argv[1:] or ["matrix", "day", "service", "solve"]
     for name in wanted:
         globals()[name]()

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from pyproj import Transformer
 import numpy as np
 import shapely
-from shapely import STRtree
 from shapely.geometry import box
 
 from .area import Area
@@ -44,8 +42,8 @@ class MapRound:
 def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = "",
            margin_m: float = 120.0) -> str:
     """An SVG document of ``rounds`` over the area's streets, ``width`` pixels wide."""
-    net = area.network("walk")
-    to_xy = Transformer.from_crs("EPSG:4326", net.crs, always_xy=True)
+    router = area.router("walk")  # its street index and projection are built once per area
+    net, to_xy = router.network, router.to_xy
     xs, ys = [], []
     for r in rounds:
         for s in r.stops:
@@ -75,9 +73,8 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
         return f"{(x - x0) * scale:.1f},{(y1 - y) * scale:.1f}"
 
     view = box(x0, y0, x1, y1)
-    tree = STRtree(net.geometry)
     streets = []
-    for i in tree.query(view):
+    for i in router.street_index.query(view):
         coords = net.geometry[i].coords
         streets.append("M" + " L".join(pt(x, y) for x, y in coords))
     parts = [

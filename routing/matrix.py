@@ -96,11 +96,12 @@ class Router:
         self.network = network
         self.speed_mps = speed_mps
         self.walk_mps = walk_mps
-        self._to_xy = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+        self.to_xy = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
         self._to_lonlat = Transformer.from_crs(network.crs, "EPSG:4326", always_xy=True)
 
     @cached_property
-    def _tree(self) -> STRtree:
+    def street_index(self) -> STRtree:
+        """Spatial index over the network's edge geometries (snapping, map drawing)."""
         return STRtree(self.network.geometry)
 
     @cached_property
@@ -122,9 +123,9 @@ class Router:
         """Snap (lat, lon) points to their nearest street edges."""
         lat = np.array([p[0] for p in points], dtype=float)
         lon = np.array([p[1] for p in points], dtype=float)
-        x, y = self._to_xy.transform(lon, lat)
+        x, y = self.to_xy.transform(lon, lat)
         doors = shapely_points(np.column_stack([x, y]))
-        edge = self._tree.query_nearest(doors, all_matches=False)[1]
+        edge = self.street_index.query_nearest(doors, all_matches=False)[1]
         geoms = [self.network.geometry[e] for e in edge]
         offset = np.array([g.project(d) for g, d in zip(geoms, doors)])
         foot = tuple(g.interpolate(o) for g, o in zip(geoms, offset))
