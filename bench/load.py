@@ -7,8 +7,12 @@ and then sends an acknowledged order once more (as if it had missed the answer).
 database is counted: every acknowledged order must be stored exactly once.
 
     .venv/bin/python bench/load.py [--clients 8] [--seconds 60] [--threads 8]
+        [--database-url postgresql://user@host/postgres]
 
-Writes ``bench/results/load.json``. Only loopback; every loop is bounded in time.
+Writes ``bench/results/load.json``. Only loopback; every loop is bounded in time. With
+``--database-url`` the same run goes against PostgreSQL: a scratch database is created on that
+server (the URL's user may CREATE DATABASE), seeded, counted and dropped again; the figures go
+to ``bench/results/load-postgresql.json``.
 """
 
 from __future__ import annotations
@@ -52,32 +56,113 @@ def client(index: int, url: str, kind: str, token: str, addresses: list[str], da
             n += 1
 
 
-def run(clients: int, seconds: float, threads: int, resend_share: float = 0.05) -> dict:
+def run(clients: int, seconds: float, threads: int, resend_share: float = 0.05,
+        database_url: str | None = None) -> dict:
+    if database_url:
+        return _on_postgresql(database_url, clients, seconds, threads, resend_share)
     day = date.today()
     with tempfile.TemporaryDirectory(prefix="buurtroute-load-") as folder:
         folder = Path(folder)
         database, accounts = seed_database(folder, day)
-        tokens = partner_tokens(database, accounts)
-        addresses = area_addresses(200)
-        server = LiveServer(database, folder, threads=threads).start()
-        try:
-            server.warm_up(tokens[0][1])
-            outcomes = [Outcome() for _ in range(clients)]
-            deadline = time.monotonic() + seconds
-            started = time.monotonic()
-            workers = [threading.Thread(target=client, args=(
-                i, server.url, *tokens[i % len(tokens)], addresses, day, deadline,
-                outcomes[i], resend_share)) for i in range(clients)]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join(timeout=seconds + 120)
-            elapsed = time.monotonic() - started
-        finally:
-            server.stop()
-        stored = stored_tags(database, "L")
-        checks = integrity(database)
-        server_errors = exception_lines(folder)
+        return _load(folder, database, partner_tokens(database, accounts), clients, seconds,
+                     threads, resend_share, day, {}, lambda: (stored_tags(database, "L"),
+                                                              integrity(database)))
+
+
+def _on_postgresql(server_url: str, clients: int, seconds: float, threads: int,
+                   resend_share: float) -> dict:
+    """The run against a scratch database on the PostgreSQL server of ``server_url``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from routing.area import load_area
+    from tests.browser_fixtures import AREA, KIND_OF_PARTNER, PASSWORD
+    from tests.pg_fixtures import PgServer
+    from web import create_app
+    from web.db import new_session
+    from web.demo import seed
+
+    url = server_url.replace("postgres://", "postgresql://", 1).replace(
+        "postgresql://", "postgresql+psycopg://", 1)
+    pg = PgServer(make_url(url), "bench")
+    name = pg.create(prefix="buurtroute_load")
+    database_url = pg.url(name)
+    day = date.today()
+    try:
+        with tempfile.TemporaryDirectory(prefix="buurtroute-load-") as folder:
+            folder = Path(folder)
+            app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "seed", "AREA": AREA,
+                              "INSTANCE_PATH": str(folder / "seed-instance")})
+            with app.app_context():
+                session = new_session()
+                accounts = seed(session, load_area(AREA), day, password=PASSWORD)
+                session.close()
+            app.extensions["buurtroute.engine"].dispose()
+            engine = create_engine(database_url)
+
+            def counted():
+                with engine.connect() as con:
+                    notes = con.execute(text("select note from orders where note like :p"),
+                                        {"p": "load L%"}).scalars()
+                    stored: dict[str, int] = {}
+                    for note in notes:
+                        stored[note.removeprefix("load ")] = stored.get(
+                            note.removeprefix("load "), 0) + 1
+
+                    def one(sql: str) -> int:
+                        return con.execute(text(sql)).scalar()
+
+                    return stored, {
+                        "integrity_check": "ok (PostgreSQL enforces its constraints)",
+                        "orders_without_history": one(
+                            "select count(*) from orders o where not exists (select 1 from "
+                            "order_events e where e.order_id = o.id)"),
+                        "orders_without_resident": one(
+                            "select count(*) from orders o left join residents r on r.id = "
+                            "o.resident_id where r.id is null"),
+                        "dangling_idempotency_keys": one(
+                            "select count(*) from idempotency_keys k left join orders o on "
+                            "o.id = k.order_id where o.id is null"),
+                    }
+
+            with engine.connect() as con:
+                kinds = dict(con.execute(text("select name, kind from partners")).all())
+                version = con.execute(text("show server_version")).scalar()
+            tokens = [(KIND_OF_PARTNER[kinds[n]], t) for n, t in accounts.tokens.items()]
+            try:
+                result = _load(folder, Path(folder) / "unused.sqlite", tokens, clients, seconds,
+                               threads, resend_share, day, {"DATABASE_URL": database_url},
+                               counted)
+            finally:
+                engine.dispose()
+    finally:
+        pg.drop(name)
+    result["database"] = f"postgresql {version.split()[0]} (psycopg 3)"
+    return result
+
+
+def _load(folder: Path, database: Path, tokens, clients: int, seconds: float, threads: int,
+          resend_share: float, day: date, env: dict, count_stored) -> dict:
+    """Serve ``database`` (or ``env``'s DATABASE_URL), run the clients, count what is stored."""
+    addresses = area_addresses(200)
+    server = LiveServer(database, folder, threads=threads, extra_env=env).start()
+    try:
+        server.warm_up(tokens[0][1])
+        outcomes = [Outcome() for _ in range(clients)]
+        deadline = time.monotonic() + seconds
+        started = time.monotonic()
+        workers = [threading.Thread(target=client, args=(
+            i, server.url, *tokens[i % len(tokens)], addresses, day, deadline,
+            outcomes[i], resend_share)) for i in range(clients)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=seconds + 120)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    stored, checks = count_stored()
+    server_errors = exception_lines(folder)
     acknowledged = {t: i for o in outcomes for t, i in o.acknowledged.items()}
     latencies = np.array([ms for o in outcomes for ms in o.latencies_ms]) if any(
         o.latencies_ms for o in outcomes) else np.array([0.0])
@@ -137,9 +222,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=RESULTS / "load.json")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL server (postgresql://user@host/postgres): run there")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    result = run(args.clients, args.seconds, args.threads)
+    result = run(args.clients, args.seconds, args.threads, database_url=args.database_url)
+    args.out = args.out or RESULTS / ("load-postgresql.json" if args.database_url
+                                      else "load.json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -61,9 +61,9 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
     else:
         x0, y0, x1, y1 = min(xs) - margin_m, min(ys) - margin_m, max(xs) + margin_m, \
             max(ys) + margin_m
-    span = max(x1 - x0, y1 - y0, 200.0)
+    aspect = 0.75  # landscape: a tall round widens the frame until it fits in height too
+    span = max(x1 - x0, (y1 - y0) / aspect, 200.0)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    aspect = 0.75
     x0, x1 = cx - span / 2, cx + span / 2
     y0, y1 = cy - span * aspect / 2, cy + span * aspect / 2
     scale = width / span

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_fixtures import *  # noqa: F401,F403 (a live PostgreSQL server for the tests)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 

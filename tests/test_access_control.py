@@ -24,7 +24,10 @@ USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek
 PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_language",
           "api.openapi"}
 #: Single endpoints with their own rule (checked before the blueprint's).
-ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"}, {"assistant"})}
+ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"}, {"assistant"}),
+             # PDF route sheets: all rounds for the coordinator, one's own round for assistants
+             "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant"}),
+             "pdf.one_round": ({"assistant"}, {"partner"})}
 #: blueprint → (roles that must get in, roles that must be refused). A role in neither set may
 #: go either way (e.g. whether a coordinator may open an assistant's page is the web's choice).
 POLICY = {
@@ -33,6 +36,8 @@ POLICY = {
     "assistant": ({"assistant"}, {"partner"}),
     # the API takes tokens only: a browser session of any role is no credential there
     "api": (set(), {"partner", "coordinator", "assistant"}),
+    # residents' praatje, regular assistant and phone: the coordinator's alone
+    "residents": ({"coordinator"}, {"partner", "assistant"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at"}

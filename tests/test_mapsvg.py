@@ -29,3 +29,17 @@ def test_map_without_rounds_shows_the_whole_area(area):
     root = ET.fromstring(render(area, []))
     assert root.get("viewBox") == "0 0 800 600"
     assert not list(root.iter(f"{SVG}circle"))
+
+
+def test_a_round_that_runs_north_to_south_stays_inside_the_frame(area):
+    """The frame is landscape: a tall round must widen it, not fall off the top and bottom."""
+    north = max(area.places, key=lambda p: p.lat)
+    south = min(area.places, key=lambda p: p.lat)
+    assert north.lat - south.lat > 0.005  # a real north-south spread in the extract
+    stops = [MapStop(1, north.lat, north.lon), MapStop(2, south.lat, south.lon)]
+    root = ET.fromstring(render(area, [MapRound("Noord-zuid", PALETTE[1], [], stops)]))
+    width, height = map(float, root.get("viewBox").split()[2:])
+    circles = [c for c in root.iter(f"{SVG}circle")]
+    assert len(circles) == 2
+    for c in circles:
+        assert 0 <= float(c.get("cx")) <= width and 0 <= float(c.get("cy")) <= height

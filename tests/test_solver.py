@@ -14,7 +14,7 @@ from routing.check import check
 from routing.model import (Assistant, Break, Done, Lock, ModelError, Order, Pickup, Problem,
                            TimeWindow as W, Weights)
 from routing.solver import SolveParams, solve
-from routing.solver.reasons import why_left_out
+from routing.solver.insert import fill
 
 H = 3600
 FAST = SolveParams(time_limit=0.5, seed="none")
@@ -263,15 +263,28 @@ def test_reason_lock_that_cannot_hold():
     assert code == "locked"
 
 
-def test_reason_time_limit_when_it_would_still_fit():
+def test_an_order_the_search_left_out_is_put_in_where_it_still_fits():
     pts = [(0, 0), (2, 2), (4, 4)]
     orders = [Order("x", "parcel", 1), Order("y", "parcel", 2)]
     team = [Assistant("a", start=0)]
     full = problem(pts, orders, team)
     partial = solve(p1 := problem(pts, orders[:1], team), FAST)
     ok(p1, partial)
-    u = why_left_out(full, partial, orders[1], set())
-    assert u.code == "time_limit" and "more time" in u.reason
+    filled, placed = fill(full, partial, [orders[1]])
+    assert placed == ["y"]
+    filled.unplanned = []
+    assert check(full, filled) == []
+    assert sorted(v.order_id for v in filled.route("a").visits) == ["x", "y"]
+
+
+def test_over_full_says_so_when_no_place_fits():
+    # one hour of shift, two orders of 40 minutes each at the door
+    orders = [Order(f"o{i}", "visit", 1, praatje=40 * 60, handling=0) for i in range(2)]
+    p = problem([(0, 0), (1, 0)], orders, [Assistant("a", start=0, shift=W(9 * H, 10 * H))])
+    plan = solve(p, FAST)
+    ok(p, plan)
+    (u,) = plan.unplanned
+    assert u.code == "over_full" and "the day is full" in u.reason
 
 
 # ---------------------------------------------------------------- re-planning and pins
@@ -392,7 +405,7 @@ def test_a_busy_day_at_pilot_scale_is_planned_and_checked():
     ok(p, plan)
     gone = {u.order_id for u in plan.unplanned}
     assert not {o.id for o in orders if o.kind == "medicine"} & gone
-    assert {u.code for u in plan.unplanned} <= {"over_full", "time_limit"}  # each alone is doable
+    assert {u.code for u in plan.unplanned} <= {"over_full"}  # each alone is doable
     assert all(len(r.breaks) == 1 for r in plan.routes if r.visits and r.assistant_id != "c")
 
 

@@ -1,11 +1,18 @@
 """The assistant's round: own round only, stops with labels and directions, afgeleverd /
-niet thuis, GPX/GeoJSON; and the journey partner → coordinator → assistant on the demo area."""
+niet thuis (and afterwards when it happened, on the round and on the coordinator's day),
+GPX/GeoJSON; and the journey partner → coordinator → assistant on the demo area."""
 
 from __future__ import annotations
 
+import re
+
 import json
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+
+from routing.model import hhmm
 
 from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
@@ -117,7 +124,67 @@ def test_journey_partner_to_coordinator_to_assistant(app):
     login(client, username)
     page = client.get("/assistant/").get_data(as_text=True)
     assert "apotheekpakket" in page and "J.R." in page and "J. Reis" not in page
+    row = re.search(rf'<tr class="stop delivery[^"]*" data-order="{order_id}">(.*?)</tr>', page, re.S)
+    assert "alleen persoonlijk" in row.group(1)  # medicine: handed over in person only
     client.post(f"/assistant/orders/{order_id}/status",
                 data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
     with db_session(app) as s:
         assert s.get(Order, order_id).status == "delivered"
+
+
+def local_time(event_at) -> str:
+    """An order event's time (stored in UTC) on the clock of the service area."""
+    return event_at.replace(tzinfo=timezone.utc).astimezone(
+        ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
+
+
+def delivery_row(page: str, order_id: int) -> tuple[str, str]:
+    """(opening tag, cells) of ``order_id``'s delivery row in a page's round table."""
+    for row in page.split("<tr ")[1:]:
+        tag, _, rest = row.partition(">")
+        if f'data-order="{order_id}"' in tag and " delivery " in tag:
+            return tag, rest.split("</tr>")[0]
+    raise AssertionError(f"no delivery row for order {order_id}")
+
+
+def test_done_stops_show_when_they_happened(app):
+    status = planned(app)
+    client = app.test_client()
+    login(client, "anna")
+    token = csrf_token(client, "/assistant/")
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    marked = []
+    for mark in ("delivered", "not_home"):  # the next open stop of the round as it is now
+        _, visits = round_of(app, status["plan_id"], "anna")
+        order_id = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
+                        and int(v["order_id"]) not in marked)
+        assert client.post(f"/assistant/orders/{order_id}/status",
+                           data={"csrf_token": token, "status": mark}).status_code == 302
+        marked.append(order_id)
+        status = wait_for_plan(coordinator)
+        assert status["status"] == "done"
+    first, second = marked
+    with db_session(app) as s:
+        at = {o: local_time(s.get(Order, o).events[-1].at) for o in (first, second)}
+        planned_at = {v["order_id"]: hhmm(v["arrival"]) for r in s.get(
+            Plan, wait_for_plan(coordinator)["plan_id"]).payload["routes"] for v in r["visits"]
+            if v["action"] == "delivery"}
+    page = client.get("/assistant/").get_data(as_text=True)
+    day = coordinator.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    for order_id, shown, mark in ((first, "bezorgd", "✓"), (second, "niet thuis", "✗")):
+        tag, cells = delivery_row(page, order_id)
+        assert " done" in tag
+        assert f'<strong class="actual">{shown} om {at[order_id]}</strong>' in cells
+        assert f"(gepland {planned_at[str(order_id)]})" in cells
+        assert f'<span class="mark" aria-hidden="true">{mark}</span>' in cells
+        assert "Afgeleverd</button>" not in cells  # nothing left to mark
+        tag, cells = delivery_row(day, order_id)
+        assert " done" in tag and f'id="stop-{order_id}-delivery"' in tag
+        assert f'<strong class="actual">{shown} om {at[order_id]}</strong>' in cells
+        assert "Vastzetten" not in cells  # what happened cannot be moved any more
+    _, visits = round_of(app, wait_for_plan(coordinator)["plan_id"], "anna")
+    open_stop = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
+                     and int(v["order_id"]) not in (first, second))
+    tag, cells = delivery_row(page, open_stop)
+    assert " done" not in tag and 'class="actual"' not in cells and "Afgeleverd" in cells

@@ -1,14 +1,19 @@
 """The coordinator's day view on the seeded demo day: every partner's orders by buurt and
-kind, shifts, adding a shift; other roles are kept out."""
+kind, shifts, adding a shift; locking a stop to an assistant and a stop number (and the field
+errors for numbers no plan can keep); other roles are kept out."""
 
 import re
+import shutil
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
+from tests.test_web_planning import plan_day, wait_for_plan
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
-    DAY, accounts, app, client, db_session, login, logout, post_form, seeded_db, web_area)
-from web.store import Order, Shift
+    DAY, accounts, app, client, db_session, login, logout, make_app, post_form, seeded_db,
+    web_area)
+from web.store import Assistant, Order, Plan, Shift, StopLock
 
 
 def counts_table(page: str) -> dict[str, list[str]]:
@@ -88,3 +93,139 @@ def test_a_partners_new_order_reaches_the_coordinators_day(client, app, accounts
     assert "apotheekpakket" in section and "aangemeld" in section
     kluuvi = page.split('>Kluuvi <span class="count">')[1].split("</table>")[0]
     assert f"<td>#{order['id']}" in kluuvi  # listed under its buurt
+
+
+# --- locking a stop at a place in a round -----------------------------------------------------
+
+@pytest.fixture
+def planner(tmp_path, seeded_db):
+    """The app with a short planning time (as in tests/test_web_planning.py)."""
+    database = tmp_path / "plan.sqlite"
+    shutil.copy(seeded_db[0], database)
+    app = make_app(tmp_path, database, PLAN_TIME_LIMIT=2, NOW="11:00")
+    yield app
+    app.extensions["buurtroute.engine"].dispose()
+
+
+def routes_of(app, plan_id: int) -> dict[str, list[dict]]:
+    with db_session(app) as s:
+        return {r["assistant_id"]: r["visits"] for r in s.get(Plan, plan_id).payload["routes"]}
+
+
+def without_pickup(app, visits: list[dict]) -> int:
+    """A delivery in ``visits`` with nothing to pick up (a house call or a klusje)."""
+    with db_session(app) as s:
+        return next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
+                    and s.get(Order, int(v["order_id"])).pickup_lat is None)
+
+
+def _has_house_call(app, visits) -> bool:
+    try:
+        without_pickup(app, visits)
+    except StopIteration:
+        return False
+    return True
+
+
+def test_lock_as_first_stop_of_another_round_then_unlock(planner):
+    client = planner.test_client()
+    login(client, "coordinator")
+    first = plan_day(client)
+    routes = routes_of(planner, first["plan_id"])
+    source = next(a for a, visits in routes.items() if _has_house_call(planner, visits))
+    order_id = without_pickup(planner, routes[source])
+    target = next(a for a in routes if a != source)
+    day = f"/coordinator/?date={DAY.isoformat()}"
+    response = post_form(client, f"/coordinator/orders/{order_id}/lock",
+                         {"assistant_id": target, "position": "1", "action": "lock"}, page=day)
+    assert response.status_code == 302
+    after = wait_for_plan(client)
+    assert after["status"] == "done" and after["plan_id"] != first["plan_id"]
+    with db_session(planner) as s:
+        lock = s.scalar(select(StopLock).where(StopLock.order_id == order_id))
+        assert (lock.assistant_id, lock.position) == (int(target), 0)
+        target_name = s.get(Assistant, int(target)).name
+        payload = s.get(Plan, after["plan_id"]).payload
+    assert payload["locks"] == [{"order_id": str(order_id), "assistant_id": target,
+                                 "position": 0, "action": "delivery"}]
+    visits = routes_of(planner, after["plan_id"])[target]
+    assert (visits[0]["order_id"], visits[0]["action"]) == (str(order_id), "delivery")
+    page = client.get(day).get_data(as_text=True)
+    row = page.split(f'id="stop-{order_id}-delivery"')[1].split("</tr>")[0]
+    assert f"vastgezet bij {target_name} als stop 1" in row
+    assert f'id="pos-{order_id}"' in row and 'value="1"' in row  # the form shows the lock
+    response = post_form(client, f"/coordinator/orders/{order_id}/lock", {"action": "unlock"},
+                         page=day)
+    assert response.status_code == 302
+    freed = wait_for_plan(client)
+    assert freed["status"] == "done" and freed["plan_id"] != after["plan_id"]
+    with db_session(planner) as s:
+        assert s.scalar(select(StopLock).where(StopLock.order_id == order_id)) is None
+        assert s.get(Plan, freed["plan_id"]).payload["locks"] == []
+
+
+def test_a_later_stop_number_is_kept_or_reported_never_dropped(planner):
+    """Stop N (counting pickups) is position N-1 for the solver; if no plan keeps the stop there
+    the order is reported unplanned with that reason, not put elsewhere or lost."""
+    client = planner.test_client()
+    login(client, "coordinator")
+    first = plan_day(client)
+    routes = routes_of(planner, first["plan_id"])
+    source = next(a for a, visits in routes.items() if _has_house_call(planner, visits))
+    order_id = without_pickup(planner, routes[source])
+    target = next(a for a in routes if a != source)
+    post_form(client, f"/coordinator/orders/{order_id}/lock",
+              {"assistant_id": target, "position": "3", "action": "lock"}, page="/coordinator/")
+    after = wait_for_plan(client)
+    assert after["status"] == "done"
+    with db_session(planner) as s:
+        payload = s.get(Plan, after["plan_id"]).payload
+    placed = [(r["assistant_id"], i) for r in payload["routes"]
+              for i, v in enumerate(r["visits"]) if v["order_id"] == str(order_id)]
+    reported = [u for u in payload["unplanned"] if u["order_id"] == str(order_id)]
+    assert placed == [(target, 2)] or (
+        not placed and reported[0]["code"] == "locked" and "stop 3" in reported[0]["reason"])
+    assert not payload["violations"]
+
+
+def test_lock_form_refuses_impossible_stop_numbers_by_field(planner):
+    client = planner.test_client()
+    login(client, "coordinator")
+    first = plan_day(client)
+    routes = routes_of(planner, first["plan_id"])
+    target, visits = max(routes.items(), key=lambda kv: len(kv[1]))
+    with db_session(planner) as s:
+        carried = next(int(v["order_id"]) for r in routes.values() for v in r
+                       if v["action"] == "pickup")
+        free = next(o.id for o in s.scalars(select(Order).where(Order.service_date == DAY))
+                    if o.pickup_lat is None and o.status != "cancelled")
+        others = len([v for v in visits if v["order_id"] != str(free)])
+        no_shift = s.scalar(select(Assistant).where(Assistant.id.not_in(
+            select(Shift.assistant_id).where(Shift.service_date == DAY))))
+        if no_shift is None:  # every demo assistant works today: add one who does not
+            no_shift = Assistant(name="Dirk", mode="walk")
+            s.add(no_shift)
+            s.commit()
+        idle = no_shift.id
+    day = f"/coordinator/?date={DAY.isoformat()}"
+    cases = [
+        (free, {"assistant_id": target, "position": "0"},
+         f"Als stop nummer: moet tussen 1 en {others + 1} liggen"),
+        (free, {"assistant_id": target, "position": str(others + 2)},
+         f"Als stop nummer: moet tussen 1 en {others + 1} liggen"),
+        (free, {"assistant_id": target, "position": "twee"},
+         "Als stop nummer: moet een heel getal zijn"),
+        (carried, {"assistant_id": target, "position": "1"},
+         "Als stop nummer: het ophalen komt eerst: kies 2 of later"),
+        (free, {"assistant_id": str(idle), "position": ""},
+         "Assistent: heeft geen dienst op deze dag"),
+        (free, {"position": "1"}, "Assistent: is verplicht"),
+    ]
+    for order_id, form, message in cases:
+        response = post_form(client, f"/coordinator/orders/{order_id}/lock",
+                             {**form, "action": "lock"}, page=day, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert f"#{order_id} · {message}" in page, (form, message)
+    with db_session(planner) as s:
+        assert s.scalar(select(func.count(StopLock.id))) == 0
+        assert s.scalar(select(func.count(Plan.id))) == 1  # no re-plan was started

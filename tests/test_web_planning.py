@@ -127,3 +127,25 @@ def test_plan_without_csrf_is_refused(app):
     login(client, "coordinator")
     assert client.post("/coordinator/plan", data={"service_date": DAY.isoformat()}) \
         .status_code == 400
+
+
+def test_planning_the_same_day_twice_gives_the_same_plan(tmp_path, seeded_db):
+    """The web plans by a count of search steps, not the clock: press Plan twice on an
+    unchanged day and the rounds are the same, stop for stop."""
+    import shutil
+
+    database = tmp_path / "demo.sqlite"
+    shutil.copy(seeded_db[0], database)
+    app = make_app(tmp_path, database, PLAN_WORK_LIMIT=60_000, PLAN_TIME_LIMIT=120)
+    client = app.test_client()
+    login(client, "coordinator")
+    runs = [plan_day(client), plan_day(client)]
+    assert [r["status"] for r in runs] == ["done", "done"], runs
+    with db_session(app) as s:
+        plans = [s.get(Plan, r["plan_id"]).payload for r in runs]
+    assert plans[0]["stats"]["stopped_by"] in ("work", "search"), plans[0]["stats"]
+    rounds = [[(r["assistant_id"], [(v["order_id"], v["action"], v["start"]) for v in r["visits"]])
+               for r in p["routes"]] for p in plans]
+    assert rounds[0] == rounds[1]
+    assert plans[0]["unplanned"] == plans[1]["unplanned"]
+    app.extensions["buurtroute.engine"].dispose()

@@ -31,7 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
     "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
-    "PLAN_TIME_LIMIT": 5.0,  # seconds the optimiser may search
+    # The optimiser stops after PLAN_WORK_LIMIT search steps (a few seconds; the same plan for
+    # the same day on any machine), or after PLAN_TIME_LIMIT seconds if that comes first.
+    "PLAN_WORK_LIMIT": 300_000,
+    "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,
 }
 
@@ -79,7 +82,7 @@ def _register_optional(app: Flask) -> None:
     """The coordinator and assistant blueprints, once they exist."""
     import importlib
 
-    for name in ("coordinator", "assistant"):
+    for name in ("coordinator", "assistant", "residents", "pdf"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

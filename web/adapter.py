@@ -53,6 +53,18 @@ class DayInput:
             return len(self.points) - 1
 
 
+def praatje_minutes(order: Order) -> int | None:
+    """The praatje the planner gives this order; None: the default for its kind.
+
+    The resident's usual praatje (set by the coordinator, who knows them) is a floor: a
+    partner may ask for a longer chat on one order, never cut the usual one short.
+    """
+    asked, usual = order.praatje_minutes, order.resident.praatje_minutes
+    if asked is None or usual is None:
+        return usual if asked is None else asked
+    return max(asked, usual)
+
+
 def order_to_model(order: Order, day: DayInput) -> model.Order:
     resident = order.resident
     pickup = None
@@ -61,8 +73,7 @@ def order_to_model(order: Order, day: DayInput) -> model.Order:
         pickup = model.Pickup(day.index(order.pickup_lat, order.pickup_lon),
                               label=order.pickup_name or order.pickup_address or "",
                               windows=(model.TimeWindow(ready, DAY_END),))
-    praatje = (order.praatje_minutes if order.praatje_minutes is not None
-               else resident.praatje_minutes)
+    praatje = praatje_minutes(order)
     return model.Order(
         id=str(order.id), kind=order.kind, location=day.index(resident.lat, resident.lon),
         address=resident.address,

@@ -14,7 +14,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from routing.geocode import AddressNotFound
 
@@ -48,6 +48,21 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return error_response(exc.status, exc.message, exc.fields)
+
+
+@bp.errorhandler(IntegrityError)
+def _conflict(_exc: IntegrityError):
+    """A unique or foreign key the database refused (a concurrent change won): 409, never 500."""
+    db().rollback()
+    return error_response(409, "The change conflicts with data changed at the same moment; "
+                          "read the order again and retry.")
+
+
+@bp.errorhandler(DataError)
+def _unstorable(_exc: DataError):
+    """A value the database cannot store that validation let through: 400, never 500."""
+    db().rollback()
+    return error_response(400, "A value cannot be stored (too long or not plain text).")
 
 
 @bp.before_request
@@ -146,27 +161,28 @@ def list_orders():
 def create_order():
     body = _json_body()
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 200:
-        raise ApiError(422, "The Idempotency-Key header must be 1 to 200 characters.",
-                       {"Idempotency-Key": "must be 1 to 200 characters"})
+    if key is not None and (not 1 <= len(key) <= 200 or not key.isprintable()):
+        raise ApiError(422, "The Idempotency-Key header must be 1 to 200 printable characters.",
+                       {"Idempotency-Key": "must be 1 to 200 printable characters"})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     if key is not None:
         replay = _replay(key, digest)
         if replay is not None:
             return replay
     draft = _validated(body)
-    order = orders.create(db(), g.partner, draft)
-    db().flush()
-    if key is not None:
-        db().add(IdempotencyRecord(partner_id=g.partner.id, key=key, request_hash=digest,
-                                   order_id=order.id))
     try:
+        order = orders.create(db(), g.partner, draft)
+        db().flush()
+        if key is not None:
+            db().add(IdempotencyRecord(partner_id=g.partner.id, key=key, request_hash=digest,
+                                       order_id=order.id))
         db().commit()
     except IntegrityError:  # a concurrent request with the same key or reference won
         db().rollback()
         replay = _replay(key, digest) if key is not None else None
         if replay is not None:
             return replay
+        _validated(body)  # answers as if the other request had come first (409 on reference)
         raise ApiError(409, "The order conflicts with one created at the same moment.")
     response = jsonify(order_json(order))
     response.status_code = 201

@@ -6,10 +6,14 @@ An assistant sees only their own round; the coordinator may open anyone's.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timezone
+from typing import Iterable
+from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import planning, rounds, today
 from .areas import current_area
@@ -17,7 +21,7 @@ from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .i18n import language
-from .store import Assistant, Order, get
+from .store import Assistant, Order, OrderEvent, get
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
 MARKS = ("delivered", "not_home")
@@ -50,6 +54,25 @@ def _round(assistant: Assistant, service_date: date):
     return plan, (found[0] if found else None)
 
 
+def done_times(session: Session, orders: Iterable[Order]) -> dict[int, str]:
+    """When each stop that happened was marked ("HH:MM" local time), from its history.
+
+    The history is stored in UTC; the round is lived in the service area's time zone
+    (``TIMEZONE``, Europe/Amsterdam unless configured).
+    """
+    status = {o.id: o.status for o in orders if o.status in planning.VISITED}
+    if not status:
+        return {}
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Amsterdam")
+    out = {}
+    for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(status))
+                                 .order_by(OrderEvent.id)):
+        if event.status == status[event.order_id]:  # the latest such event wins
+            out[event.order_id] = (event.at.replace(tzinfo=timezone.utc).astimezone(zone)
+                                   .strftime("%H:%M"))
+    return out
+
+
 @bp.route("/")
 @bp.route("/<int:assistant_id>")
 @role_required("assistant", "coordinator")
@@ -64,8 +87,9 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
         area = current_area()
         svg = rounds.map_svg(area, [rnd], title=_("Round of {name}", name=assistant.name))
         steps = rounds.steps(area, rnd, language())
+    done = done_times(db(), [s.order for s in rnd.stops]) if rnd is not None else {}
     return render_template("assistant/round.html", assistant=assistant, day=service_date,
-                           plan=plan, rnd=rnd, svg=svg, steps=steps)
+                           plan=plan, rnd=rnd, svg=svg, steps=steps, done=done)
 
 
 @bp.route("/orders/<int:order_id>/status", methods=["POST"])

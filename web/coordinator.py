@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from . import planning, rounds, today
+from .adapter import praatje_minutes
 from .areas import current_area
+from .assistant import done_times
 from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
@@ -60,14 +62,17 @@ def day():
                      "map": rounds.map_svg(current_area(), [r for r in day_rounds if r.stops],
                                            title=_("Rounds of {date}",
                                                    date=service_date.isoformat())),
-                     "unplanned": rounds.unplanned_of(db(), plan)}
+                     "unplanned": rounds.unplanned_of(db(), plan),
+                     "done": done_times(db(), [s.order for r in day_rounds for s in r.stops])}
     return render_template(
         "coordinator/day.html", run=run, shift_ids=[s.assistant_id for s in shifts],
         day=service_date, by_buurt=dict(sorted(by_buurt.items())),
         counts=counts, kinds=ORDER_KINDS, cancelled=len(orders) - len(active),
         kind_totals=Counter(o.kind for o in active), shifts=shifts, work_minutes=work,
         assistants=db().scalars(select(Assistant).where(Assistant.active)
-                                .order_by(Assistant.name)).all(), modes=MODES, **plan_view)
+                                .order_by(Assistant.name)).all(), modes=MODES,
+        praatje=praatje_minutes, names={a.id: a.name for a in db().scalars(select(Assistant))},
+        **plan_view)
 
 
 @bp.route("/shifts", methods=["POST"])
@@ -150,26 +155,76 @@ def plan_status():
 @bp.route("/orders/<int:order_id>/lock", methods=["POST"])
 @role_required("coordinator")
 def lock_stop(order_id: int):
-    """Pin an order's stop to an assistant (move it), or free it again; then re-plan."""
+    """Pin an order's stop to an assistant (move it), optionally as stop N of that round, or
+    free it again; then re-plan."""
     order = get(db(), Order, order_id) or abort(404)
+    back = redirect(url_for("coordinator.day", date=order.service_date.isoformat())
+                    + "#planning")
     lock = db().scalar(select(StopLock).where(StopLock.order_id == order.id))
     if request.form.get("action") == "unlock":
         if lock is not None:
             db().delete(lock)
     else:
-        aid = request.form.get("assistant_id", "")
-        assistant = get(db(), Assistant, int(aid)) if aid.isdigit() else None
-        if assistant is None:
-            flash(f"{_('Assistant')}: {_('is required')}", "error")
-            return redirect(url_for("coordinator.day", date=order.service_date.isoformat()))
+        assistant, position, errors = lock_target(order, request.form)
+        if errors:
+            for name, reason in errors.items():
+                flash(f"#{order.id} · {_(LOCK_LABELS[name])}: {reason}", "error")
+            return back
         if lock is None:
             lock = StopLock(order_id=order.id, assistant_id=assistant.id)
             db().add(lock)
-        lock.assistant_id = assistant.id
+        lock.assistant_id, lock.position = assistant.id, position
     db().commit()
     _start(order.service_date)
     flash(_("Re-planning with the change."), "info")
-    return redirect(url_for("coordinator.day", date=order.service_date.isoformat()))
+    return back
+
+
+LOCK_LABELS = {"assistant_id": "Assistant", "position": "As stop number"}
+
+
+def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[str, str]]:
+    """The assistant and 0-based position (None: anywhere) a lock form asks for, or reasons.
+
+    Stop numbers count pickups and deliveries, as the round shows them. Stops that already
+    happened open the round and an order's own pickup comes before its delivery, so those
+    numbers are refused with the reason instead of leaving the order unplanned.
+    """
+    errors: dict[str, str] = {}
+    aid = form.get("assistant_id", "")
+    assistant = get(db(), Assistant, int(aid)) if aid.isdigit() else None
+    if assistant is None:
+        errors["assistant_id"] = _("is required")
+    elif db().scalar(select(Shift.id).where(Shift.assistant_id == assistant.id,
+                                            Shift.service_date == order.service_date)) is None:
+        errors["assistant_id"] = _("has no shift on this day")
+    raw = form.get("position", "").strip()
+    if not raw:
+        return assistant, None, errors
+    if not raw.isdigit():
+        errors["position"] = _("must be a whole number")
+    if errors:
+        return assistant, None, errors
+    number = int(raw)
+    done, others = 0, 0
+    plan = planning.current_plan(db(), order.service_date)
+    for rnd in rounds.rounds_of(db(), plan, assistant.id) if plan is not None else ():
+        for stop in rnd.stops:
+            if stop.order.id == order.id:
+                continue
+            others += 1
+            done += int(stop.order.status in planning.VISITED or (
+                stop.action == "pickup" and stop.order.status == "picked_up"))
+    pickup = order.pickup_lat is not None and order.status not in ("picked_up",
+                                                                    *planning.VISITED)
+    low, high = done + 1 + int(pickup), others + 1 + int(pickup)
+    if not 1 <= number <= high:
+        errors["position"] = _("must be between {low} and {high}", low=low, high=high)
+    elif number <= done:
+        errors["position"] = _("the first {n} stops of this round already happened", n=done)
+    elif number < low:
+        errors["position"] = _("its pickup comes first: choose {low} or later", low=low)
+    return assistant, number - 1, errors
 
 
 @bp.route("/print")

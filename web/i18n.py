@@ -36,6 +36,10 @@ DUTCH: dict[str, str] = {
     "You do not have access to this page.": "U heeft geen toegang tot deze pagina.",
     "No access": "Geen toegang",
     "The form has expired; please try again.": "Het formulier is verlopen; probeer het opnieuw.",
+    "Someone else changed this at the same time; please try again.":
+        "Iemand anders wijzigde dit tegelijk; probeer het opnieuw.",
+    "The database refused a value in this request.":
+        "De database weigerde een waarde in dit verzoek.",
     "Something is wrong with the request.": "Er klopt iets niet aan het verzoek.",
     "Back": "Terug",
     "Save": "Opslaan",
@@ -80,6 +84,8 @@ DUTCH: dict[str, str] = {
     "urgent": "spoed",
     "Hot meal": "Warme maaltijd",
     "Hand over in person": "Persoonlijk overhandigen",
+    "in person only: not to a neighbour, not through the letterbox":
+        "alleen persoonlijk: niet bij de buren, niet door de brievenbus",
     "Note": "Notitie",
     "Never write medicine names here: route sheets say \"apotheekpakket\".":
         "Schrijf hier nooit namen van medicijnen: op de routelijst staat \"apotheekpakket\".",
@@ -244,6 +250,58 @@ DUTCH: dict[str, str] = {
     "This stop is not in your round (any more).": "Deze stop zit (niet meer) in uw ronde.",
     "This stop was already marked.": "Deze stop was al afgemeld.",
     "Marked: {status}.": "Afgemeld: {status}.",
+    # PDF route sheets
+    "Leaves at {time}": "Vertrek om {time}",
+    "Page {page} of {pages}": "Pagina {page} van {pages}",
+    "Download all rounds as PDF": "Alle rondes als PDF downloaden",
+    "Download this round as PDF": "Deze ronde als PDF downloaden",
+    # residents, stop positions and stops that happened (coordinator and assistant)
+    "Residents": "Bewoners",
+    "The usual praatje and the regular assistant go into the next plan of every open order.":
+        "Het gebruikelijke praatje en de vaste assistent gaan mee in de volgende planning van "
+        "elke open bestelling.",
+    "Filter residents": "Bewoners filteren",
+    "All buurten": "Alle buurten",
+    "Name or address": "Naam of adres",
+    "{n} residents": "{n} bewoners",
+    "Usual praatje": "Gebruikelijk praatje",
+    "Usual praatje (minutes)": "Gebruikelijk praatje (minuten)",
+    "Regular assistant": "Vaste assistent",
+    "Open orders": "Open bestellingen",
+    "{n} min": "{n} min",
+    "default": "standaard",
+    "No residents found.": "Geen bewoners gevonden.",
+    "From {low} to {high} minutes. Empty: the default per kind ({defaults}). A partner may ask "
+    "for longer on one order, never shorter.":
+        "Van {low} tot {high} minuten. Leeg: de standaard per soort ({defaults}). Een partner "
+        "kan voor één bestelling om een langer praatje vragen, nooit om een korter.",
+    "The planner prefers this trusted face when the day allows.":
+        "De planner kiest dit vertrouwde gezicht als de dag het toelaat.",
+    "None": "Geen",
+    "Only if the assistant must call ahead; partners never see it.":
+        "Alleen als de assistent vooraf moet bellen; partners zien het nooit.",
+    "Asked by the partner": "Gevraagd door de partner",
+    "Praatje in the current plan": "Praatje in de huidige planning",
+    "Praatje in the next plan": "Praatje in de volgende planning",
+    "No open orders.": "Geen open bestellingen.",
+    "{name} saved; the next plan uses it.": "{name} opgeslagen; de volgende planning gebruikt het.",
+    "is not one of the assistants": "is geen van de assistenten",
+    "as stop": "als stop",
+    "As stop number": "Als stop nummer",
+    "locked to {name}": "vastgezet bij {name}",
+    "as stop {n}": "als stop {n}",
+    "has no shift on this day": "heeft geen dienst op deze dag",
+    "the first {n} stops of this round already happened":
+        "de eerste {n} stops van deze ronde zijn al geweest",
+    "its pickup comes first: choose {low} or later": "het ophalen komt eerst: kies {low} of later",
+    "Move or lock: the stop goes to the chosen assistant; with a number it becomes that stop of "
+    "the round (counting pickups, as numbered below); without one, the planner picks its place.":
+        "Verplaatsen of vastzetten: de stop gaat naar de gekozen assistent; met een nummer wordt "
+        "het die stop van de ronde (ophaalstops tellen mee, zoals hieronder genummerd); zonder "
+        "nummer kiest de planner de plek.",
+    "{status} at {time}": "{status} om {time}",
+    "planned {time}": "gepland {time}",
+    "Plan {date} again now": "{date} nu opnieuw plannen",
 }
 
 

@@ -38,6 +38,9 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WINDOW = re.compile(r"^\s*(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
 PHONE = re.compile(r"^\+?[\d\s()-]{6,20}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9._:/-]+$")
+#: Control characters other than tab and line breaks: never meant, and PostgreSQL cannot store
+#: a NUL at all, so they are refused by name on every database instead of failing on one.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: A note that looks like a dose or a dosage form is refused: medicine names stay out.
 MEDICINE_HINT = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(mg|mcg|µg|ug|ml|ie|iu|gram)\b|\b(tablet|tabletten|capsule|capsules|"
@@ -182,7 +185,7 @@ def _text(payload, name, errors, _) -> str:
     value = payload.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or CONTROL.search(value):
         errors[name] = _("must be text")
         return ""
     value = " ".join(value.split()) if name != "note" else value.strip()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import (Blueprint, Flask, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import BadRequest, Conflict, HTTPException
 
 from routing.geocode import AddressNotFound
 
@@ -105,3 +106,15 @@ def init_app(app: Flask) -> None:
         messages = {403: _("You do not have access to this page.")}
         return render_template("error.html", title=titles.get(exc.code, exc.name),
                                message=messages.get(exc.code, "")), exc.code
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(DataError)
+    def database_refused(exc):
+        """A write the database refused (a race on a unique key, a value it cannot store):
+        nothing was stored; say so as a 409/400 instead of a 500."""
+        from .db import db
+
+        db().rollback()
+        return http_error(Conflict(_("Someone else changed this at the same time; please try again."))
+                          if isinstance(exc, IntegrityError) else
+                          BadRequest(_("The database refused a value in this request.")))

@@ -13,6 +13,7 @@ import logging
 import threading
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
@@ -33,11 +34,12 @@ _running: set[int] = set()  # plan ids whose thread is alive in this process
 _guard = threading.Lock()
 
 
-def current_plan(session: Session, day: date) -> Plan | None:
-    """The plan the pages show: the newest finished one not superseded."""
-    return session.scalars(select(Plan).where(Plan.service_date == day, Plan.status == "done",
-                                              Plan.superseded.is_(False))
-                           .order_by(Plan.id.desc())).first()
+def current_plan(session: Session, day: date, fresh: bool = False) -> Plan | None:
+    """The plan the pages show: the newest finished one not superseded (``fresh``: re-read
+    it even if the session holds it already)."""
+    query = select(Plan).where(Plan.service_date == day, Plan.status == "done",
+                               Plan.superseded.is_(False)).order_by(Plan.id.desc())
+    return session.scalars(query.execution_options(populate_existing=fresh)).first()
 
 
 def latest_run(session: Session, day: date) -> Plan | None:
@@ -82,9 +84,9 @@ def clock_now(app: Flask, day: date) -> int | None:
     pinned = app.config.get("NOW")
     if pinned:
         return int(pinned[:2]) * 3600 + int(pinned[3:5]) * 60
-    if day != date.today():
+    t = datetime.now(ZoneInfo(app.config.get("TIMEZONE") or "Europe/Amsterdam"))
+    if day != t.date():
         return None
-    t = datetime.now()
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
@@ -94,12 +96,10 @@ def _run(app: Flask, plan_id: int, now: int | None) -> None:
         try:
             plan = session.get(Plan, plan_id)
             payload, statuses = build_and_solve(app, session, plan.service_date, now)
-            previous = current_plan(session, plan.service_date)
-            orders = {o.id: o for o in session.scalars(
-                select(Order).where(Order.id.in_([int(k) for k in statuses])))}
+            previous, orders = _lock_for_commit(session, plan.service_date, statuses)
             for oid, status in statuses.items():
                 order = orders[int(oid)]
-                if order.status != status:
+                if order.status == FROM[status]:  # else changed while solving: that change wins
                     order.set_status(status, note=f"plan {plan_id}")
             if previous is not None:
                 previous.superseded = True
@@ -116,6 +116,29 @@ def _run(app: Flask, plan_id: int, now: int | None) -> None:
         finally:
             _running.discard(plan_id)
             session.close()
+
+
+#: The status a plan moves an order from, per status it moves it to.
+FROM = {"planned": "submitted", "submitted": "planned"}
+
+
+def _lock_for_commit(session: Session, day: date, statuses: dict[str, str]):
+    """Lock the day's plans, then the orders a plan changes, and read both afresh.
+
+    The solver worked for seconds on what it read. Meanwhile a partner may have cancelled an
+    order, an assistant marked one, or (another process) a second run finished. On PostgreSQL
+    the row locks make concurrent finishing runs take turns, so exactly one plan of the day is
+    current, and the fresh read keeps a change made during the solve from being overwritten.
+    SQLite ignores FOR UPDATE (it locks the whole file on the first write); there the fresh
+    read narrows the window to the milliseconds before that write.
+    """
+    session.scalars(select(Plan.id).where(Plan.service_date == day).order_by(Plan.id)
+                    .with_for_update()).all()
+    previous = current_plan(session, day, fresh=True)
+    orders = {o.id: o for o in session.scalars(
+        select(Order).where(Order.id.in_([int(k) for k in statuses])).order_by(Order.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    return previous, orders
 
 
 def build_and_solve(app: Flask, session: Session, day: date,
@@ -173,7 +196,10 @@ def build_and_solve(app: Flask, session: Session, day: date,
     else:
         problem = day_problem(area, stops, day_in.orders, day_in.assistants, done=tuple(done),
                               locks=locks, now=now if done else None, name=day.isoformat())
-        result = solve(problem, SolveParams(time_limit=float(app.config.get("PLAN_TIME_LIMIT", 5)),
+        work = app.config.get("PLAN_WORK_LIMIT")
+        result = solve(problem, SolveParams(time_limit=float(app.config.get("PLAN_TIME_LIMIT", 30)),
+                                            work_limit=int(work) if work else None,
+                                            seed_iterations=2000 if work else None,
                                             random_seed=int(app.config.get("PLAN_SEED", 0))))
     payload = result.to_dict()
     payload["points"] = [list(p) for p in day_in.points]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from routing import export, mapsvg
 from routing.directions import directions
-from routing.model import hhmm
+from routing.model import TimeWindow, hhmm
 
 from .store import Assistant, Order, Plan, Shift
 
@@ -140,3 +140,13 @@ def exports(area, rnd: Round, kind: str) -> str:
     stops = [export.ExportStop(s.number, s.arrival, s.where, s.lat, s.lon) for s in rnd.stops]
     make = export.gpx if kind == "gpx" else export.geojson
     return make(f"Buurtroute {rnd.assistant.name}", stops, legs(area, rnd))
+
+
+def schedule(plan: Plan, rnd: Round) -> dict[str, Any]:
+    """When the round leaves, its breaks and when it is back: the head of a route sheet."""
+    route = next((r for r in plan.payload["routes"]
+                  if int(r["assistant_id"]) == rnd.assistant.id), None)
+    if route is None or not route["visits"]:
+        return {}
+    return {"departure": hhmm(route["departure"]), "finish": hhmm(route["finish"]),
+            "breaks": [str(TimeWindow.from_dict(b)) for b in route.get("breaks", ())]}

@@ -6,8 +6,10 @@ seeded from PyVRP (:mod:`.seed`); OR-Tools then continues from that plan, so the
 worse than the seed and is always OR-Tools' own model's answer. Every plan is run through the
 independent checker (:mod:`routing.check`) and carries its violations (none when feasible).
 
-Determinism: the same problem and params give the same plan when the run ends by
-``solution_limit`` or a local optimum; a pure time limit depends on machine speed.
+Determinism: the same problem and params give the same plan when the run ends on its
+``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
+local optimum; a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
+which). Left-out orders are then put in where they still fit (:mod:`.insert`), by a count too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import engine, reasons, seed
+from . import engine, insert, reasons, seed
 from .nodes import Nodes, build
 
 
@@ -29,14 +31,16 @@ class SolveParams:
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP. For a reproducible plan give ``solution_limit``
-    (OR-Tools) and ``seed_iterations`` (PyVRP) and a time limit that is a safety net only.
+    ``seed_share`` of the time goes to PyVRP. For a reproducible plan give ``work_limit``
+    (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
+    and a time limit that is a safety net only.
     """
 
     time_limit: float = 5.0
     first_solution: str = "AUTO"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     solution_limit: int | None = None
+    work_limit: int | None = None
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.85
@@ -64,23 +68,38 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         model = engine.Model(problem, nodes)
         left = max(0.05, params.time_limit - (time.monotonic() - t0))
         raw = model.run(left, params.first_solution, params.metaheuristic,
-                        params.solution_limit, initial, params.log)
+                        params.solution_limit, initial, params.log, params.work_limit)
     else:
         raw = engine.Raw([], status="no assistants", found=True)
         model = None
     plan = to_plan(problem, nodes, raw)
-    done_ids = pinned
     planned = {v.order_id for r in plan.routes for v in r.visits}
-    for o in keep:
-        if o.id not in planned:
-            unplanned.append(reasons.why_left_out(problem, plan, o, done_ids) if raw.found else
-                             Unplanned(o.id, "time_limit", "no plan was found in the time given"))
-    order_pos = {o.id: i for i, o in enumerate(problem.orders)}
-    plan.unplanned = sorted(unplanned, key=lambda u: order_pos[u.order_id])
-    plan.violations = check(problem, plan)
+    left = [o for o in keep if o.id not in planned]
+    filled = insert.fill(problem, plan, left) if raw.found and left else None
+    stopped = raw.status not in ("success", "optimal")  # on the clock: more time may fit more
+
+    def account(p: Plan) -> Plan:
+        """Every order not in ``p`` gets its reason; then the checker looks at all of it."""
+        there = {v.order_id for r in p.routes for v in r.visits}
+        p.unplanned = list(unplanned) + [
+            reasons.why_left_out(problem, o, stopped) if raw.found else
+            Unplanned(o.id, "time_limit", "no plan was found in the time given")
+            for o in left if o.id not in there]
+        order_pos = {o.id: i for i, o in enumerate(problem.orders)}
+        p.unplanned.sort(key=lambda u: order_pos[u.order_id])
+        p.violations = check(problem, p)
+        return p
+
+    plan, inserted = account(plan), 0
+    if filled is not None and filled[1]:
+        trial = account(filled[0])
+        if len(trial.violations) <= len(plan.violations):  # never trade a held rule for an order
+            plan, inserted = trial, len(filled[1])
     plan.stats = {"engine": engine_name, "status": raw.status, "seconds": round(time.monotonic() - t0, 3),
                   "first_solution": getattr(model, "first_solution", None),
+                  "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
+                  "inserted_after_search": inserted,
                   "params": asdict(params), **seed_stats}
     return plan
 

@@ -6,6 +6,7 @@ Only this module imports OR-Tools. It takes the node table (:mod:`.nodes`) and r
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,8 +213,17 @@ class Model:
 
     def run(self, seconds: float, first_solution: str, metaheuristic: str,
             solution_limit: int | None = None, initial: list[list[int]] | None = None,
-            log: bool = False) -> Raw:
+            log: bool = False, work_limit: int | None = None) -> Raw:
+        """Search until ``seconds`` pass or, with ``work_limit``, until the search has checked
+        its limits that many times: a count that is the same on every machine, so the plan is
+        reproducible whenever the work limit, not the clock, ends the run (``self.stopped_by``)."""
         routing, mgr = self.routing, self.manager
+        self.work, t0 = 0, time.monotonic()
+        if work_limit:
+            def spent() -> bool:
+                self.work += 1
+                return self.work > work_limit
+            routing.AddSearchMonitor(routing.solver().CustomLimit(spent))
         sp = pywrapcp.DefaultRoutingSearchParameters()
         if first_solution == "AUTO":
             first_solution = "PARALLEL_CHEAPEST_INSERTION" if self.plain else "LOCAL_CHEAPEST_INSERTION"
@@ -247,6 +257,7 @@ class Model:
             # building arc by arc then still finds a plan.
             sp.time_limit.FromMilliseconds(int(max(FIRST_PLAN_SECONDS, 10 * seconds) * 1000))
             sp.solution_limit = 1
+            self.work = -(10 ** 18)  # no work limit on the search for a first plan
             for fallback in (first_solution, *FALLBACK_FIRST_SOLUTIONS):
                 sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
                                                      fallback)
@@ -254,6 +265,8 @@ class Model:
                 if solution is not None:
                     self.first_solution = fallback
                     break
+        self.stopped_by = ("work" if work_limit and self.work > work_limit else
+                           "time" if time.monotonic() - t0 >= 0.97 * seconds else "search")
         names = routing_enums_pb2.RoutingSearchStatus.DESCRIPTOR.enum_types[0].values_by_number
         status = names[routing.status()].name.removeprefix("ROUTING_").lower() \
             if routing.status() in names else str(routing.status())

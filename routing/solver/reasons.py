@@ -1,14 +1,14 @@
 """Why an order is not in the plan, in words a coordinator understands.
 
 Before solving, orders no assistant could do even alone are taken out with a reason (capacity,
-ride time, no shift, window unreachable, a lock that cannot hold). After solving, an order the
-search left out is explained by trying to insert it into the plan: if it fits somewhere the search
-ran out of time (``time_limit``), otherwise the day is full (``over_full``).
+ride time, no shift, window unreachable, a lock that cannot hold). After solving, the orders the
+search left out are tried at the places of the plan (:mod:`.insert`); what fits nowhere is
+``over_full``. ``time_limit`` is left for a search that found no plan at all.
 """
 
 from __future__ import annotations
 
-from ..model import Assistant, Order, Plan, Problem, TimeWindow, Unplanned, hhmm
+from ..model import Assistant, Order, Problem, TimeWindow, Unplanned, hhmm
 from .engine import clip
 
 PLACE = {"medicine": "the pharmacy", "meal": "the meal kitchen", "parcel": "the parcel point"}
@@ -91,88 +91,15 @@ def why_alone(problem: Problem, o: Order) -> Unplanned | None:
                      "reached from the start of any shift in time")
 
 
-def _latest(problem: Problem, a: Assistant, route) -> list[int]:
-    """Per visit the latest start that keeps the rest of the round (windows, shift end) intact."""
-    dur = problem.durations[a.mode]
-    latest = [0] * len(route.visits)
-    nxt = a.shift.end - int(dur[route.visits[-1].location, a.end_location])
-    for k in range(len(route.visits) - 1, -1, -1):
-        v = route.visits[k]
-        o = problem.order(v.order_id)
-        wins = o.pickup.windows if v.action == "pickup" else o.windows
-        service = v.end - v.start
-        limit = nxt - service
-        fit = [w for w in wins if w.start <= limit] if wins else None
-        latest[k] = min(limit, fit[-1].end) if fit else (limit if fit is None else -1)
-        if k:
-            nxt = latest[k] - int(dur[route.visits[k - 1].location, v.location])
-    return latest
-
-
-def _first_start(t: int, wins, now: int | None) -> int | None:
-    t = max(t, now) if now is not None else t
-    for w in wins:
-        if w.end >= t:
-            return max(t, w.start)
-    return None if wins else t
-
-
-def _insertable(problem: Problem, a: Assistant, route, o: Order, first: int) -> bool:
-    """Could ``o`` go between two stops of this round (a pair: pickup straight before delivery)
-    without breaking a window, the shift end or the capacity? Push-forward check in O(stops)."""
-    dur = problem.durations[a.mode]
-    latest = _latest(problem, a, route)
-    base = route.start_load
-    loads = [base] + [v.load for v in route.visits]
-    for i in range(first, len(route.visits) + 1):
-        here, t = (a.start, route.departure) if i == 0 else (route.visits[i - 1].location, route.visits[i - 1].end)
-        until = route.visits[i].start if i < len(route.visits) else route.finish
-        t += sum(b.end - b.start for b in route.breaks if t <= b.start and b.end <= until)  # break stays here
-        if o.pickup is None:
-            peak = max(loads[:i + 1]) + o.size
-        else:
-            peak = loads[i] + o.size
-        if peak > a.capacity:
-            continue
-        if o.pickup is not None:
-            tp = _first_start(t + int(dur[here, o.pickup.location]), o.pickup.windows, problem.now)
-            if tp is None:
-                continue
-            t, here = tp + o.pickup.handling, o.pickup.location
-        td = _first_start(t + int(dur[here, o.location]), o.windows, problem.now)
-        if td is None or (o.pickup is not None and o.ride_limit is not None and td - t > o.ride_limit):
-            continue
-        t = td + o.service
-        if i < len(route.visits):
-            if t + int(dur[o.location, route.visits[i].location]) <= latest[i]:
-                return True
-        elif t + int(dur[o.location, a.end_location]) <= a.shift.end:
-            return True
-    return False
-
-
-def why_left_out(problem: Problem, plan: Plan, o: Order, done_ids: set[str]) -> Unplanned:
-    """The search left ``o`` out: would it fit anywhere in the plan as it is?"""
+def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned:
+    """The search left ``o`` out and :func:`.insert.fill` found no place for it in the plan.
+    ``stopped``: the search ended on its time limit, so a longer one may still find room."""
     placed = [k for k in problem.locks if k.order_id == o.id and k.position is not None]
     if placed:
         k = placed[0]
         return Unplanned(o.id, "locked", f"locked at stop {k.position + 1} of the round of "
                          f"{k.assistant_id}; no plan keeps it there (move or unlock it)")
-    for route in plan.routes:
-        a = problem.assistant(route.assistant_id)
-        if any(k.order_id == o.id and k.assistant_id != a.id for k in problem.locks):
-            continue
-        if alone(problem, o, a) is not None:
-            continue
-        if not route.visits:
-            return _time_limit(o, a)
-        fixed = sum(1 for v in route.visits if v.order_id in done_ids)
-        if _insertable(problem, a, route, o, fixed):
-            return _time_limit(o, a)
-    return Unplanned(o.id, "over_full", "the day is full: no round has room for it without "
-                     "dropping a more important order (add an assistant or move the order)")
-
-
-def _time_limit(o: Order, a: Assistant) -> Unplanned:
-    return Unplanned(o.id, "time_limit", f"fits in the round of {a.name or a.id}, but the search "
-                     "stopped before placing it: plan again with more time")
+    more = ("; planning again with more time may still make room" if stopped else
+            " (add an assistant or move the order)")
+    return Unplanned(o.id, "over_full", "the day is full: at every place in every round it would "
+                     f"break a time window, a shift end, a break or the crate capacity{more}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,13 +51,19 @@ def supports(problem: Problem, nodes: Nodes) -> bool:
     )
 
 
-def solve(problem: Problem, nodes: Nodes, seconds: float, seed: int = 0,
-          iterations: int | None = None) -> tuple[list[list[int]] | None, dict]:
-    """Routes as node lists per assistant (OR-Tools' ``ReadAssignmentFromRoutes`` form), or None.
-    With ``iterations`` the search stops after that many (deterministic unless time runs out)."""
+@dataclass
+class Data:
+    """PyVRP's view of the problem, and the way back from its plan to our node ids."""
+
+    data: object  # pyvrp.ProblemData
+    vehicles: list[list[int]]  # assistant indices per PyVRP vehicle type
+    client_node: list[int]
+    ship_nodes: list[tuple[int, int]]
+
+
+def to_data(problem: Problem, nodes: Nodes) -> Data:
     import pyvrp
 
-    t0 = time.monotonic()
     mode = problem.assistants[0].mode
     n_depots = len(set(nodes.starts) | set(nodes.ends))
     locations = [pyvrp.Location(0, 0) for _ in range(nodes.size)]
@@ -94,25 +101,38 @@ def solve(problem: Problem, nodes: Nodes, seconds: float, seed: int = 0,
                                tw_early=k[2], tw_late=k[3], fixed_cost=COST_SCALE * problem.weights.vehicle // factor)
              for k, vs in groups.items()]
     data = pyvrp.ProblemData(locations, clients, depots, types, [dist], [dur], shipments=shipments)
+    return Data(data, list(groups.values()), client_node, ship_nodes)
+
+
+def solve(problem: Problem, nodes: Nodes, seconds: float, seed: int = 0,
+          iterations: int | None = None, params=None) -> tuple[list[list[int]] | None, dict]:
+    """Routes as node lists per assistant (OR-Tools' ``ReadAssignmentFromRoutes`` form), or None.
+    With ``iterations`` the search stops after that many (deterministic unless time runs out)."""
+    import pyvrp
+
+    t0 = time.monotonic()
+    d = to_data(problem, nodes)
+    stop = _Budget(max(0.01, seconds - (time.monotonic() - t0)), iterations)
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
         warnings.simplefilter("ignore")
-        res = pyvrp.solve(data, stop=_Budget(max(0.01, seconds - (time.monotonic() - t0)), iterations),
-                          seed=seed, collect_stats=False, display=False)
+        res = pyvrp.solve(d.data, stop=stop, seed=seed, collect_stats=False, display=False,
+                          params=params or pyvrp.SolveParams())
     best = res.best
     stats = {"seed_feasible": bool(best.is_feasible()), "seed_seconds": round(time.monotonic() - t0, 3),
-             "seed_cost": int(res.cost()) if best.is_feasible() else None}
+             "seed_cost": int(res.cost()) if best.is_feasible() else None,
+             "seed_iterations_done": res.num_iterations}
     if not best.is_feasible():
         return None, stats
     routes: list[list[int]] = [[] for _ in problem.assistants]
-    free = {k: list(vs) for k, vs in zip(range(len(groups)), groups.values())}
+    free = [list(vs) for vs in d.vehicles]
     for route in best.routes():
         v = free[route.vehicle_type()].pop(0)
         for act in route.schedule():
             if act.is_depot():
                 continue
             if act.is_client():
-                routes[v].append(client_node[act.idx])
+                routes[v].append(d.client_node[act.idx])
             else:
-                p, d = ship_nodes[act.idx]
-                routes[v].append(p if act.is_pickup() else d)
+                p, q = d.ship_nodes[act.idx]
+                routes[v].append(p if act.is_pickup() else q)
     return routes, stats

@@ -1,0 +1,284 @@
+"""Put orders the search left out into the finished plan, wherever they truly still fit.
+
+A search that stops on its time limit can leave out an order that would fit; a coordinator then
+sees "not planned" for a stop the assistant could easily make. So after the search, every
+left-out order (most important first) is tried at the places in every round, the cheapest
+detours first, each timed by :func:`schedule` from scratch (windows, breaks, shift end, capacity,
+ride time, done stops), and the first that holds is taken. What still fits nowhere is "over
+full" for this plan: a reason found by trying, not guessed.
+
+Places are first screened by a quick time check (windows, shift end, the break where the round
+takes it: :func:`_bounds`), then timed in full, at most ``TRIES_PER_ORDER`` per order: a count, not the clock, so the same
+plan and problem always give the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..model import Assistant, Order, Plan, Problem, Route, TimeWindow, Visit
+
+Stop = tuple[str, str]  # (order id, "pickup" | "delivery")
+TRIES_PER_ORDER = 200
+"""Places timed in full per left-out order (the most promising ones: cheapest detour first)."""
+
+
+def _first_start(t: int, windows: tuple[TimeWindow, ...]) -> int | None:
+    for w in windows:
+        if t <= w.end:
+            return max(t, w.start)
+    return None if windows else t
+
+
+def schedule(problem: Problem, a: Assistant, stops: list[Stop], keep: Route | None = None) -> Route | None:
+    """The round doing ``stops`` in this order as early as possible, or None if it breaks a rule.
+
+    Done stops keep their start. The break goes where the old round ``keep`` had it (before the
+    same stop, or the stop before that), else where waiting covers it or it can wait no longer.
+    A hot meal that rides too long is retried with its pickup as late as the ride allows.
+    """
+    tries: list[int | None] = []
+    if a.break_ is not None and keep is not None:
+        g = _break_gap(keep)
+        if g is not None:
+            after = (keep.visits[g].order_id, keep.visits[g].action) if g < len(keep.visits) else None
+            at = stops.index(after) if after in stops else len(stops)
+            tries += [at, at - 1] if at > 0 else [at]
+    tries.append(None)
+    for break_at in tries:
+        late_pickup: dict[str, int] = {}
+        for _ in range(4):
+            route, ride_fix = _forward(problem, a, stops, late_pickup, break_at, keep)
+            if ride_fix is None:
+                break
+            oid, at = ride_fix
+            if late_pickup.get(oid, -1) >= at:
+                route = None
+                break
+            late_pickup[oid] = at
+        if route is not None:
+            return route
+    return None
+
+
+def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dict[str, int],
+             break_at: int | None, keep: Route | None):
+    """One pass in time order; ``break_at``: the break before stop k (None: wherever it must)."""
+    dur, dist = problem.durations[a.mode], problem.distances[a.mode]
+    done = {(d.order_id, d.action): d for d in problem.done if d.assistant_id == a.id}
+    orders = {oid: problem.order(oid) for oid, _ in stops}
+    brk, breaks = a.break_, []
+    load = start_load = sum(orders[oid].size for oid, act in stops
+                            if act == "delivery" and orders[oid].pickup is None)
+    if load > a.capacity:
+        return None, None
+    departure = keep.departure if keep is not None and done else a.shift.start
+    t, here, visits, picked = departure, a.start, [], {}
+    for k, (oid, act) in enumerate(stops):
+        o = orders[oid]
+        place = o.pickup.location if act == "pickup" else o.location
+        travel = int(dur[here, place])
+        service = o.pickup.handling if act == "pickup" else o.service
+        wins = o.pickup.windows if act == "pickup" else o.windows
+        d = done.get((oid, act))
+        earliest = max(t + travel, problem.now or 0, late_pickup.get(oid, 0) if act == "pickup" else 0)
+        start = d.start if d is not None else _first_start(earliest, wins)
+        if start is None:
+            return None, None
+        if brk is not None and not breaks:
+            b0 = max(t, brk.window.start)
+            if break_at is None:  # where the waiting covers it, or it can wait no longer
+                take = (b0 + brk.duration <= start and t + travel + brk.duration <= start) or \
+                    start + service > brk.window.end
+            else:
+                take = break_at == k
+            if take:
+                if b0 > brk.window.end:
+                    return None, None
+                breaks.append(TimeWindow(b0, b0 + brk.duration))
+                later = max(earliest, b0 + brk.duration, t + travel + brk.duration)
+                start = d.start if d is not None else _first_start(later, wins)
+                if start is None:
+                    return None, None
+        arrival = t + travel + sum(b.end - b.start for b in breaks if t <= b.start and b.end <= start)
+        if start < arrival:
+            return None, None
+        load += o.size if act == "pickup" else -o.size
+        if not 0 <= load <= a.capacity:
+            return None, None
+        if act == "pickup":
+            picked[oid] = start
+        elif oid in picked and o.ride_limit is not None and d is None:
+            if start - (picked[oid] + o.pickup.handling) > o.ride_limit:
+                return None, (oid, start - o.ride_limit - o.pickup.handling)
+        visits.append(Visit(oid, act, place, (o.pickup.label if act == "pickup" else o.address) or "",
+                            arrival, start - arrival, start, start + service, load, travel,
+                            float(dist[here, place])))
+        t, here = start + service, place
+    if not visits:
+        return Route(a.id, departure, [], departure, 0, 0.0, [], 0), None
+    back = int(dur[here, a.end_location])
+    finish = t + back
+    if brk is not None and not breaks:  # on the way home if it must be, else after the round
+        b0 = max(t, brk.window.start) if finish > brk.window.end or break_at == len(stops) \
+            else max(finish, brk.window.start)
+        if b0 > brk.window.end:
+            return None, None
+        breaks.append(TimeWindow(b0, b0 + brk.duration))
+        if b0 < finish:
+            finish += brk.duration
+    if finish > a.shift.end:
+        return None, None
+    if not done and not any(b.start < visits[0].start for b in breaks):  # leave just in time
+        departure = max(departure, visits[0].start - visits[0].travel)
+        visits[0] = replace(visits[0], arrival=departure + visits[0].travel,
+                            wait=visits[0].start - departure - visits[0].travel)
+    return Route(a.id, departure, visits, finish, back, float(dist[here, a.end_location]),
+                 breaks, start_load), None
+
+
+def _break_gap(route: Route) -> int | None:
+    """Where the round takes its break: before visit ``g`` (``len(visits)``: on the way home)."""
+    if not route.breaks or not route.visits:
+        return None
+    b = route.breaks[0]
+    ends = [route.departure] + [v.end for v in route.visits]
+    starts = [v.start for v in route.visits] + [route.finish]
+    return next((g for g, (lo, hi) in enumerate(zip(ends, starts)) if lo <= b.start and b.end <= hi), None)
+
+
+def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tuple[list[int], list[int]]:
+    """Per stop of the round, its earliest end and its latest start that keeps every later stop
+    and the shift end, with the break kept in its gap, ignoring capacity and ride times."""
+    dur, brk = problem.durations[a.mode], a.break_
+    done = {(d.order_id, d.action): d.start for d in problem.done if d.assistant_id == a.id}
+    ends, t, here = [], (route.departure if done else a.shift.start), a.start
+    for k, v in enumerate(route.visits):
+        o = problem.order(v.order_id)
+        wins = o.pickup.windows if v.action == "pickup" else o.windows
+        if gap == k:
+            t = max(t, brk.window.start) + brk.duration
+        start = done.get((v.order_id, v.action))
+        if start is None:
+            start = _first_start(max(t + int(dur[here, v.location]), problem.now or 0), wins)
+            start = v.start if start is None else start
+        t, here = start + (v.end - v.start), v.location
+        ends.append(t)
+    n = len(route.visits)
+    nxt = a.shift.end - int(dur[here, a.end_location])  # the latest end of the stop before
+    if gap == n:
+        nxt = min(nxt - brk.duration, brk.window.end)
+    latest = [0] * n
+    for k in range(n - 1, -1, -1):
+        v = route.visits[k]
+        o = problem.order(v.order_id)
+        fixed = done.get((v.order_id, v.action))
+        wins = o.pickup.windows if v.action == "pickup" else o.windows
+        limit = nxt - (v.end - v.start)
+        fit = [w for w in wins if w.start <= limit]
+        latest[k] = fixed if fixed is not None else (min(limit, fit[-1].end) if fit else (limit if not wins else -1))
+        if k:
+            nxt = latest[k] - int(dur[route.visits[k - 1].location, v.location])
+            if gap == k:
+                nxt = min(nxt - brk.duration, brk.window.end)
+    return ends, latest
+
+
+def _candidates(problem: Problem, a: Assistant, route: Route, o: Order, first: int) -> list[tuple[int, list[Stop]]]:
+    """The places for ``o`` in the round (after its first ``first`` stops) that pass a quick
+    time check (windows, shift end, the break in its gap), cheapest detour first."""
+    dur = problem.durations[a.mode]
+    seq = [(v.order_id, v.action) for v in route.visits]
+    n = len(seq)
+    locs = [a.start] + [v.location for v in route.visits] + [a.end_location]
+    gap, brk = _break_gap(route), a.break_
+    ends, latest = _bounds(problem, a, route, gap)
+    base = [route.departure if first else a.shift.start] + ends  # end of the stop before place i
+    if gap is not None:  # a stop put in the break's gap comes after the break
+        b0 = max(base[gap], brk.window.start)
+        base[gap] = b0 + brk.duration if b0 <= brk.window.end else 10 ** 9
+    latest = latest + [a.shift.end]  # latest arrival back home
+    now = problem.now or 0
+    wins = [problem.order(oid).pickup.windows if act == "pickup" else problem.order(oid).windows
+            for oid, act in seq]
+    service = [v.end - v.start for v in route.visits]
+
+    def visit(t_end: int, frm: int, at: int, windows, serve: int) -> int | None:
+        start = _first_start(max(t_end + int(dur[frm, at]), now), windows)
+        return None if start is None else start + serve
+
+    out = []
+    d = o.location
+    if o.pickup is None:
+        for i in range(first, n + 1):
+            e = visit(base[i], locs[i], d, o.windows, o.service)
+            if e is not None and e + int(dur[d, locs[i + 1]]) <= latest[i]:
+                extra = int(dur[locs[i], d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
+                out.append((extra, seq[:i] + [(o.id, "delivery")] + seq[i:]))
+        out.sort(key=lambda c: c[0])
+        return out
+    p = o.pickup.location
+    for i in range(first, n + 1):
+        ep = visit(base[i], locs[i], p, o.pickup.windows, o.pickup.handling)
+        if ep is None:
+            continue
+        extra_p = int(dur[locs[i], p] + dur[p, locs[i + 1]] - dur[locs[i], locs[i + 1]])
+        t, frm = ep, p  # the round after the pickup, pushed forward, up to the delivery's place j
+        for j in range(i, n + 1):
+            if j > i:
+                t = visit(t, frm, locs[j], wins[j - 1], service[j - 1])
+                if t is None or t - service[j - 1] > latest[j - 1]:
+                    break
+                frm = locs[j]
+                if gap == j:
+                    if max(t, brk.window.start) > brk.window.end:
+                        break
+                    t = max(t, brk.window.start) + brk.duration
+            e = visit(t, frm, d, o.windows, o.service)
+            if e is not None and e + int(dur[d, locs[j + 1]]) <= latest[j]:
+                if j == i:
+                    extra = int(dur[locs[i], p] + dur[p, d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
+                else:
+                    extra = extra_p + int(dur[locs[j], d] + dur[d, locs[j + 1]] - dur[locs[j], locs[j + 1]])
+                out.append((extra, seq[:i] + [(o.id, "pickup")] + seq[i:j] + [(o.id, "delivery")] + seq[j:]))
+    out.sort(key=lambda c: c[0])
+    return out
+
+
+def _locks_hold(problem: Problem, a: Assistant, stops: list[Stop]) -> bool:
+    pos = {s: k for k, s in enumerate(stops)}
+    return all(pos[(k.order_id, k.action)] == k.position for k in problem.locks
+               if k.assistant_id == a.id and k.position is not None and (k.order_id, k.action) in pos)
+
+
+def fill(problem: Problem, plan: Plan, left_out: list[Order]) -> tuple[Plan, list[str]]:
+    """``plan`` with as many of ``left_out`` inserted as fit (most important first), and the
+    ids of the orders placed."""
+    routes = {r.assistant_id: r for r in plan.routes}
+    done_keys = {(d.order_id, d.action) for d in problem.done}
+    placed = []
+    pinned = {d.order_id for d in problem.done}
+    at_position = {k.order_id for k in problem.locks if k.position is not None}
+    # orders pinned to a stop number go last: inserting others after them would shift them
+    for o in sorted((o for o in left_out if o.id not in pinned),
+                    key=lambda o: (o.id in at_position, o.rank)):
+        locked_to = {k.assistant_id for k in problem.locks if k.order_id == o.id}
+        options = []
+        for a in problem.assistants:
+            if locked_to and a.id not in locked_to:
+                continue
+            route = routes[a.id]
+            first = sum(1 for v in route.visits if (v.order_id, v.action) in done_keys)
+            options += [(extra, a.id, stops) for extra, stops in _candidates(problem, a, route, o, first)]
+        options = [c for c in options if _locks_hold(problem, problem.assistant(c[1]), c[2])]
+        options.sort(key=lambda c: c[0])  # stable: cheaper first, then assistant order
+        best = None
+        for extra, aid, stops in options[:TRIES_PER_ORDER]:
+            new = schedule(problem, problem.assistant(aid), stops, routes[aid])
+            if new is not None:
+                best = new
+                break
+        if best is not None:
+            routes[best.assistant_id] = best
+            placed.append(o.id)
+    return replace(plan, routes=[routes[r.assistant_id] for r in plan.routes]), placed

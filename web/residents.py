@@ -1,0 +1,136 @@
+"""The coordinator's residents: who they are to the round, not more.
+
+The list shows each resident's address, buurt, usual praatje, regular assistant and open
+orders; the edit form sets the three things only the coordinator knows: how long a praatje this
+resident usually needs (some need a longer chat, that is the job), their regular assistant (the
+planner prefers that trusted face) and, only if the assistant must call ahead, a phone number
+that partners never see. The next plan uses the changes (``web.adapter.praatje_minutes``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from sqlalchemy import func, or_, select
+
+from routing.model import DEFAULT_PRAATJE
+
+from . import planning, today
+from .adapter import praatje_minutes
+from .auth import role_required
+from .db import db
+from .i18n import gettext as _
+from .orders import PHONE
+from .store import Assistant, Order, Resident, get
+
+bp = Blueprint("residents", __name__, url_prefix="/coordinator/residents")
+PRAATJE = (0, 120)  # minutes a resident's usual praatje may be
+PHONE_LENGTH = 32
+
+
+def _open_orders(since: date):
+    return (select(Order.resident_id, func.count(Order.id))
+            .where(Order.status.in_(planning.OPEN), Order.service_date >= since)
+            .group_by(Order.resident_id))
+
+
+@bp.route("")
+@role_required("coordinator")
+def index():
+    """Residents by buurt and address; filter by buurt or a piece of name or address."""
+    buurt = request.args.get("buurt", "")
+    query = request.args.get("q", "").strip()[:80]
+    rows = select(Resident).order_by(Resident.buurt, Resident.address, Resident.id)
+    if buurt:
+        rows = rows.where(Resident.buurt == buurt)
+    if query:
+        like = f"%{query}%"
+        rows = rows.where(or_(Resident.name.ilike(like), Resident.address.ilike(like)))
+    residents = db().scalars(rows).all()
+    open_counts = dict(db().execute(_open_orders(today(current_app))).all())
+    buurten = db().scalars(select(Resident.buurt).where(Resident.buurt.is_not(None))
+                           .distinct().order_by(Resident.buurt)).all()
+    return render_template("coordinator/residents.html", residents=residents, buurt=buurt,
+                           query=query, buurten=buurten, open_counts=open_counts)
+
+
+def validate(form) -> tuple[dict, dict[str, str]]:
+    """The form's values as the store takes them, and ``{field: reason}`` for bad ones."""
+    values: dict = {}
+    errors: dict[str, str] = {}
+    praatje = form.get("praatje_minutes", "").strip()
+    if not praatje:
+        values["praatje_minutes"] = None
+    elif not praatje.isdigit():
+        errors["praatje_minutes"] = _("must be a whole number")
+    elif not PRAATJE[0] <= int(praatje) <= PRAATJE[1]:
+        errors["praatje_minutes"] = _("must be between {low} and {high}", low=PRAATJE[0],
+                                      high=PRAATJE[1])
+    else:
+        values["praatje_minutes"] = int(praatje)
+    regular = form.get("regular_assistant_id", "").strip()
+    if not regular:
+        values["regular_assistant_id"] = None
+    else:
+        assistant = get(db(), Assistant, int(regular)) if regular.isdigit() else None
+        if assistant is None or not assistant.active:
+            errors["regular_assistant_id"] = _("is not one of the assistants")
+        else:
+            values["regular_assistant_id"] = assistant.id
+    phone = form.get("phone", "").strip()
+    if len(phone) > PHONE_LENGTH:
+        errors["phone"] = _("is too long (at most {n} characters)", n=PHONE_LENGTH)
+    elif phone and not PHONE.match(phone):
+        errors["phone"] = _("is not a phone number")
+    else:
+        values["phone"] = phone or None
+    return values, errors
+
+
+@bp.route("/<int:resident_id>", methods=["GET", "POST"])
+@role_required("coordinator")
+def edit(resident_id: int):
+    """One resident's praatje, regular assistant and phone; errors keep what was typed."""
+    resident = get(db(), Resident, resident_id) or abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values, errors = validate(request.form)
+        if not errors:
+            for name, value in values.items():
+                if name in request.form:  # a field the form did not send stays as it was
+                    setattr(resident, name, value)
+            db().commit()
+            flash(_("{name} saved; the next plan uses it.", name=resident.name), "success")
+            return redirect(url_for("residents.edit", resident_id=resident.id))
+        shown = {k: request.form.get(k, "") for k in ("praatje_minutes",
+                                                      "regular_assistant_id", "phone")}
+    else:
+        shown = {"praatje_minutes": resident.praatje_minutes,
+                 "regular_assistant_id": resident.regular_assistant_id,
+                 "phone": resident.phone}
+    orders = db().scalars(select(Order).where(Order.resident_id == resident.id,
+                                              Order.status.in_(planning.OPEN),
+                                              Order.service_date >= today(current_app))
+                          .order_by(Order.service_date, Order.id)).all()
+    planned = {}
+    for day in {o.service_date for o in orders}:
+        plan = planning.current_plan(db(), day)
+        if plan is not None:
+            planned.update(plan.payload.get("praatje", {}))
+    upcoming = [(o, _next_praatje(o), planned.get(str(o.id))) for o in orders]
+    assistants = db().scalars(select(Assistant).where(or_(
+        Assistant.active, Assistant.id == resident.regular_assistant_id))
+        .order_by(Assistant.name)).all()
+    return render_template("coordinator/resident.html", resident=resident, values=shown,
+                           errors=errors, assistants=assistants, upcoming=upcoming,
+                           defaults=", ".join(f"{_(k)} {v // 60} min"
+                                             for k, v in DEFAULT_PRAATJE.items()),
+                           low=PRAATJE[0], high=PRAATJE[1]), 422 if errors else 200
+
+
+def _next_praatje(order: Order) -> int:
+    """Minutes of praatje the next plan gives ``order`` (what the planner will be told)."""
+    minutes = praatje_minutes(order)
+    return DEFAULT_PRAATJE[order.kind] // 60 if minutes is None else minutes
