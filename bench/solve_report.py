@@ -3,6 +3,10 @@
     python bench/solve_report.py --seconds 1            # all 112, writes bench/results/solve_1s.json
     python bench/solve_report.py --seconds 10 --only R1 # a subset (name prefix, repeatable)
     python bench/solve_report.py --seconds 1 --engine ortools --out bench/results/solve_1s_ortools.json
+    python bench/solve_report.py --seconds 0.4 --family solomon  # one family only
+
+Wall-clock limits make the figures depend on machine load (the machine may be shared): each
+result records the load average before and after, and per instance PyVRP's iteration count.
 
 Conventions: the Solomon table is distance-first (vehicles free), so the gap is on distance; the
 Li & Lim table is vehicle-first, so vehicles are reported beside distance and the distance gap is
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import time
@@ -46,6 +51,7 @@ def summary(rows: list[dict]) -> dict:
     gaps = [r["gap_pct"] for r in rows if r["feasible"]]
     sound = [r["gap_pct"] for r in rows if r["feasible"] and not r.get("bks_suspect")]
     same = [r["gap_pct"] for r in rows if r["feasible"] and r["vehicles"] == r["bks_vehicles"]]
+    its = [r["seed_iterations"] for r in rows if r.get("seed_iterations")]
     return {
         "instances": len(rows), "feasible": sum(r["feasible"] for r in rows),
         "mean_gap_pct": round(statistics.mean(gaps), 3) if gaps else None,
@@ -58,6 +64,7 @@ def summary(rows: list[dict]) -> dict:
         "instances_with_bks_vehicles": sum(r["vehicles"] == r["bks_vehicles"] for r in rows),
         "instances_with_more_vehicles": sum(r["vehicles"] > r["bks_vehicles"] for r in rows),
         "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 3) if rows else None,
+        "mean_seed_iterations": round(statistics.mean(its)) if its else None,
     }
 
 
@@ -67,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=("auto", "ortools"), default="auto")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench")
     ap.add_argument("--only", action="append", default=[], help="instance name prefix (repeatable)")
+    ap.add_argument("--family", action="append", choices=sorted(FAMILIES), default=[],
+                    help="benchmark family (repeatable; default all)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--summarise", type=Path, help="recompute the summaries of a results file")
     args = ap.parse_args(argv)
@@ -83,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or ROOT / "bench" / "results" / (
         f"solve_{args.seconds:g}s" + ("" if args.engine == "auto" else f"_{args.engine}") + ".json")
     results: dict = {"seconds": args.seconds, "engine": args.engine, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                     "families": {}}
+                     "load_average_before": [round(x, 2) for x in os.getloadavg()], "families": {}}
     for family, (pattern, table) in FAMILIES.items():
+        if args.family and family not in args.family:
+            continue
         best = bks(args.data / table)
         rows = []
         for path in sorted(args.data.glob(pattern)):
@@ -99,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if rows:
             results["families"][family] = {"summary": summary(rows), "instances": rows}
             print(family, json.dumps(results["families"][family]["summary"]), flush=True)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out}")

@@ -1,6 +1,6 @@
 """PostgreSQL through the same code: migrations from empty (and back), the journey partner →
 coordinator → assistant, concurrent orders for one new resident, races on a reference or an
-idempotency key, and refusals by field name — on a live server (see ``tests/pg_fixtures.py``).
+idempotency key, planner runs shared by several server processes, and refusals by field name — on a live server (see ``tests/pg_fixtures.py``).
 
 Besides its own tests, this module runs a selection of the SQLite suites' tests unchanged: its
 ``app`` and ``accounts`` fixtures (a fresh copy of the seeded demo database on PostgreSQL per
@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
+import subprocess
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tests import test_web_api, test_web_partners, test_web_planning, test_web_store
 from tests.test_web_api import new_order, spec, token_of  # noqa: F401 (spec: a fixture)
@@ -32,7 +36,7 @@ from web import planning
 from web.migrate import alembic_config, upgrade
 from web.orders import LENGTHS
 from web.store import (Base, IdempotencyRecord, Order, OrderEvent, Plan, Resident, User,
-                       make_engine)
+                       make_engine, utcnow)
 
 PLANNING = {"PLAN_TIME_LIMIT": 2, "NOW": "11:00"}
 
@@ -93,7 +97,7 @@ def test_migrations_upgrade_downgrade_and_upgrade_again_from_empty(pg_database):
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(
                 connection, opts={"compare_type": True}), Base.metadata) == []
-            assert connection.scalar(text("select version_num from alembic_version")) == "0002"
+            assert connection.scalar(text("select version_num from alembic_version")) == "0003"
             columns = {c["name"]: c["type"] for c in inspect(connection).get_columns("orders")}
         assert type(columns["windows"]).__name__ == "JSON"
         assert type(columns["hot_meal"]).__name__ == "BOOLEAN"
@@ -296,6 +300,81 @@ def test_a_cancel_while_the_solver_runs_is_not_overwritten(any_app, monkeypatch)
         assert _history(s, victim) == ["submitted", "cancelled"]
         others = s.scalars(select(Order).where(Order.status == "planned")).all()
         assert others and all(_history(s, o.id) == ["submitted", "planned"] for o in others)
+
+
+# --- planner runs shared by several server processes -----------------------------------------
+
+def _run_of_another_process(app, runner: str, age: float = 0) -> int:
+    with db_session(app) as s:
+        plan = Plan(service_date=DAY, status="running", payload={}, runner=runner,
+                    created_at=utcnow() - timedelta(seconds=age))
+        s.add(plan)
+        s.commit()
+        return plan.id
+
+
+def _press_plan(client) -> dict:
+    assert post_form(client, "/coordinator/plan", {"service_date": DAY.isoformat()},
+                     page="/coordinator/").status_code == 302
+    return client.get(f"/coordinator/plan/status?date={DAY}").get_json()
+
+
+def test_a_run_of_another_server_process_is_left_alone_until_it_is_stale(any_app):
+    app, _accounts = any_app
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    other = _run_of_another_process(app, "other-host:4242:0badcafe")
+    status = _press_plan(coordinator)
+    assert status["status"] == "running" and status["run_id"] == other
+    with db_session(app) as s:
+        assert s.scalar(select(func.count(Plan.id))) == 1  # no second run was started
+        s.get(Plan, other).created_at = utcnow() - timedelta(
+            seconds=app.config["PLAN_STALE_AFTER"] + 60)
+        s.commit()
+    done = plan_day(coordinator)
+    assert done["status"] == "done" and done["run_id"] != other
+    with db_session(app) as s:
+        stale = s.get(Plan, other)
+        assert (stale.status, stale.error, stale.superseded) == ("failed", "interrupted", True)
+
+
+def test_a_run_whose_process_on_this_host_is_gone_is_taken_for_dead_at_once(any_app):
+    app, _accounts = any_app
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    other = _run_of_another_process(app, f"{socket.gethostname()[:60]}:{gone.pid}:deadbeef")
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    done = plan_day(coordinator)
+    assert done["status"] == "done" and done["run_id"] != other
+    with db_session(app) as s:
+        assert s.get(Plan, other).status == "failed"
+
+
+def test_two_processes_pressing_plan_at_once_make_one_run(any_app, monkeypatch):
+    """The database holds one "running" row per day; the process that loses the race shows the
+    winner's run instead of starting a second one."""
+    app, _accounts = any_app
+    with db_session(app) as s:
+        s.add_all([Plan(service_date=DAY, status="running", payload={}, runner=name)
+                   for name in ("host-a:1:aaaa", "host-b:2:bbbb")])
+        with pytest.raises(IntegrityError):
+            s.commit()
+    other = _run_of_another_process(app, "host-b:2:bbbb")
+    looked = []
+
+    def nothing_under_way_yet(session, day):  # the other process inserts right after our check
+        looked.append(day)
+        return None if len(looked) == 1 else under_way(session, day)
+
+    under_way = planning._under_way
+    monkeypatch.setattr(planning, "_under_way", nothing_under_way_yet)
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    status = _press_plan(coordinator)
+    assert len(looked) == 2 and status["status"] == "running" and status["run_id"] == other
+    with db_session(app) as s:
+        assert [p.id for p in s.scalars(select(Plan))] == [other]
 
 
 # --- refusals by field name, the same on both databases --------------------------------------

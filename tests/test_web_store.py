@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
     DAY, PASSWORD, accounts, app, db_session, make_app, seeded_db, web_area)
@@ -71,17 +72,18 @@ def test_status_history_is_appended_and_illegal_moves_refused(app):
 
 def test_a_replan_keeps_the_previous_plan(app):
     with db_session(app) as session:
-        first = Plan(service_date=DAY, seed=1, payload={"routes": []})
+        first = Plan(service_date=DAY, seed=1, payload={"routes": []}, status="done")
         session.add(first)
         session.flush()
-        second = Plan(service_date=DAY, seed=2, payload={"routes": [1]}, supersedes_id=first.id)
+        second = Plan(service_date=DAY, seed=2, payload={"routes": [1]}, supersedes_id=first.id,
+                      status="done")
         first.superseded = True
         session.add(second)
         session.commit()
         plans = session.scalars(select(Plan).order_by(Plan.id)).all()
         assert [p.payload for p in plans] == [{"routes": []}, {"routes": [1]}]
-        with pytest.raises(Exception):  # a plan cannot point at a plan that does not exist
-            session.add(Plan(service_date=DAY, supersedes_id=9999))
+        with pytest.raises(IntegrityError):  # a plan cannot point at one that does not exist
+            session.add(Plan(service_date=DAY, supersedes_id=9999, status="done"))
             session.commit()
 
 

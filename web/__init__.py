@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "PLAN_WORK_LIMIT": 300_000,
     "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,
+    # A run of another server process is taken for dead after this many seconds (on the same
+    # host, as soon as its process is gone).
+    "PLAN_STALE_AFTER": 900,
 }
 
 

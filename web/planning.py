@@ -5,18 +5,27 @@ thread builds the problem (store → ``web.adapter`` → ``routing.stops`` → `
 then, in ONE transaction, writes the payload, marks the row "done", supersedes the previous plan
 and moves orders to "planned" (with events). A crash before that commit leaves only a "running"
 row with no payload, which ``current_plan`` never shows and the next start marks "failed".
+
+Several server processes may share one database. The database itself allows one "running" row
+per day (a partial unique index), and each row names the process running it, so a start in
+one process leaves another process's live run alone: it is taken for dead only when that
+process is gone (same host) or the run is older than ``PLAN_STALE_AFTER`` seconds.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
-from datetime import date, datetime
+import uuid
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from routing import model
@@ -32,6 +41,8 @@ VISITED = ("delivered", "not_home")
 OPEN = ("submitted", "planned", "picked_up")
 _running: set[int] = set()  # plan ids whose thread is alive in this process
 _guard = threading.Lock()
+_HOST = socket.gethostname()[:60]
+_tokens: dict[int, str] = {}  # per pid: a forked worker is a process of its own
 
 
 def current_plan(session: Session, day: date, fresh: bool = False) -> Plan | None:
@@ -47,29 +58,69 @@ def latest_run(session: Session, day: date) -> Plan | None:
                            .order_by(Plan.id.desc())).first()
 
 
-def _reap(session: Session, day: date) -> None:
-    """"running" rows whose thread is gone (the process died) become "failed"."""
+def runner() -> str:
+    """This process, as a plan row records it: host, pid and a token against pid reuse."""
+    pid = os.getpid()
+    return f"{_HOST}:{pid}:{_tokens.setdefault(pid, uuid.uuid4().hex[:8])}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process, but alive
+        return True
+    return True
+
+
+def _dead(plan: Plan, stale_after: float) -> bool:
+    """Whether a "running" row can no longer finish."""
+    if plan.runner == runner():
+        return plan.id not in _running
+    host, _, pid = plan.runner.partition(":")
+    pid = pid.partition(":")[0]
+    if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+        return True
+    return utcnow() - plan.created_at > timedelta(seconds=stale_after)
+
+
+def _reap(app: Flask, session: Session, day: date) -> None:
+    """"running" rows whose process died (or that ran far too long) become "failed"."""
+    stale_after = float(app.config.get("PLAN_STALE_AFTER", 900))
     for plan in session.scalars(select(Plan).where(Plan.service_date == day,
                                                    Plan.status == "running")):
-        if plan.id not in _running:
+        if _dead(plan, stale_after):
             plan.status, plan.error = "failed", "interrupted"
             plan.superseded, plan.finished_at = True, utcnow()
+    session.flush()  # before a new "running" row meets the one-per-day index
+
+
+def _under_way(session: Session, day: date) -> Plan | None:
+    return session.scalars(select(Plan).where(Plan.service_date == day,
+                                              Plan.status == "running")).first()
 
 
 def start(app: Flask, session: Session, day: date, user_id: int | None,
           now: int | None = None, wait: bool = False) -> Plan:
     """Start planning ``day`` (or return the run already under way)."""
     with _guard:
-        _reap(session, day)
-        busy = session.scalars(select(Plan).where(Plan.service_date == day,
-                                                  Plan.status == "running")).first()
+        _reap(app, session, day)
+        busy = _under_way(session, day)
         if busy is not None:
             session.commit()
             return busy
         plan = Plan(service_date=day, created_by=user_id, status="running", payload={},
-                    seed=int(app.config.get("PLAN_SEED", 0)))
+                    seed=int(app.config.get("PLAN_SEED", 0)), runner=runner())
         session.add(plan)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # another process started this day a moment ago
+            session.rollback()
+            busy = _under_way(session, day)
+            if busy is None:
+                raise
+            return busy
         _running.add(plan.id)
     thread = threading.Thread(target=_run, args=(app, plan.id, now), daemon=True,
                               name=f"plan-{plan.id}")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, create_engine, event, select)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, create_engine, event, select, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
@@ -232,6 +232,11 @@ class Plan(Base):
     """A planner run for one day. A re-plan adds a row; the old one stays, marked superseded."""
 
     __tablename__ = "plans"
+    #: At most one run per day at a time, also across server processes: the database refuses
+    #: a second "running" row for the same day (a partial unique index, SQLite and PostgreSQL).
+    __table_args__ = (Index("uq_plans_one_running_per_day", "service_date", unique=True,
+                            sqlite_where=text("status = 'running'"),
+                            postgresql_where=text("status = 'running'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -245,6 +250,8 @@ class Plan(Base):
     status: Mapped[str] = mapped_column(String(12), default="running")
     error: Mapped[str] = mapped_column(String(200), default="")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The process running it ("host:pid:token"), so no other process takes a live run for dead.
+    runner: Mapped[str] = mapped_column(String(120), default="")
 
 
 class StopLock(Base):

@@ -32,6 +32,8 @@ def run(path: str, seconds: float, engine: str = "auto", vehicle_first: bool | N
             # PyVRP's own objective (distance + any fixed vehicle cost), to see what OR-Tools added
             "seed_objective": plan.stats["seed_cost"] / 1000 if plan.stats.get("seed_cost") else None,
             "objective": plan.cost / 1000,
+            # PyVRP iterations: how much search the time bought (machine load shows here)
+            "seed_iterations": plan.stats.get("seed_iterations_done"),
             "customers": inst.customers}
 
 

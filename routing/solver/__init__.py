@@ -43,7 +43,7 @@ class SolveParams:
     work_limit: int | None = None
     seed_iterations: int | None = None
     seed: str = "auto"
-    seed_share: float = 0.85
+    seed_share: float = 0.95
     random_seed: int = 0
     log: bool = False
 
@@ -66,7 +66,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
     if problem.assistants:  # OR-Tools crashes on a model without vehicles
         model = engine.Model(problem, nodes)
-        left = max(0.05, params.time_limit - (time.monotonic() - t0))
+        # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
+        left = max(0.05 if initial is None else 0.01, params.time_limit - (time.monotonic() - t0))
         raw = model.run(left, params.first_solution, params.metaheuristic,
                         params.solution_limit, initial, params.log, params.work_limit)
     else:

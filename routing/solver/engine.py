@@ -241,7 +241,13 @@ class Model:
                 return Raw([[] for _ in self.problem.assistants], status="invalid done stops",
                            found=False)
         if initial is not None:
-            routing.CloseModelWithParameters(sp)
+            # Reading the routes back is a small search under the limits the model was closed
+            # with: a seed that took nearly all the time must not be lost to a 1 ms limit
+            # (the continuation below still gets only ``seconds``).
+            read = pywrapcp.DefaultRoutingSearchParameters()
+            read.CopyFrom(sp)
+            read.time_limit.FromMilliseconds(max(1000, int(seconds * 1000)))
+            routing.CloseModelWithParameters(read)
             start = routing.ReadAssignmentFromRoutes(initial, True)
             if start is not None:
                 solution = routing.SolveFromAssignmentWithParameters(start, sp) or start
