@@ -543,11 +543,22 @@ UNPLANNED_CODES = ("no_shift", "window_unreachable", "capacity", "ride_time", "o
 
 @dataclass
 class Unplanned:
-    """An order left out of the plan, with a machine ``code`` and a sentence for the coordinator."""
+    """An order left out of the plan, with a machine ``code`` and a sentence for the coordinator.
+
+    ``reason`` is the English sentence; ``template`` and ``params`` are what it was made of, so
+    a page in another language can say the same with its own words (see :meth:`because`).
+    """
 
     order_id: str
     code: str
     reason: str
+    template: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def because(cls, order_id: str, code: str, template: str, **params: object) -> "Unplanned":
+        values = {k: str(v) for k, v in params.items()}
+        return cls(order_id, code, template.format(**values), template, values)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,7 @@ from routing.model import (Assistant, Break, Done, Lock, ModelError, Order, Pick
                            TimeWindow as W, Weights)
 from routing.solver import SolveParams, solve
 from routing.solver.insert import fill
+from web.reasons import say
 
 H = 3600
 FAST = SolveParams(time_limit=0.5, seed="none")
@@ -222,6 +223,9 @@ def _one_reason(p: Problem) -> tuple[str, str]:
     plan = solve(p, FAST)
     ok(p, plan)
     (u,) = plan.unplanned
+    # the sentence is kept as template and values, and the coordinator's page says it in Dutch
+    assert u.template.format(**u.params) == u.reason
+    assert say(u.to_dict(), "nl") != u.reason and "{" not in say(u.to_dict(), "nl")
     return u.code, u.reason
 
 

@@ -16,6 +16,7 @@ import pytest
 from routing.demo import demo_day, demo_problem
 from routing.model import Problem, TimeWindow
 from routing.solver import SolveParams, solve
+from web.reasons import DUTCH
 
 CODES = {"no_shift", "locked", "capacity", "ride_time", "window_unreachable", "over_full",
          "time_limit"}
@@ -40,6 +41,7 @@ def accounted(problem: Problem, plan) -> tuple[set, dict]:
     for u in plan.unplanned:
         assert u.code in CODES, u
         assert len(u.reason.split()) >= 3, u
+        assert u.template.format(**u.params) == u.reason and u.template in DUTCH, u
     return planned, unplanned
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, PASSWORD, accounts, csrf_token, db_session, login, make_app, post_form, seeded_db,
     web_area)
+from web.reasons import say
 from web.store import Order, OrderEvent, Plan, StopLock
 
 
@@ -60,8 +61,9 @@ def test_plan_runs_in_the_background_and_stores_a_superseding_plan(app):
         assert len(planned) + len(unplanned) == sum(o.status != "cancelled" for o in orders)
     page = client.get(f"/coordinator/?date={DAY}").get_data(as_text=True)
     assert "<svg" in page and "Anna" in page
-    for u in unplanned:
-        assert u["reason"].split("{")[0][:20].replace("'", "&#39;") in page
+    for u in unplanned:  # the core's reasons, said in Dutch
+        assert say(u, "nl")[:40].replace("'", "&#39;") in page
+        assert say(u, "nl") != u["reason"], u
     assert "Oxycodon" not in page
     second = plan_day(client)
     assert second["plan_id"] != first["plan_id"]

@@ -241,7 +241,8 @@ def build_and_solve(app: Flask, session: Session, day: date,
     for lat, lon in day_in.points:
         stops.add(lat, lon)
     if not day_in.assistants:
-        result = model.Plan([], [model.Unplanned(o.id, "no_shift", "no assistant works this day")
+        result = model.Plan([], [model.Unplanned.because(o.id, "no_shift",
+                                                         "no assistant works today")
                                  for o in day_in.orders])
         problem = None
     else:

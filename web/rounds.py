@@ -17,6 +17,8 @@ from routing import export, mapsvg
 from routing.directions import directions
 from routing.model import TimeWindow, hhmm
 
+from . import reasons
+from .i18n import language
 from .store import Assistant, Order, Plan, Shift
 
 
@@ -107,7 +109,9 @@ def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]
     orders = {o.id: o for o in session.scalars(
         select(Order).where(Order.id.in_([int(u["order_id"]) for u in items]))
         .options(selectinload(Order.resident)))}
-    return [(orders.get(int(u["order_id"])), u) for u in items]
+    lang = language()
+    return [(orders.get(int(u["order_id"])), {**u, "reason": reasons.say(u, lang)})
+            for u in items]
 
 
 @lru_cache(maxsize=256)

@@ -84,7 +84,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         there = {v.order_id for r in p.routes for v in r.visits}
         p.unplanned = list(unplanned) + [
             reasons.why_left_out(problem, o, stopped) if raw.found else
-            Unplanned(o.id, "time_limit", "no plan was found in the time given")
+            Unplanned.because(o.id, "time_limit", "no plan was found in the time given")
             for o in left if o.id not in there]
         order_pos = {o.id: i for i, o in enumerate(problem.orders)}
         p.unplanned.sort(key=lambda u: order_pos[u.order_id])

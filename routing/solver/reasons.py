@@ -12,6 +12,12 @@ from ..model import Assistant, Order, Problem, TimeWindow, Unplanned, hhmm
 from .engine import clip
 
 PLACE = {"medicine": "the pharmacy", "meal": "the meal kitchen", "parcel": "the parcel point"}
+SHIFT = "of the shift"
+FULL = ("the day is full: at every place in every round it would break a time window, a shift "
+        "end, a break or the crate capacity (add an assistant or move the order)")
+FULL_STOPPED = ("the day is full: at every place in every round it would break a time window, a "
+                "shift end, a break or the crate capacity; planning again with more time may "
+                "still make room")
 
 
 def _wins(ws: tuple[TimeWindow, ...], day: TimeWindow) -> tuple[TimeWindow, ...]:
@@ -60,35 +66,41 @@ def why_alone(problem: Problem, o: Order) -> Unplanned | None:
     locks = [k for k in problem.locks if k.order_id == o.id]
     team = [problem.assistant(locks[0].assistant_id)] if locks else list(problem.assistants)
     if not team:
-        return Unplanned(o.id, "no_shift", "no assistant works today")
+        return Unplanned.because(o.id, "no_shift", "no assistant works today")
     codes = [alone(problem, o, a) for a in team]
     if None in codes:
         return None
     wins = ", ".join(str(w) for w in o.windows)
     if locks and any(alone(problem, o, a) is None for a in problem.assistants):
-        return Unplanned(o.id, "locked", f"locked to {team[0].name or team[0].id}, who cannot "
-                         f"do it in their shift {team[0].shift}; another assistant could")
+        return Unplanned.because(o.id, "locked", "locked to {name}, who cannot do it in their "
+                                 "shift {shift}; another assistant could",
+                                 name=team[0].name or team[0].id, shift=team[0].shift)
     if all(c == "capacity" for c in codes):
         big = max(a.capacity for a in team)
-        return Unplanned(o.id, "capacity", f"crate capacity: the order needs {o.size} crate units, "
-                         f"the largest load an assistant can carry is {big}")
+        return Unplanned.because(o.id, "capacity", "crate capacity: the order needs {size} crate "
+                                 "units, the largest load an assistant can carry is {largest}",
+                                 size=o.size, largest=big)
     if "ride_time" in codes and all(c in ("ride_time", "capacity") for c in codes):
         place = PLACE.get(o.kind, "the pickup place")
         mins = min(int(problem.durations[a.mode][o.pickup.location, o.location]) for a in team) // 60
-        return Unplanned(o.id, "ride_time", f"hot meal: the door is {mins} min from {place}, more "
-                         f"than the {o.ride_limit // 60} min a hot meal may travel")
+        return Unplanned.because(o.id, "ride_time", "hot meal: the door is {minutes} min from "
+                                 "{place}, more than the {limit} min a hot meal may travel",
+                                 minutes=mins, place=place, limit=o.ride_limit // 60)
     if o.windows and not any(_covers(a, o) for a in team):
-        return Unplanned(o.id, "no_shift", f"no assistant has a shift covering {wins}")
+        return Unplanned.because(o.id, "no_shift", "no assistant has a shift covering {windows}",
+                                 windows=wins)
     if problem.now is not None and o.windows and all(w.end < problem.now for w in o.windows):
-        return Unplanned(o.id, "window_unreachable",
-                         f"time window {wins} has passed (it is now {hhmm(problem.now)})")
+        return Unplanned.because(o.id, "window_unreachable",
+                                 "time window {windows} has passed (it is now {now})",
+                                 windows=wins, now=hhmm(problem.now))
     if o.pickup is not None and o.pickup.windows:
         opens = min(w.start for w in o.pickup.windows)
         place = PLACE.get(o.kind, "the pickup place")
-        return Unplanned(o.id, "window_unreachable", f"time window {wins or 'of the shift'} cannot "
-                         f"be reached after {place} opens at {hhmm(opens)}")
-    return Unplanned(o.id, "window_unreachable", f"time window {wins or 'of the shift'} cannot be "
-                     "reached from the start of any shift in time")
+        return Unplanned.because(o.id, "window_unreachable", "time window {windows} cannot be "
+                                 "reached after {place} opens at {opens}",
+                                 windows=wins or SHIFT, place=place, opens=hhmm(opens))
+    return Unplanned.because(o.id, "window_unreachable", "time window {windows} cannot be reached "
+                             "from the start of any shift in time", windows=wins or SHIFT)
 
 
 def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned:
@@ -97,9 +109,8 @@ def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned
     placed = [k for k in problem.locks if k.order_id == o.id and k.position is not None]
     if placed:
         k = placed[0]
-        return Unplanned(o.id, "locked", f"locked at stop {k.position + 1} of the round of "
-                         f"{k.assistant_id}; no plan keeps it there (move or unlock it)")
-    more = ("; planning again with more time may still make room" if stopped else
-            " (add an assistant or move the order)")
-    return Unplanned(o.id, "over_full", "the day is full: at every place in every round it would "
-                     f"break a time window, a shift end, a break or the crate capacity{more}")
+        a = problem.assistant(k.assistant_id)
+        return Unplanned.because(o.id, "locked", "locked at stop {position} of the round of "
+                                 "{name}; no plan keeps it there (move or unlock it)",
+                                 position=k.position + 1, name=a.name or a.id)
+    return Unplanned.because(o.id, "over_full", FULL_STOPPED if stopped else FULL)
