@@ -4,12 +4,12 @@ GPX/GeoJSON; and the journey partner → coordinator → assistant on the demo a
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from routing.model import hhmm
@@ -124,7 +124,8 @@ def test_journey_partner_to_coordinator_to_assistant(app):
     login(client, username)
     page = client.get("/assistant/").get_data(as_text=True)
     assert "apotheekpakket" in page and "J.R." in page and "J. Reis" not in page
-    row = re.search(rf'<tr class="stop delivery[^"]*" data-order="{order_id}">(.*?)</tr>', page, re.S)
+    row = re.search(rf'<tr class="stop delivery[^"]*" data-order="{order_id}"[^>]*>(.*?)</tr>',
+                    page, re.S)
     assert "alleen persoonlijk" in row.group(1)  # medicine: handed over in person only
     client.post(f"/assistant/orders/{order_id}/status",
                 data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
@@ -142,7 +143,7 @@ def delivery_row(page: str, order_id: int) -> tuple[str, str]:
     """(opening tag, cells) of ``order_id``'s delivery row in a page's round table."""
     for row in page.split("<tr ")[1:]:
         tag, _, rest = row.partition(">")
-        if f'data-order="{order_id}"' in tag and " delivery " in tag:
+        if f'data-order="{order_id}"' in tag and " delivery " in tag and "-return" not in tag:
             return tag, rest.split("</tr>")[0]
     raise AssertionError(f"no delivery row for order {order_id}")
 
@@ -185,6 +186,106 @@ def test_done_stops_show_when_they_happened(app):
         assert "Vastzetten" not in cells  # what happened cannot be moved any more
     _, visits = round_of(app, wait_for_plan(coordinator)["plan_id"], "anna")
     open_stop = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
-                     and int(v["order_id"]) not in (first, second))
+                     and v["order_id"].isdigit() and int(v["order_id"]) not in (first, second))
     tag, cells = delivery_row(page, open_stop)
     assert " done" not in tag and 'class="actual"' not in cells and "Afgeleverd" in cells
+
+
+def return_row(page: str, order_id: int, action: str) -> tuple[str, str]:
+    """(opening tag, cells) of the row that brings ``order_id``'s goods back."""
+    for row in page.split("<tr ")[1:]:
+        tag, _, rest = row.partition(">")
+        if re.search(rf'id="([\w-]+-)?stop-{order_id}-{action}-return"', tag):
+            return tag, rest.split("</tr>")[0]
+    raise AssertionError(f"no return {action} row for order {order_id}")
+
+
+def test_medicine_nobody_took_goes_back_to_the_pharmacy(app):
+    """Niet thuis on a medicine delivery: the re-plan sends the assistant who rang back to the
+    pharmacy with the package, before the end of the shift; "teruggebracht" closes it, and the
+    pharmacy sees that status on its own order list. A meal nobody took does not go back."""
+    status = planned(app)
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+
+    def first_open(plan_id: int, kind: str, assistant: int | None = None) -> tuple[int, str]:
+        with db_session(app) as s:
+            for r in s.get(Plan, plan_id).payload["routes"]:
+                for v in r["visits"]:
+                    order = s.get(Order, int(v["order_id"])) if v["order_id"].isdigit() else None
+                    if (order is not None and v["action"] == "delivery" and order.kind == kind
+                            and order.status == "planned"
+                            and not (kind == "meal" and order.in_person)
+                            and assistant in (None, int(r["assistant_id"]))):
+                        return order.id, s.scalar(select(User).where(
+                            User.assistant_id == int(r["assistant_id"]))).username
+        raise AssertionError(f"no open {kind} delivery in plan {plan_id}")
+
+    def not_home(order_id: int, username: str):
+        who = app.test_client()
+        login(who, username)
+        assert who.post(f"/assistant/orders/{order_id}/status", data={
+            "csrf_token": csrf_token(who, "/assistant/"), "status": "not_home"}).status_code == 302
+        with db_session(app) as s:
+            assert s.get(Order, order_id).status == "not_home"
+        assert wait_for_plan(coordinator)["status"] == "done"
+        return who
+
+    meal, cook = first_open(status["plan_id"], "meal")
+    other = not_home(meal, cook)
+    anna = round_of(app, status["plan_id"], "anna")[0]
+    medicine, _ = first_open(wait_for_plan(coordinator)["plan_id"], "medicine", anna)
+    client = not_home(medicine, "anna")
+    token = csrf_token(client, "/assistant/")
+    after = wait_for_plan(coordinator)
+    with db_session(app) as s:
+        plan = s.get(Plan, after["plan_id"])
+        order = s.get(Order, medicine)
+        pharmacy = (order.pickup_lat, order.pickup_lon)
+        assert plan.payload["violations"] == []
+        route = next(r["visits"] for r in plan.payload["routes"]
+                     if any(v["order_id"] == f"r{medicine}" for v in r["visits"]))
+        stops = [(v["order_id"], v["action"]) for v in route]
+        rang = stops.index((str(medicine), "delivery"))
+        assert stops[rang + 1] == (f"r{medicine}", "pickup")  # taken along at the door
+        back = route[stops.index((f"r{medicine}", "delivery"))]
+        assert tuple(plan.payload["points"][back["location"]]) == pytest.approx(pharmacy)
+        assert back["start"] >= route[rang]["start"]
+        assert {"order_id": f"r{medicine}", "action": "pickup"}.items() <= next(
+            d for d in plan.payload["done"] if d["order_id"] == f"r{medicine}").items()
+        assert not any(v["order_id"] == f"r{meal}" for r in plan.payload["routes"]
+                       for v in r["visits"])
+    page = client.get("/assistant/").get_data(as_text=True)
+    tag, cells = return_row(page, medicine, "delivery")
+    assert " done" not in tag and "Terugbrengen naar" in cells and "apotheekpakket" in cells
+    assert 'value="returned"' in cells and 'value="not_home"' not in cells
+    tag, cells = return_row(page, medicine, "pickup")
+    assert " done" in tag
+    # a meal has nothing to bring back: its stop cannot be marked "returned"
+    other.post(f"/assistant/orders/{meal}/status",
+               data={"csrf_token": csrf_token(other, "/assistant/"), "status": "returned"})
+    with db_session(app) as s:
+        assert s.get(Order, meal).status == "not_home"
+    assert client.post(f"/assistant/orders/{medicine}/status",
+                       data={"csrf_token": token, "status": "returned"}).status_code == 302
+    last = wait_for_plan(coordinator)
+    with db_session(app) as s:
+        order = s.get(Order, medicine)
+        assert [e.status for e in order.events][-2:] == ["not_home", "returned"]
+        at = local_time(order.events[-1].at)
+        plan = s.get(Plan, last["plan_id"])
+        assert plan.payload["violations"] == []
+        assert {(d["order_id"], d["action"]) for d in plan.payload["done"]} >= {
+            (str(medicine), "delivery"), (f"r{medicine}", "pickup"), (f"r{medicine}", "delivery")}
+        owner = s.scalar(select(User).where(User.partner_id == order.partner_id)).username
+    page = client.get("/assistant/").get_data(as_text=True)
+    tag, cells = return_row(page, medicine, "delivery")
+    assert " done" in tag and f'<strong class="actual">teruggebracht om {at}</strong>' in cells
+    assert "Teruggebracht</button>" not in cells
+    tag, cells = delivery_row(page, medicine)
+    assert '<span class="mark" aria-hidden="true">✗</span>' in cells and "niet thuis om" in cells
+    day = coordinator.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    assert return_row(day, medicine, "delivery")
+    partner = app.test_client()
+    login(partner, owner)
+    assert "teruggebracht" in partner.get(f"/partner/orders/{medicine}").get_data(as_text=True)

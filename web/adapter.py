@@ -83,6 +83,40 @@ def order_to_model(order: Order, day: DayInput) -> model.Order:
         resident=str(resident.id), buurt=resident.buurt or "")
 
 
+#: Goods that go back to where they were picked up when the resident is not at home: a
+#: pharmacy takes back undelivered medicine, a parcel point its parcels; anything marked
+#: "in person only" may not be left with a neighbour either. (A meal is not brought back.)
+RETURNED_KINDS = ("medicine", "parcel")
+RETURN = "r"
+
+
+def comes_back(order: Order) -> bool:
+    return order.pickup_lat is not None and (order.kind in RETURNED_KINDS or order.in_person)
+
+
+def return_id(order_id: int) -> str:
+    """The core's id for bringing order ``order_id`` back (its own stop, not the order's)."""
+    return f"{RETURN}{order_id}"
+
+
+def store_id(core_id: str) -> tuple[int, bool]:
+    """The store's order id behind a core id, and whether the stop is a return."""
+    back = core_id.startswith(RETURN)
+    return int(core_id[1:] if back else core_id), back
+
+
+def return_to_model(order: Order, day: DayInput) -> model.Order:
+    """Bringing the goods of a not-at-home delivery back: a pickup at the resident's door (done
+    when the assistant rang) and a delivery at the pickup place, first in rank, no praatje."""
+    door = day.index(order.resident.lat, order.resident.lon)
+    return model.Order(
+        id=return_id(order.id), kind=order.kind,
+        location=day.index(order.pickup_lat, order.pickup_lon),
+        address=order.pickup_address or order.pickup_name or "",
+        pickup=model.Pickup(door, label=order.resident.address, handling=0),
+        praatje=0, size=order.size, priority=1)
+
+
 def shift_to_model(shift: Shift, day: DayInput, default_start: tuple[float, float],
                    regulars: tuple[str, ...] = ()) -> model.Assistant:
     """An assistant's day. Without a start address the shift starts at ``default_start``."""

@@ -1,5 +1,6 @@
 """The assistant's "Mijn ronde": today's stops in order, directions, the map, A4 print, and
-"afgeleverd" / "niet thuis" per stop (which re-plans the rest of the day in the background).
+"afgeleverd" / "niet thuis" per stop (which re-plans the rest of the day in the background), and
+"teruggebracht" for goods taken back to the pharmacy or parcel point after a "niet thuis".
 
 An assistant sees only their own round; the coordinator may open anyone's.
 """
@@ -21,10 +22,10 @@ from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .i18n import language
-from .store import Assistant, Order, OrderEvent, get
+from .store import VISITED, Assistant, Order, OrderEvent, get
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
-MARKS = ("delivered", "not_home")
+MARKS = ("delivered", "not_home", "returned")
 
 
 def _day() -> date:
@@ -54,22 +55,23 @@ def _round(assistant: Assistant, service_date: date):
     return plan, (found[0] if found else None)
 
 
-def done_times(session: Session, orders: Iterable[Order]) -> dict[int, str]:
-    """When each stop that happened was marked ("HH:MM" local time), from its history.
+def done_times(session: Session, orders: Iterable[Order]) -> dict[int, dict[str, str]]:
+    """When each stop that happened was marked: per order, per status ("delivered",
+    "not_home", "returned") the "HH:MM" local time of its latest event, from the history.
 
     The history is stored in UTC; the round is lived in the service area's time zone
     (``TIMEZONE``, Europe/Amsterdam unless configured).
     """
-    status = {o.id: o.status for o in orders if o.status in planning.VISITED}
-    if not status:
+    ids = {o.id for o in orders if o.status in VISITED}
+    if not ids:
         return {}
     zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Amsterdam")
-    out = {}
-    for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(status))
+    out: dict[int, dict[str, str]] = {}
+    for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(ids))
                                  .order_by(OrderEvent.id)):
-        if event.status == status[event.order_id]:  # the latest such event wins
-            out[event.order_id] = (event.at.replace(tzinfo=timezone.utc).astimezone(zone)
-                                   .strftime("%H:%M"))
+        if event.status in VISITED:  # the latest such event wins
+            out.setdefault(event.order_id, {})[event.status] = (
+                event.at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%H:%M"))
     return out
 
 
@@ -95,18 +97,23 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
 @bp.route("/orders/<int:order_id>/status", methods=["POST"])
 @role_required("assistant")
 def mark(order_id: int):
-    """Afgeleverd / niet thuis for a stop of one's own round; then re-plan the rest."""
+    """Afgeleverd / niet thuis / teruggebracht for a stop of one's own round (as the stop
+    allows it now); then re-plan the rest."""
     user = current_user()
     order = get(db(), Order, order_id)
     status = request.form.get("status", "")
     back = redirect(url_for("assistant.round"))
     plan, rnd = (_round(user.assistant, order.service_date) if order is not None
                  else (None, None))
-    if rnd is None or not any(s.order.id == order_id for s in rnd.stops):
+    stops = [s for s in rnd.stops if s.order.id == order_id] if rnd is not None else []
+    if not stops:
         flash(_("This stop is not in your round (any more)."), "error")
         return back
     if status not in MARKS:
         flash(f"{_('Status')}: {_('is required')}", "error")
+        return back
+    if not any(status in s.marks for s in stops):
+        flash(_("This stop was already marked."), "error")
         return back
     try:
         order.set_status(status, user_id=user.id)

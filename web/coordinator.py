@@ -20,7 +20,7 @@ from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .orders import TIME, minutes
-from .store import MODES, ORDER_KINDS, Assistant, Order, Shift, StopLock, get
+from .store import MODES, ORDER_KINDS, VISITED, Assistant, Order, Shift, StopLock, get
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -213,10 +213,8 @@ def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[
             if stop.order.id == order.id:
                 continue
             others += 1
-            done += int(stop.order.status in planning.VISITED or (
-                stop.action == "pickup" and stop.order.status == "picked_up"))
-    pickup = order.pickup_lat is not None and order.status not in ("picked_up",
-                                                                    *planning.VISITED)
+            done += int(stop.happened)
+    pickup = order.pickup_lat is not None and order.status not in ("picked_up", *VISITED)
     low, high = done + 1 + int(pickup), others + 1 + int(pickup)
     if not 1 <= number <= high:
         errors["position"] = _("must be between {low} and {high}", low=low, high=high)

@@ -112,6 +112,7 @@ DUTCH: dict[str, str] = {
     "picked_up": "opgehaald",
     "delivered": "bezorgd",
     "not_home": "niet thuis",
+    "returned": "teruggebracht",
     "cancelled": "geannuleerd",
     # coordinator
     "The day of {date}": "De dag van {date}",
@@ -302,6 +303,24 @@ DUTCH: dict[str, str] = {
     "{status} at {time}": "{status} om {time}",
     "planned {time}": "gepland {time}",
     "Plan {date} again now": "{date} nu opnieuw plannen",
+    # residents paging and search; labels of round cards on a phone
+    "Name, street or buurt": "Naam, straat of buurt",
+    "{first}–{last} of {total} residents": "{first}–{last} van {total} bewoners",
+    "Pages of residents": "Pagina's met bewoners",
+    "Previous": "Vorige",
+    "Next": "Volgende",
+    "The page number must be a whole number of 1 or more.":
+        "Het paginanummer moet een heel getal van 1 of meer zijn.",
+    "Stop": "Stop",
+    "Praatje": "Praatje",
+    # bringing back the goods of a not-at-home delivery
+    "Returned": "Teruggebracht",
+    "Bring back to {place}": "Terugbrengen naar {place}",
+    "Take along: nobody at home": "Mee terug: niemand thuis",
+    "to bring back": "terug te brengen",
+    # the areas' titles (data/areas/*.toml)
+    "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
+        "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",
 }
 
 

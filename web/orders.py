@@ -260,13 +260,13 @@ def _geocode(query: str, field: str, area, errors, _) -> GeoPoint | None:
     try:
         point = area.geocoder.lookup(query)
     except AddressNotFound as exc:
-        reason = _("is not a known address in {area}", area=area.title)
+        reason = _("is not a known address in {area}", area=_(area.title))
         if exc.candidates:
             reason += ". " + _("Did you mean: {candidates}?", candidates="; ".join(exc.candidates))
         errors[field] = reason
         return None
     if point.buurt is None:
-        errors[field] = _("lies outside the buurten of {area}", area=area.title)
+        errors[field] = _("lies outside the buurten of {area}", area=_(area.title))
         return None
     return point
 

@@ -64,7 +64,7 @@ def address_check():
                        suggestions=suggestions)
     if point.buurt is None:
         return jsonify(ok=False, message=_("lies outside the buurten of {area}",
-                                           area=area.title), suggestions=suggestions)
+                                           area=_(area.title)), suggestions=suggestions)
     return jsonify(ok=True, address=point.address, buurt=point.buurt, suggestions=suggestions,
                    message=_("Address found: {address} ({buurt})", address=point.address,
                              buurt=point.buurt))

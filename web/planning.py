@@ -32,12 +32,10 @@ from routing import model
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from .adapter import DayInput, order_to_model, shift_to_model
-from .store import Order, Plan, Shift, StopLock, utcnow
+from .adapter import DayInput, comes_back, order_to_model, return_to_model, shift_to_model
+from .store import VISITED, Order, Plan, Shift, StopLock, utcnow
 
 log = logging.getLogger(__name__)
-#: Stops that happened: the assistant was there (kept where they were on a re-plan).
-VISITED = ("delivered", "not_home")
 OPEN = ("submitted", "planned", "picked_up")
 _running: set[int] = set()  # plan ids whose thread is alive in this process
 _guard = threading.Lock()
@@ -192,6 +190,30 @@ def _lock_for_commit(session: Session, day: date, statuses: dict[str, str]):
     return previous, orders
 
 
+def _returns(keep: list[Order], day_in: DayInput, done: list[model.Done],
+             where: dict[tuple[str, str], tuple[str, int]],
+             shift_ids: set[str]) -> list[model.Done]:
+    """Goods of a not-at-home delivery go back to their pickup place with the assistant who
+    rang: a return stop whose pickup is done at the door (when the praatje would have ended)
+    and, once marked "returned", whose delivery is done too. Adds the return orders to
+    ``day_in``; answers their done stops."""
+    rang = {d.order_id: d for d in done if d.action == "delivery"}
+    service = {m.id: m.service for m in day_in.orders}
+    out = []
+    for o in keep:
+        if o.status not in ("not_home", "returned") or not comes_back(o) or str(o.id) not in rang:
+            continue
+        back = return_to_model(o, day_in)
+        day_in.orders.append(back)
+        at_door = rang[str(o.id)]
+        out.append(model.Done(back.id, "pickup", at_door.assistant_id,
+                              at_door.start + service[str(o.id)]))
+        handed = where.get((back.id, "delivery"))
+        if o.status == "returned" and handed is not None and handed[0] in shift_ids:
+            out.append(model.Done(back.id, "delivery", *handed))
+    return out
+
+
 def build_and_solve(app: Flask, session: Session, day: date,
                     now: int | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The plan's payload and the status each open order should get."""
@@ -218,14 +240,15 @@ def build_and_solve(app: Flask, session: Session, day: date,
             keep.append(o)
     shift_ids = {str(s.assistant_id) for s in shifts}
     for o in keep:
-        visited = {"picked_up": ("pickup",), "delivered": ("pickup", "delivery"),
-                   "not_home": ("pickup", "delivery")}.get(o.status, ())
+        visited = ("pickup",) if o.status == "picked_up" else (
+            ("pickup", "delivery") if o.status in VISITED else ())
         for action in visited:
             if (str(o.id), action) in where and where[(str(o.id), action)][0] in shift_ids:
                 assistant, started = where[(str(o.id), action)]
                 done.append(model.Done(str(o.id), action, assistant, started))
     keep = [o for o in keep if o.status in OPEN or any(d.order_id == str(o.id) for d in done)]
     day_in.orders = [order_to_model(o, day_in) for o in keep]
+    done += _returns(keep, day_in, done, where, shift_ids)
     centre = next((p for p in area.places if p.kind == "community_centre"), area.places[0])
     for shift in shifts:
         regulars = tuple(sorted({str(o.resident.id) for o in keep

@@ -1,7 +1,9 @@
 """The coordinator's residents: who they are to the round, not more.
 
 The list shows each resident's address, buurt, usual praatje, regular assistant and open
-orders; the edit form sets the three things only the coordinator knows: how long a praatje this
+orders, fifty at a time by name (a cooperative has hundreds to thousands of residents), searched
+in SQL by a piece of name, street or buurt so it runs the same on SQLite and PostgreSQL; the
+edit form sets the three things only the coordinator knows: how long a praatje this
 resident usually needs (some need a longer chat, that is the job), their regular assistant (the
 planner prefers that trusted face) and, only if the assistant must call ahead, a phone number
 that partners never see. The next plan uses the changes (``web.adapter.praatje_minutes``).
@@ -36,24 +38,73 @@ def _open_orders(since: date):
             .group_by(Order.resident_id))
 
 
-@bp.route("")
-@role_required("coordinator")
-def index():
-    """Residents by buurt and address; filter by buurt or a piece of name or address."""
-    buurt = request.args.get("buurt", "")
-    query = request.args.get("q", "").strip()[:80]
-    rows = select(Resident).order_by(Resident.buurt, Resident.address, Resident.id)
+PER_PAGE = 50
+QUERY_LENGTH = 80
+
+
+def _ordered():
+    """Residents by name, then id: a stable order, so paging never skips or repeats anyone."""
+    return select(Resident).order_by(Resident.name, Resident.id)
+
+
+def _filtered(rows, buurt: str, query: str):
+    """``rows`` in ``buurt`` (if given) whose name, address (street) or buurt holds ``query``.
+
+    ``ilike`` is ``lower() LIKE lower()`` on SQLite and ``ILIKE`` on PostgreSQL; the query's
+    own ``%`` and ``_`` are escaped so they match themselves."""
     if buurt:
         rows = rows.where(Resident.buurt == buurt)
     if query:
-        like = f"%{query}%"
-        rows = rows.where(or_(Resident.name.ilike(like), Resident.address.ilike(like)))
-    residents = db().scalars(rows).all()
-    open_counts = dict(db().execute(_open_orders(today(current_app))).all())
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = rows.where(or_(*(column.ilike(like, escape="\\")
+                                for column in (Resident.name, Resident.address, Resident.buurt))))
+    return rows
+
+
+def _page_number(raw: str | None) -> int | None:
+    """``?page=``: absent is 1; None for anything but a whole number of 1 or more."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+@bp.route("")
+@role_required("coordinator")
+def index():
+    """Residents by name, a page at a time; filter by buurt and by a piece of name, street or
+    buurt. A page past the end shows the last page."""
+    buurt = request.args.get("buurt", "")
+    query = request.args.get("q", "").strip()[:QUERY_LENGTH]
+    asked = _page_number(request.args.get("page"))
+    if asked is None:  # a hand-made link: say what is wrong rather than guess
+        message = _("The page number must be a whole number of 1 or more.")
+        return render_template("error.html", title=_("Something is wrong with the request."),
+                               message=message), 400
+    rows = _filtered(_ordered(), buurt, query)
+    total = db().scalar(select(func.count()).select_from(rows.order_by(None).subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(asked, pages)
+    residents = db().scalars(rows.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    ids = [r.id for r in residents]
+    open_counts = dict(db().execute(_open_orders(today(current_app))
+                                    .where(Order.resident_id.in_(ids))).all()) if ids else {}
     buurten = db().scalars(select(Resident.buurt).where(Resident.buurt.is_not(None))
                            .distinct().order_by(Resident.buurt)).all()
+    first = (page - 1) * PER_PAGE + 1 if residents else 0
     return render_template("coordinator/residents.html", residents=residents, buurt=buurt,
-                           query=query, buurten=buurten, open_counts=open_counts)
+                           query=query, buurten=buurten, open_counts=open_counts, page=page,
+                           pages=pages, total=total, first=first,
+                           last=first + len(residents) - 1 if residents else 0)
+
+
+def page_of(resident: Resident, buurt: str = "") -> int:
+    """The page of the list (filtered by ``buurt``) that shows ``resident``: where Back goes."""
+    before = _filtered(select(func.count(Resident.id)), buurt, "").where(or_(
+        Resident.name < resident.name,
+        (Resident.name == resident.name) & (Resident.id < resident.id)))
+    return db().scalar(before) // PER_PAGE + 1
 
 
 def validate(form) -> tuple[dict, dict[str, str]]:
@@ -124,6 +175,7 @@ def edit(resident_id: int):
         Assistant.active, Assistant.id == resident.regular_assistant_id))
         .order_by(Assistant.name)).all()
     return render_template("coordinator/resident.html", resident=resident, values=shown,
+                           back_page=page_of(resident, resident.buurt or ""),
                            errors=errors, assistants=assistants, upcoming=upcoming,
                            defaults=", ".join(f"{_(k)} {v // 60} min"
                                              for k, v in DEFAULT_PRAATJE.items()),

@@ -18,8 +18,13 @@ from routing.directions import directions
 from routing.model import TimeWindow, hhmm
 
 from . import reasons
+from .adapter import store_id
 from .i18n import language
-from .store import Assistant, Order, Plan, Shift
+from .store import VISITED, Assistant, Order, Plan, Shift
+
+
+def status_missed(order: Order) -> bool:
+    return order.status in ("not_home", "returned")
 
 
 def initials(name: str) -> str:
@@ -40,12 +45,58 @@ class Stop:
     lon: float
     where: str
     praatje_minutes: int
+    #: Bringing the goods of a not-at-home delivery back: "pickup" is taking them along at the
+    #: door, "delivery" handing them in at the pickup place.
+    returning: bool = False
 
     @property
     def window(self) -> str:
+        if self.returning:
+            return "–"
         if self.action == "pickup":
             return f"{self.order.ready_time}–" if self.order.ready_time else "–"
         return ", ".join(f"{s}–{e}" for s, e in self.order.windows) or "–"
+
+    @property
+    def key(self) -> str:
+        """Unique within a plan: "12-delivery", or "12-delivery-return" for bringing it back."""
+        return f"{self.order.id}-{self.action}" + ("-return" if self.returning else "")
+
+    @property
+    def at_resident(self) -> bool:
+        """The visit itself: goods handed over (or a house call) and the praatje."""
+        return self.action == "delivery" and not self.returning
+
+    @property
+    def happened(self) -> bool:
+        status = self.order.status
+        if self.returning:
+            return self.action == "pickup" or status == "returned"
+        if self.action == "pickup":
+            return status in ("picked_up", *VISITED)
+        return status in VISITED
+
+    @property
+    def mark(self) -> str:
+        """✓ done, ✗ nobody at home (only on the delivery itself)."""
+        missed = self.action == "delivery" and not self.returning and status_missed(self.order)
+        return "✗" if missed else "✓"
+
+    @property
+    def outcome(self) -> str:
+        """The status that says how this stop went ("" for pickups and open stops)."""
+        if not self.happened or self.action == "pickup":
+            return ""
+        if self.returning:
+            return "returned"
+        return "not_home" if status_missed(self.order) else self.order.status
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """The statuses the assistant can give this stop now (none for pickups)."""
+        if self.happened or self.action == "pickup":
+            return ()
+        return ("returned",) if self.returning else ("delivered", "not_home")
 
 
 @dataclass
@@ -65,7 +116,7 @@ class Round:
 def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> list[Round]:
     payload = plan.payload
     points = [tuple(p) for p in payload.get("points", ())]
-    ids = {int(v["order_id"]) for r in payload["routes"] for v in r["visits"]}
+    ids = {store_id(v["order_id"])[0] for r in payload["routes"] for v in r["visits"]}
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids))
                                                .options(selectinload(Order.resident)))}
     assistants = {a.id: a for a in session.scalars(select(Assistant))}
@@ -80,16 +131,18 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
                     mode=assistants[aid].mode)
         visits = r["visits"]
         for n, v in enumerate(visits, 1):
-            order = orders[int(v["order_id"])]
+            oid, returning = store_id(v["order_id"])
+            order = orders[oid]
             lat, lon = points[v["location"]] if points else (order.resident.lat,
                                                              order.resident.lon)
-            where = (order.pickup_name or order.pickup_address or "") if v["action"] == "pickup" \
+            at_pickup = (v["action"] == "pickup") != returning
+            where = (order.pickup_name or order.pickup_address or "") if at_pickup \
                 else order.resident.address
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
             rnd.stops.append(Stop(n, v["action"], order, hhmm(v["arrival"]), hhmm(v["start"]),
                                   v["wait"] // 60, round(v["travel"] / 60), v["load"], lat, lon,
-                                  where, praatje))
+                                  where, praatje, returning))
         shift = shifts.get(aid)
         travel = r["back_travel"] + sum(v["travel"] for v in visits)
         rnd.totals = {"stops": sum(1 for v in visits if v["action"] == "delivery"),
@@ -107,10 +160,11 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
 def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]]:
     items = plan.payload.get("unplanned", ())
     orders = {o.id: o for o in session.scalars(
-        select(Order).where(Order.id.in_([int(u["order_id"]) for u in items]))
+        select(Order).where(Order.id.in_([store_id(u["order_id"])[0] for u in items]))
         .options(selectinload(Order.resident)))}
     lang = language()
-    return [(orders.get(int(u["order_id"])), {**u, "reason": reasons.say(u, lang)})
+    return [(orders.get(store_id(u["order_id"])[0]),
+             {**u, "reason": reasons.say(u, lang), "returning": store_id(u["order_id"])[1]})
             for u in items]
 
 

@@ -28,16 +28,21 @@ KINDS_OF_PARTNER = {
     "parcel_point": ("parcel",),
     "cooperative": ("visit", "klusje"),
 }
-STATUSES = ("submitted", "planned", "picked_up", "delivered", "not_home", "cancelled")
-#: Allowed status changes; anything else is refused with a reason.
+STATUSES = ("submitted", "planned", "picked_up", "delivered", "not_home", "returned",
+            "cancelled")
+#: Allowed status changes; anything else is refused with a reason. "returned": the goods of a
+#: not-at-home delivery are back at the pickup place (a second try starts from "submitted").
 TRANSITIONS = {
     "submitted": ("planned", "cancelled"),
     "planned": ("submitted", "picked_up", "delivered", "not_home", "cancelled"),
     "picked_up": ("delivered", "not_home"),
-    "not_home": ("submitted", "cancelled"),
+    "not_home": ("submitted", "cancelled", "returned"),
+    "returned": ("submitted", "cancelled"),
     "delivered": (),
     "cancelled": (),
 }
+#: Statuses of a delivery that happened: the assistant was at the door.
+VISITED = ("delivered", "not_home", "returned")
 MODES = ("walk", "bike", "cargo_bike")
 
 
