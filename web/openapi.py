@@ -62,7 +62,10 @@ ORDER = {
     "properties": {
         "id": {"type": "integer"},
         "reference": _nullable({"type": "string"}),
-        "status": {"type": "string", "enum": list(STATUSES)},
+        "status": {"type": "string", "enum": list(STATUSES),
+                   "description": "submitted → planned → picked_up → delivered; not_home when "
+                                  "nobody was at the door, then returned once medicine or a "
+                                  "parcel is back at the pickup place; cancelled."},
         "kind": {"type": "string", "enum": list(ORDER_KINDS)},
         "label": {"type": "string", "description": "What route sheets say (\"apotheekpakket\" "
                                                    "for medicine)."},
