@@ -229,3 +229,26 @@ def test_lock_form_refuses_impossible_stop_numbers_by_field(planner):
     with db_session(planner) as s:
         assert s.scalar(select(func.count(StopLock.id))) == 0
         assert s.scalar(select(func.count(Plan.id))) == 1  # no re-plan was started
+
+
+def test_a_return_that_fits_nowhere_is_listed_with_its_reason(client, app):
+    """Goods nobody took that no round can bring back today are on the unplanned list as a
+    return, with the reason in Dutch, and cannot be moved like an order."""
+    from routing.solver.reasons import FULL
+
+    with db_session(app) as s:
+        order = s.scalars(select(Order).where(Order.kind == "medicine")).first()
+        for status in ("planned", "not_home"):
+            order.set_status(status)
+        s.add(Plan(service_date=DAY, status="done", payload={
+            "routes": [], "points": [], "totals": {}, "locks": [], "done": [], "now": None,
+            "unplanned": [{"order_id": f"r{order.id}", "code": "over_full", "reason": FULL,
+                           "template": FULL, "params": {}}]}))
+        s.commit()
+        order_id, place = order.id, order.pickup_name or order.pickup_address
+    login(client, "coordinator")
+    page = client.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    row = next(r for r in page.split('id="unplanned"')[1].split("<tr>")[1:]
+               if f"#{order_id}<" in r)
+    assert f"Terugbrengen naar {place}: apotheekpakket" in row.replace("&#39;", "'")
+    assert "de dag is vol" in row and "Vastzetten" not in row
