@@ -33,7 +33,7 @@ from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
 from .adapter import DayInput, comes_back, order_to_model, return_to_model, shift_to_model
-from .store import VISITED, Order, Plan, Shift, StopLock, utcnow
+from .store import MISSED, VISITED, Order, Plan, Shift, StopLock, utcnow
 
 log = logging.getLogger(__name__)
 OPEN = ("submitted", "planned", "picked_up")
@@ -201,7 +201,7 @@ def _returns(keep: list[Order], day_in: DayInput, done: list[model.Done],
     service = {m.id: m.service for m in day_in.orders}
     out = []
     for o in keep:
-        if o.status not in ("not_home", "returned") or not comes_back(o) or str(o.id) not in rang:
+        if o.status not in MISSED or not comes_back(o) or str(o.id) not in rang:
             continue
         back = return_to_model(o, day_in)
         day_in.orders.append(back)

@@ -20,11 +20,7 @@ from routing.model import TimeWindow, hhmm
 from . import reasons
 from .adapter import store_id
 from .i18n import language
-from .store import VISITED, Assistant, Order, Plan, Shift
-
-
-def status_missed(order: Order) -> bool:
-    return order.status in ("not_home", "returned")
+from .store import MISSED, VISITED, Assistant, Order, Plan, Shift
 
 
 def initials(name: str) -> str:
@@ -79,8 +75,7 @@ class Stop:
     @property
     def mark(self) -> str:
         """✓ done, ✗ nobody at home (only on the delivery itself)."""
-        missed = self.action == "delivery" and not self.returning and status_missed(self.order)
-        return "✗" if missed else "✓"
+        return "✗" if self.at_resident and self.order.status in MISSED else "✓"
 
     @property
     def outcome(self) -> str:
@@ -89,7 +84,7 @@ class Stop:
             return ""
         if self.returning:
             return "returned"
-        return "not_home" if status_missed(self.order) else self.order.status
+        return "not_home" if self.order.status in MISSED else self.order.status
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -162,10 +157,11 @@ def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]
     orders = {o.id: o for o in session.scalars(
         select(Order).where(Order.id.in_([store_id(u["order_id"])[0] for u in items]))
         .options(selectinload(Order.resident)))}
-    lang = language()
-    return [(orders.get(store_id(u["order_id"])[0]),
-             {**u, "reason": reasons.say(u, lang), "returning": store_id(u["order_id"])[1]})
-            for u in items]
+    lang, out = language(), []
+    for u in items:
+        oid, returning = store_id(u["order_id"])
+        out.append((orders.get(oid), {**u, "reason": reasons.say(u, lang), "returning": returning}))
+    return out
 
 
 @lru_cache(maxsize=256)

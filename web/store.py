@@ -43,6 +43,8 @@ TRANSITIONS = {
 }
 #: Statuses of a delivery that happened: the assistant was at the door.
 VISITED = ("delivered", "not_home", "returned")
+#: ... and nobody took the goods.
+MISSED = ("not_home", "returned")
 MODES = ("walk", "bike", "cargo_bike")
 
 
