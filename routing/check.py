@@ -133,7 +133,11 @@ def _breaks(a, route: Route, breaks: list[TimeWindow], gaps: list[tuple[int, int
 
 
 def _orders(problem: Problem, plan: Plan, where: dict) -> list[str]:
+    """Every order planned once or reported unplanned; pickups before deliveries on one route;
+    goods picked up stay with whoever picked them up (a hand-over makes the new carrier the
+    one who did the pickup); ride limits."""
     bad = []
+    done_pickup = {d.order_id: d.assistant_id for d in problem.done if d.action == "pickup"}
     left = {}
     for u in plan.unplanned:
         if u.order_id in left:
@@ -150,12 +154,18 @@ def _orders(problem: Problem, plan: Plan, where: dict) -> list[str]:
         if o.pickup is None:
             continue
         pick = where.get((o.id, "pickup"))
+        carrier = done_pickup.get(o.id)
+        if carrier is not None and not planned and o.id in left:
+            continue  # on board, not delivered today: reported unplanned, goods stay on the bike
         if planned != (pick is not None):
             bad.append(f"order {o.id}: pickup and delivery not planned together")
         if not (planned and pick):
             continue
         drop = where[(o.id, "delivery")]
-        if pick[0] != drop[0] or pick[1] > drop[1]:
+        if carrier is not None and drop[0] != carrier:
+            bad.append(f"order {o.id}: the goods are with {carrier}, the delivery is planned "
+                       f"for {drop[0]}")
+        elif pick[0] != drop[0] or pick[1] > drop[1]:
             bad.append(f"order {o.id}: pickup is not before the delivery on the same route")
         limit = o.ride_limit
         if limit is not None and drop[2] - (pick[2] + o.pickup.handling) > limit:

@@ -31,7 +31,7 @@ from tests.test_web_partners import FORM, csv_upload
 from tests.test_web_planning import plan_day, wait_for_plan
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, bearer, client, csrf_token, db_session, login, make_app, post_form,
-    seeded_db, web_area)
+    seeded_db, tap, web_area)
 from web import planning
 from web.migrate import alembic_config, upgrade
 from web.orders import LENGTHS
@@ -189,7 +189,7 @@ def test_journey_partner_coordinator_assistant(app, accounts, web_area):
     login(assistant, username)
     token = csrf_token(assistant, "/assistant/")
     assert assistant.post(f"/assistant/orders/{delivered}/status",
-                          data={"csrf_token": token, "status": "delivered"}).status_code == 302
+                          data={"csrf_token": token, "status": "delivered", "event_id": tap()}).status_code == 302
     after = wait_for_plan(coordinator)
     assert after["status"] == "done" and after["plan_id"] != status["plan_id"]
     with db_session(app) as s:

@@ -16,7 +16,7 @@ from routing.model import hhmm
 
 from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
-    DAY, accounts, bearer, csrf_token, db_session, login, seeded_db, web_area)
+    DAY, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web.store import Order, Plan, User
 
 
@@ -65,7 +65,7 @@ def test_done_and_not_home_update_status_and_replan(app):
     login(client, "anna")
     token = csrf_token(client, "/assistant/")
     assert client.post(f"/assistant/orders/{first}/status",
-                       data={"csrf_token": token, "status": "delivered"}).status_code == 302
+                       data={"csrf_token": token, "status": "delivered", "event_id": tap()}).status_code == 302
     coordinator = app.test_client()
     login(coordinator, "coordinator")
     after = wait_for_plan(coordinator)
@@ -74,7 +74,7 @@ def test_done_and_not_home_update_status_and_replan(app):
     second = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
                   and int(v["order_id"]) != first)
     assert client.post(f"/assistant/orders/{second}/status",
-                       data={"csrf_token": token, "status": "not_home"}).status_code == 302
+                       data={"csrf_token": token, "status": "not_home", "event_id": tap()}).status_code == 302
     wait_for_plan(coordinator)
     with db_session(app) as s:
         assert s.get(Order, first).status == "delivered"
@@ -92,7 +92,7 @@ def test_assistant_cannot_mark_another_round(app):
     client = app.test_client()
     login(client, "anna")
     client.post(f"/assistant/orders/{theirs}/status",
-                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
+                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered", "event_id": tap()})
     with db_session(app) as s:
         assert s.get(Order, theirs).status == "planned"
 
@@ -128,7 +128,7 @@ def test_journey_partner_to_coordinator_to_assistant(app):
                     page, re.S)
     assert "alleen persoonlijk" in row.group(1)  # medicine: handed over in person only
     client.post(f"/assistant/orders/{order_id}/status",
-                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered"})
+                data={"csrf_token": csrf_token(client, "/assistant/"), "status": "delivered", "event_id": tap()})
     with db_session(app) as s:
         assert s.get(Order, order_id).status == "delivered"
 
@@ -161,7 +161,7 @@ def test_done_stops_show_when_they_happened(app):
         order_id = next(int(v["order_id"]) for v in visits if v["action"] == "delivery"
                         and int(v["order_id"]) not in marked)
         assert client.post(f"/assistant/orders/{order_id}/status",
-                           data={"csrf_token": token, "status": mark}).status_code == 302
+                           data={"csrf_token": token, "status": mark, "event_id": tap()}).status_code == 302
         marked.append(order_id)
         status = wait_for_plan(coordinator)
         assert status["status"] == "done"
@@ -225,7 +225,7 @@ def test_medicine_nobody_took_goes_back_to_the_pharmacy(app):
         who = app.test_client()
         login(who, username)
         assert who.post(f"/assistant/orders/{order_id}/status", data={
-            "csrf_token": csrf_token(who, "/assistant/"), "status": "not_home"}).status_code == 302
+            "csrf_token": csrf_token(who, "/assistant/"), "status": "not_home", "event_id": tap()}).status_code == 302
         with db_session(app) as s:
             assert s.get(Order, order_id).status == "not_home"
         assert wait_for_plan(coordinator)["status"] == "done"
@@ -263,11 +263,11 @@ def test_medicine_nobody_took_goes_back_to_the_pharmacy(app):
     assert " done" in tag
     # a meal has nothing to bring back: its stop cannot be marked "returned"
     other.post(f"/assistant/orders/{meal}/status",
-               data={"csrf_token": csrf_token(other, "/assistant/"), "status": "returned"})
+               data={"csrf_token": csrf_token(other, "/assistant/"), "status": "returned", "event_id": tap()})
     with db_session(app) as s:
         assert s.get(Order, meal).status == "not_home"
     assert client.post(f"/assistant/orders/{medicine}/status",
-                       data={"csrf_token": token, "status": "returned"}).status_code == 302
+                       data={"csrf_token": token, "status": "returned", "event_id": tap()}).status_code == 302
     last = wait_for_plan(coordinator)
     with db_session(app) as s:
         order = s.get(Order, medicine)

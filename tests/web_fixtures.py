@@ -8,6 +8,7 @@ Import with ``from tests.web_fixtures import *`` in a test module.
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from datetime import date
 
@@ -31,7 +32,7 @@ def web_area():
 def make_app(tmp_path, database, **extra):
     config = {"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "test-secret",
               "AREA": "helsinki-demo", "TODAY": DAY, "INSTANCE_PATH": str(tmp_path / "inst"),
-              **extra}
+              "QUEUE": "immediate", **extra}
     return create_app(config)
 
 
@@ -104,3 +105,8 @@ def bearer(token: str) -> dict:
 
 def logout(client):
     return client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+
+
+def tap() -> str:
+    """A fresh id for one tap on a mark button, as the round page makes one per form."""
+    return secrets.token_urlsafe(12)

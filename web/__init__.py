@@ -36,9 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "PLAN_WORK_LIMIT": 300_000,
     "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,
-    # A run of another server process is taken for dead after this many seconds (on the same
-    # host, as soon as its process is gone).
-    "PLAN_STALE_AFTER": 900,
+    # A solve is killed after PLAN_HARD_LIMIT seconds whatever it is doing (default: the time
+    # limit + 15 s); the run fails and the previous plan stays.
+    "PLAN_HARD_LIMIT": None,
+    # A run of another process is taken for dead after this many seconds (on the same host,
+    # as soon as its process is gone); default: twice the hard limit + 60 s.
+    "PLAN_STALE_AFTER": None,
+    # The queue engine for planning jobs: "sqlite" (embedded, a file in the instance folder),
+    # "redis" (REDIS_URL; several machines) or "immediate" (run inside the request: tests).
+    "QUEUE": "sqlite",
+    "REDIS_URL": None,
 }
 
 
@@ -56,9 +63,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from . import api, auth, db, i18n, pages, partners, rounds
+    from . import api, auth, db, i18n, jobs, pages, partners, rounds
 
     db.init_app(app)
+    jobs.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     pages.init_app(app)
@@ -69,7 +77,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     _register_optional(app)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
-                                 current_language=i18n.language, initials=rounds.initials)
+                                 current_language=i18n.language, initials=rounds.initials,
+                                 new_event_id=lambda: secrets.token_urlsafe(16))
     return app
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from routing.geocode import AddressNotFound
 
-from . import orders, today
+from . import orders, planning, today
 from .areas import current_area
 from .auth import partner_for_token
 from .db import db
@@ -184,6 +184,8 @@ def create_order():
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
         raise ApiError(409, "The order conflicts with one created at the same moment.")
+    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+                           "order", None, order.id)
     response = jsonify(order_json(order))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_order", order_id=order.id)
@@ -232,6 +234,8 @@ def cancel_order(order_id: int):
                        {"status": order.status})
     order.set_status("cancelled")
     db().commit()
+    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+                           "cancel", None, order.id)
     return jsonify(order_json(order))
 
 

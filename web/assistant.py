@@ -1,31 +1,37 @@
 """The assistant's "Mijn ronde": today's stops in order, directions, the map, A4 print, and
-"afgeleverd" / "niet thuis" per stop (which re-plans the rest of the day in the background), and
-"teruggebracht" for goods taken back to the pharmacy or parcel point after a "niet thuis".
+"opgehaald" per pickup place (a batch at once), "afgeleverd" / "niet thuis" per door and
+"teruggebracht" for goods taken back after a "niet thuis": each tap a fact (:mod:`web.facts`),
+after which the rest of the day is repaired in the background. The page polls ``round/state``
+and says when the round changed and how.
 
 An assistant sees only their own round; the coordinator may open anyone's.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import planning, rounds, today
+from . import facts, planning, rounds, today
+from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .i18n import language
+from .orders import TIME
 from .store import VISITED, Assistant, Order, OrderEvent, get
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
-MARKS = ("delivered", "not_home", "returned")
+STOP_ANCHOR = re.compile(r"^round-stop-\w+-(pickup|delivery)(-return)?$")
 
 
 def _day() -> date:
@@ -97,35 +103,98 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
 @bp.route("/orders/<int:order_id>/status", methods=["POST"])
 @role_required("assistant")
 def mark(order_id: int):
-    """Afgeleverd / niet thuis / teruggebracht for a stop of one's own round (as the stop
-    allows it now); then re-plan the rest."""
-    user = current_user()
-    order = get(db(), Order, order_id)
-    status = request.form.get("status", "")
-    back = redirect(url_for("assistant.round"))
-    plan, rnd = (_round(user.assistant, order.service_date) if order is not None
-                 else (None, None))
-    stops = [s for s in rnd.stops if s.order.id == order_id] if rnd is not None else []
-    if not stops:
-        flash(_("This stop is not in your round (any more)."), "error")
-        return back
-    if status not in MARKS:
-        flash(f"{_('Status')}: {_('is required')}", "error")
-        return back
-    if not any(status in s.marks for s in stops):
-        flash(_("This stop was already marked."), "error")
-        return back
+    """Afgeleverd / niet thuis / opgehaald / teruggebracht from the round page (a form with
+    the tap's id; ``order_ids`` lists the other packages of a batch pickup)."""
+    more = [int(x) for x in request.form.get("order_ids", "").split(",") if x.isdigit()]
+    stop = request.form.get("stop", "")
+    back = redirect(url_for("assistant.round")
+                    + (f"#{stop}" if STOP_ANCHOR.match(stop) else ""))
     try:
-        order.set_status(status, user_id=user.id)
-    except ValueError:
-        flash(_("This stop was already marked."), "error")
+        recorded = _record([order_id, *more], request.form.get("status", ""),
+                           request.form.get("event_id", ""))
+    except facts.Refused as exc:
+        flash(f"{_(exc.field)}: {_(str(exc))}", "error")
         return back
-    db().commit()
-    app = current_app._get_current_object()
-    planning.start(app, db(), order.service_date, user.id,
-                   now=planning.clock_now(app, order.service_date))
-    flash(_("Marked: {status}.", status=_(status)), "success")
+    status = recorded.facts[0].action
+    flash(_("Already recorded: {status}.", status=_(status)) if recorded.replayed
+          else _("Marked: {status}.", status=_(status)), "success")
     return back
+
+
+@bp.route("/marks", methods=["POST"])
+@role_required("assistant")
+def marks_api():
+    """The same as JSON, for the round page's script and marks sent later from a phone that
+    was offline: ``{"event_id", "order_ids": [..], "status", "at": "HH:MM" (optional)}``.
+    Answers 201 (recorded) or 200 (this event was recorded before), or 4xx with the field."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "body: must be a JSON object"}), 400
+    ids = body.get("order_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                           for i in ids):
+        return jsonify({"error": "order_ids: must be a list of order numbers"}), 400
+    at = body.get("at")
+    if at is not None and (not isinstance(at, str) or not TIME.match(at)):
+        return jsonify({"error": "at: must be a time like 09:30"}), 400
+    try:
+        recorded = _record(ids, str(body.get("status", "")), str(body.get("event_id", "")),
+                           at)
+    except facts.Refused as exc:
+        return jsonify({"error": f"{exc.field}: {exc}"}), exc.status
+    return jsonify({"recorded": [f.order_id for f in recorded.facts],
+                    "replayed": recorded.replayed}), 200 if recorded.replayed else 201
+
+
+def _record(order_ids: list[int], status: str, tap: str,
+            at: str | None = None) -> facts.Recorded:
+    """Record a tap for stops of one's own round (or goods one carries), commit it, and ask
+    for the rest of the day to be planned again."""
+    user = current_user()
+    assistant = user.assistant
+    orders = [o for o in (get(db(), Order, i) for i in dict.fromkeys(order_ids)) if o]
+    if len(orders) != len(set(order_ids)):
+        raise facts.Refused("order_ids", "no such order", 404)
+    mine = _my_orders(assistant, orders[0].service_date) if orders else set()
+    for o in orders:
+        if o.id not in mine and facts.carrier_of(db(), o.id) != assistant.id:
+            raise facts.Refused("order_ids", "this stop is not in your round", 404)
+    app = current_app._get_current_object()
+    when = (seconds(at) if at else planning.clock_now(app, orders[0].service_date)) \
+        if orders else 0
+    try:
+        recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
+        db().commit()
+    except IntegrityError:  # the same tap, sent twice at once: the other one stored it
+        db().rollback()
+        recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
+    if not recorded.replayed:
+        planning.request(app, db(), orders[0].service_date, "mark", user.id, orders[0].id)
+    return recorded
+
+
+def _my_orders(assistant: Assistant, service_date: date) -> set[int]:
+    _plan, rnd = _round(assistant, service_date)
+    return {s.order.id for s in rnd.stops} if rnd is not None else set()
+
+
+@bp.route("/round/state")
+@role_required("assistant")
+def state():
+    """What the round page polls: the current plan and what changed in this round."""
+    assistant = _whose(None)
+    service_date = _day()
+    plan = planning.current_plan(db(), service_date)
+    run = planning.latest_run(db(), service_date)
+    mine = str(assistant.id)
+    changes = {}
+    if plan is not None:
+        changes = {k: [c for c in v if mine in (c.get("from"), c.get("to"),
+                                                c.get("assistant_id"))]
+                   for k, v in plan.payload.get("changes", {}).items()}
+    return jsonify({"plan_id": plan.id if plan else None,
+                    "planning": run is not None and run.status == "running",
+                    "changes": changes})
 
 
 @bp.route("/round.gpx", defaults={"fmt": "gpx"})

@@ -1,6 +1,9 @@
 """The command line, a thin layer over the app: ``python -m web.cli COMMAND``.
 
-    serve [--demo] [--port 8000]      run the planner with waitress (the demo: a fresh seeded day)
+    serve [--demo] [--port 8000]      run the planner with waitress and one planning worker
+                                      (the demo: a fresh seeded day)
+    worker [--threads 1]              a planning worker (start more, on any machine that
+                                      reaches the database and the queue)
     create-coordinator NAME           the first login (password asked, or from stdin)
     db-upgrade                        bring the database to the newest schema
 """
@@ -63,8 +66,11 @@ def db_upgrade():
               "(default: a random one, printed).")
 @click.option("--area", default=None, help="Area name (default: Utrecht Oost if downloaded, "
               "else the offline demo area).")
-def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str | None):
-    """Serve the planner with waitress on http://HOST:PORT."""
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Start one planning worker beside the web server.")
+def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str | None,
+          worker: bool):
+    """Serve the planner with waitress on http://HOST:PORT (and a planning worker)."""
     import waitress
 
     config = {"AREA": area} if area else {}
@@ -72,8 +78,9 @@ def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str
         instance = Path(__file__).resolve().parent.parent / "instance"
         instance.mkdir(exist_ok=True)
         database = instance / "demo.sqlite"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        for name in ("demo.sqlite", "queue.sqlite"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{instance / name}{suffix}").unlink(missing_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{database}"
     app = create_app(config)
     with app.app_context():
@@ -95,8 +102,40 @@ def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str
                 click.echo(f"  API token of {partner}: {token}")
             for problem in accounts.skipped:
                 click.echo(f"  demo order not stored: {problem}")
+    child = _start_worker(app) if worker else None
     click.echo(f"Buurtroute on http://{host}:{port}/  (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=4, ident="buurtroute")
+    try:
+        waitress.serve(app, host=host, port=port, threads=4, ident="buurtroute")
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(30)
+
+
+def _start_worker(app):
+    """One worker process on the same database and queue as this server."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"],
+           "BUURTROUTE_INSTANCE_PATH": app.instance_path}
+    for key in ("AREA", "QUEUE", "QUEUE_PATH", "REDIS_URL"):
+        if app.config.get(key):
+            env[f"BUURTROUTE_{key}"] = str(app.config[key])
+    child = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], env=env)
+    click.echo(f"Planning worker started (pid {child.pid}, queue {app.config['QUEUE']}).")
+    return child
+
+
+@cli.command("worker")
+@click.option("--threads", default=1, show_default=True, type=int,
+              help="Days planned at once by this process.")
+def worker(threads: int):
+    """Plan days from the queue until stopped (Ctrl+C or SIGTERM)."""
+    from .jobs import run_worker
+
+    app = create_app()
+    run_worker(app, workers=threads)
 
 
 if __name__ == "__main__":

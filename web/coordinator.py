@@ -12,7 +12,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import planning, rounds, today
+from . import jobs, planning, rounds, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -20,7 +20,8 @@ from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .orders import TIME, minutes
-from .store import MODES, ORDER_KINDS, VISITED, Assistant, Order, Shift, StopLock, get
+from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
+                    StopLock, get)
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -123,47 +124,105 @@ FIELD_LABELS = {"assistant_id": "Assistant", "service_date": "Date", "start": "S
 @bp.route("/plan", methods=["POST"])
 @role_required("coordinator")
 def plan():
-    """Plan (or re-plan) the day in the background; the day page polls ``plan_status``."""
+    """Plan the day in the background (the day page polls ``plan_status``). With a current
+    plan this repairs it (changes only what changed); ``mode=full`` optimises the whole day
+    again, which may move any stop that has not happened."""
     try:
         service_date = date.fromisoformat(request.form.get("service_date")
                                           or request.form.get("date", ""))
     except ValueError:
         service_date = today(current_app)
-    _start(service_date)
+    full = request.form.get("mode") == "full"
+    _ask(service_date, "full" if full else "plan")
     flash(_("Planning started."), "info")
-    return redirect(url_for("coordinator.day", date=service_date.isoformat()))
+    return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
 
 
-def _start(service_date: date):
+def _ask(service_date: date, kind: str, order_id: int | None = None,
+         lock_before: dict | None = None):
     app = current_app._get_current_object()
-    return planning.start(app, db(), service_date, current_user().id,
-                          now=planning.clock_now(app, service_date))
+    return planning.request(app, db(), service_date, kind, current_user().id, order_id,
+                            lock_before)
 
 
 @bp.route("/plan/status")
 @role_required("coordinator")
 def plan_status():
+    """The day's planning as the day page polls it: the latest run (with why it failed), the
+    current plan and what it changed, and whether the last change can be undone."""
     service_date = _day()
     run = planning.latest_run(db(), service_date)
     current = planning.current_plan(db(), service_date)
     return jsonify({"date": service_date.isoformat(),
                     "status": run.status if run else "none",
                     "run_id": run.id if run else None, "error": run.error if run else "",
-                    "plan_id": current.id if current else None})
+                    "violations": (run.violations or [])[:10] if run else [],
+                    "plan_id": current.id if current else None,
+                    "pending": planning.pending(db(), service_date),
+                    "changes": current.payload.get("changes", {}) if current else {},
+                    "undo": _last_change(service_date) is not None})
+
+
+def _last_change(service_date: date) -> PlanRequest | None:
+    """The coordinator's newest change of the day that can still be undone."""
+    return db().scalars(select(PlanRequest).where(
+        PlanRequest.service_date == service_date,
+        PlanRequest.kind.in_(("move", "lock", "unlock", "full")),
+        PlanRequest.undone_by.is_(None)).order_by(PlanRequest.id.desc())).first()
+
+
+@bp.route("/undo", methods=["POST"])
+@role_required("coordinator")
+def undo():
+    """Undo the last move, lock, unlock or whole-day optimisation: the lock is as it was and
+    the plan from before the change comes back, brought up to date with what happened since."""
+    try:
+        service_date = date.fromisoformat(request.form.get("service_date", ""))
+    except ValueError:
+        service_date = today(current_app)
+    back = redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
+    change = _last_change(service_date)
+    if change is None:
+        flash(_("There is no change to undo."), "error")
+        return back
+    if change.order_id is not None:
+        lock = db().scalar(select(StopLock).where(StopLock.order_id == change.order_id))
+        before = change.lock_before
+        if before is None and lock is not None:
+            db().delete(lock)
+        elif before is not None:
+            if lock is None:
+                lock = StopLock(order_id=change.order_id)
+                db().add(lock)
+            lock.assistant_id, lock.position = before["assistant_id"], before["position"]
+    req = PlanRequest(service_date=service_date, kind="undo", user_id=current_user().id,
+                      order_id=change.order_id, base_plan_id=change.base_plan_id)
+    db().add(req)
+    db().flush()
+    change.undone_by = req.id
+    db().commit()
+    jobs.enqueue_plan(current_app._get_current_object(), service_date)
+    flash(_("The last change is being undone."), "info")
+    return back
 
 
 @bp.route("/orders/<int:order_id>/lock", methods=["POST"])
 @role_required("coordinator")
 def lock_stop(order_id: int):
     """Pin an order's stop to an assistant (move it), optionally as stop N of that round, or
-    free it again; then re-plan."""
+    free it again; then repair the plan: only the rounds it leaves and joins change."""
     order = get(db(), Order, order_id) or abort(404)
     back = redirect(url_for("coordinator.day", date=order.service_date.isoformat())
                     + "#planning")
     lock = db().scalar(select(StopLock).where(StopLock.order_id == order.id))
+    before = None if lock is None else {"assistant_id": lock.assistant_id,
+                                        "position": lock.position}
     if request.form.get("action") == "unlock":
-        if lock is not None:
-            db().delete(lock)
+        if lock is None:
+            flash(f"#{order.id}: {_('is not locked')}", "error")
+            return back
+        db().delete(lock)
+        kind = "unlock"
     else:
         assistant, position, errors = lock_target(order, request.form)
         if errors:
@@ -174,8 +233,8 @@ def lock_stop(order_id: int):
             lock = StopLock(order_id=order.id, assistant_id=assistant.id)
             db().add(lock)
         lock.assistant_id, lock.position = assistant.id, position
-    db().commit()
-    _start(order.service_date)
+        kind = "move" if position is None else "lock"
+    _ask(order.service_date, kind, order.id, before)
     flash(_("Re-planning with the change."), "info")
     return back
 
@@ -206,23 +265,25 @@ def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[
     if errors:
         return assistant, None, errors
     number = int(raw)
-    done, others = 0, 0
+    sizes: list[int] = []  # visits per stop shown in the round, without this order's own
+    done = 0
     plan = planning.current_plan(db(), order.service_date)
     for rnd in rounds.rounds_of(db(), plan, assistant.id) if plan is not None else ():
         for stop in rnd.stops:
-            if stop.order.id == order.id:
-                continue
-            others += 1
-            done += int(stop.happened)
-    pickup = order.pickup_lat is not None and order.status not in ("picked_up", *VISITED)
-    low, high = done + 1 + int(pickup), others + 1 + int(pickup)
+            count = sum(1 for o in stop.orders if o.id != order.id)
+            if count:
+                sizes.append(count)
+                done += int(stop.happened)
+    pickup = int(order.pickup_lat is not None and order.status not in ("picked_up", *VISITED))
+    low, high = done + 1 + pickup, len(sizes) + 1 + pickup
     if not 1 <= number <= high:
         errors["position"] = _("must be between {low} and {high}", low=low, high=high)
     elif number <= done:
         errors["position"] = _("the first {n} stops of this round already happened", n=done)
     elif number < low:
         errors["position"] = _("its pickup comes first: choose {low} or later", low=low)
-    return assistant, number - 1, errors
+    # the core counts every pickup and delivery; a batch of packages is one stop on the page
+    return assistant, sum(sizes[:max(0, number - 1 - pickup)]) + pickup, errors
 
 
 @bp.route("/print")

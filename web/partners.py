@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from sqlalchemy import select
 
-from . import csvorders, orders, today
+from . import csvorders, orders, planning, today
 from .areas import current_area
 from .auth import current_user, new_token, role_required
 from .db import db
@@ -104,6 +104,8 @@ def _order_form(order: Order | None):
             else:
                 orders.update(db(), order, draft, current_user().id)
             db().commit()
+            planning.order_changed(current_app._get_current_object(), db(),
+                                   order.service_date, "order", current_user().id, order.id)
             flash(_("Order {id} saved.", id=order.id), "success")
             return redirect(url_for("partners.orders_list", date=order.service_date))
         flash(_("Please correct the marked fields."), "error")
@@ -142,6 +144,8 @@ def order_cancel(order_id: int):
     else:
         order.set_status("cancelled", current_user().id)
         db().commit()
+        planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+                               "cancel", current_user().id, order.id)
         flash(_("Order {id} cancelled.", id=order.id), "success")
     return redirect(url_for("partners.order_detail", order_id=order.id))
 

@@ -1,47 +1,72 @@
-"""Running the optimiser for a day, in the background, and storing its plan atomically.
+"""The live day's planning service: requests in, runs on the queue's workers, checked plans out.
 
-``start(app, day, user_id)`` adds a ``plans`` row in status "running" and returns at once; a
-thread builds the problem (store → ``web.adapter`` → ``routing.stops`` → ``routing.solver``) and
-then, in ONE transaction, writes the payload, marks the row "done", supersedes the previous plan
-and moves orders to "planned" (with events). A crash before that commit leaves only a "running"
-row with no payload, which ``current_plan`` never shows and the next start marks "failed".
+Facts first. What happened (marks, stored as ``facts``) and what is asked (orders, locks) is
+the state; a plan is derived from it and never the other way round. Anything that should
+change the plan adds a ``plan_requests`` row and asks the queue (:mod:`web.jobs`) for a run.
 
-Several server processes may share one database. The database itself allows one "running" row
-per day (a partial unique index), and each row names the process running it, so a start in
-one process leaves another process's live run alone: it is taken for dead only when that
-process is gone (same host) or the run is older than ``PLAN_STALE_AFTER`` seconds.
+Runs are serialised per day by the database: one "running" row per day (a partial unique
+index, across processes and machines). A run takes every request up to the newest it sees
+(``Plan.upto_request``); requests that arrive meanwhile are picked up by exactly one follow-up
+run, enqueued when the run ends. A worker killed mid-run leaves a "running" row whose process
+is gone: the reaper marks it failed ("interrupted") and the day is tried once more.
+
+A run never makes the day worse by failing. The solve runs in a child process killed at the
+hard limit (``PLAN_HARD_LIMIT``), whatever the search is doing; its plan goes through the
+independent checker; only a plan with no violations becomes current, in ONE transaction with
+the order statuses. A failed, timed-out or rejected run is stored as "failed" with its reason,
+and the previous plan stays.
+
+Changes stay local: with a current plan, a run *repairs* it (:func:`routing.replan.repair`):
+each round keeps its stops and their order unless the day no longer allows it. Only the
+coordinator's "optimise the whole day" (or the first plan of a day) searches everything.
+Every new plan carries what changed against the one before (``payload["changes"]``).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import socket
-import threading
 import uuid
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from routing import model
+from routing import model, replan
+from routing.check import check
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from .adapter import DayInput, comes_back, order_to_model, return_to_model, shift_to_model
-from .store import MISSED, VISITED, Order, Plan, Shift, StopLock, utcnow
+from . import jobs
+from .adapter import DayInput, comes_back, order_to_model, return_id, return_to_model, \
+    shift_to_model
+from .store import MISSED, VISITED, Fact, Order, Plan, PlanRequest, Shift, StopLock, utcnow
 
 log = logging.getLogger(__name__)
 OPEN = ("submitted", "planned", "picked_up")
-_running: set[int] = set()  # plan ids whose thread is alive in this process
-_guard = threading.Lock()
+#: A run killed with its worker is tried this many times in all before it stays failed.
+ATTEMPTS = 2
 _HOST = socket.gethostname()[:60]
 _tokens: dict[int, str] = {}  # per pid: a forked worker is a process of its own
 
+
+class RunFailed(Exception):
+    """A run that must not become current; ``reason`` says why, for the coordinator."""
+
+    def __init__(self, reason: str, violations: list[str] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.violations = violations or []
+
+
+# --- reading --------------------------------------------------------------------------------
 
 def current_plan(session: Session, day: date, fresh: bool = False) -> Plan | None:
     """The plan the pages show: the newest finished one not superseded (``fresh``: re-read
@@ -55,6 +80,50 @@ def latest_run(session: Session, day: date) -> Plan | None:
     return session.scalars(select(Plan).where(Plan.service_date == day)
                            .order_by(Plan.id.desc())).first()
 
+
+def _newest_request(session: Session, day: date) -> int:
+    return session.scalar(select(func.max(PlanRequest.id))
+                          .where(PlanRequest.service_date == day)) or 0
+
+
+def _covered(session: Session, day: date) -> tuple[int, Plan | None]:
+    """The newest request taken into account by a finished run, and that run."""
+    last = session.scalars(select(Plan).where(Plan.service_date == day,
+                                              Plan.status.in_(("done", "failed")))
+                           .order_by(Plan.id.desc())).first()
+    return (last.upto_request if last is not None else 0), last
+
+
+def pending(session: Session, day: date) -> bool:
+    """Whether requests wait for a run."""
+    return _newest_request(session, day) > _covered(session, day)[0]
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+def request(app: Flask, session: Session, day: date, kind: str, user_id: int | None = None,
+            order_id: int | None = None, lock_before: dict | None = None) -> PlanRequest:
+    """Record a reason to plan ``day`` again (committed with whatever the session holds) and
+    ask a worker for a run."""
+    current = current_plan(session, day)
+    req = PlanRequest(service_date=day, kind=kind, user_id=user_id, order_id=order_id,
+                      base_plan_id=current.id if current is not None else None,
+                      lock_before=lock_before)
+    session.add(req)
+    session.commit()
+    jobs.enqueue_plan(app, day)
+    return req
+
+
+def order_changed(app: Flask, session: Session, day: date, kind: str,
+                  user_id: int | None = None, order_id: int | None = None) -> None:
+    """A late order or a cancel on a day that has a plan: repair it (a day not planned yet
+    waits for the coordinator)."""
+    if current_plan(session, day) is not None:
+        request(app, session, day, kind, user_id, order_id)
+
+
+# --- runs, processes, the reaper ------------------------------------------------------------
 
 def runner() -> str:
     """This process, as a plan row records it: host, pid and a token against pid reuse."""
@@ -75,7 +144,7 @@ def _alive(pid: int) -> bool:
 def _dead(plan: Plan, stale_after: float) -> bool:
     """Whether a "running" row can no longer finish."""
     if plan.runner == runner():
-        return plan.id not in _running
+        return False  # this process's own run: it finishes or fails in its own ``finally``
     host, _, pid = plan.runner.partition(":")
     pid = pid.partition(":")[0]
     if host == _HOST and pid.isdigit() and not _alive(int(pid)):
@@ -83,15 +152,50 @@ def _dead(plan: Plan, stale_after: float) -> bool:
     return utcnow() - plan.created_at > timedelta(seconds=stale_after)
 
 
-def _reap(app: Flask, session: Session, day: date) -> None:
-    """"running" rows whose process died (or that ran far too long) become "failed"."""
-    stale_after = float(app.config.get("PLAN_STALE_AFTER", 900))
+def _stale_after(app: Flask) -> float:
+    configured = app.config.get("PLAN_STALE_AFTER")
+    return float(configured) if configured else 2 * hard_limit(app) + 60
+
+
+def _reap(app: Flask, session: Session, day: date) -> bool:
+    """"running" rows whose process died (or that ran far too long) become "failed"; the first
+    time, their requests are left for another try. Answers whether any was reaped."""
+    found = False
     for plan in session.scalars(select(Plan).where(Plan.service_date == day,
                                                    Plan.status == "running")):
-        if _dead(plan, stale_after):
-            plan.status, plan.error = "failed", "interrupted"
-            plan.superseded, plan.finished_at = True, utcnow()
+        if not _dead(plan, _stale_after(app)):
+            continue
+        found = True
+        plan.status, plan.superseded, plan.finished_at = "failed", True, utcnow()
+        if plan.attempt < ATTEMPTS:
+            plan.error = "interrupted: retried"
+            before = session.scalars(select(Plan).where(
+                Plan.service_date == day, Plan.status.in_(("done", "failed")),
+                Plan.id < plan.id).order_by(Plan.id.desc())).first()
+            plan.upto_request = before.upto_request if before is not None else 0
+        else:
+            plan.error = "interrupted"
     session.flush()  # before a new "running" row meets the one-per-day index
+    return found
+
+
+def reap_all(app: Flask) -> None:
+    """Take over what dead workers left: fail their runs and ask again for every day whose
+    requests no run has taken (the queue may have lost the job with the worker)."""
+    with app.app_context():
+        session: Session = app.extensions["buurtroute.sessions"]()
+        try:
+            days = set(session.scalars(select(Plan.service_date).where(
+                Plan.status == "running")))
+            for day in days:
+                _reap(app, session, day)
+            session.commit()
+            waiting = session.scalars(select(PlanRequest.service_date).distinct())
+            todo = [d for d in waiting if pending(session, d)]
+        finally:
+            session.close()
+    for day in todo:
+        jobs.enqueue_plan(app, day)
 
 
 def _under_way(session: Session, day: date) -> Plan | None:
@@ -99,87 +203,194 @@ def _under_way(session: Session, day: date) -> Plan | None:
                                               Plan.status == "running")).first()
 
 
-def start(app: Flask, session: Session, day: date, user_id: int | None,
-          now: int | None = None, wait: bool = False) -> Plan:
-    """Start planning ``day`` (or return the run already under way)."""
-    with _guard:
-        _reap(app, session, day)
-        busy = _under_way(session, day)
-        if busy is not None:
-            session.commit()
-            return busy
-        plan = Plan(service_date=day, created_by=user_id, status="running", payload={},
-                    seed=int(app.config.get("PLAN_SEED", 0)), runner=runner())
-        session.add(plan)
-        try:
-            session.commit()
-        except IntegrityError:  # another process started this day a moment ago
-            session.rollback()
-            busy = _under_way(session, day)
-            if busy is None:
-                raise
-            return busy
-        _running.add(plan.id)
-    thread = threading.Thread(target=_run, args=(app, plan.id, now), daemon=True,
-                              name=f"plan-{plan.id}")
-    thread.start()
-    if wait:
-        thread.join()
+def _claim(app: Flask, session: Session, day: date) -> Plan | None:
+    """A "running" row for the requests not yet taken, or None when there are none or another
+    run is under way (it will enqueue the follow-up)."""
+    _reap(app, session, day)
+    newest = _newest_request(session, day)
+    covered, last = _covered(session, day)
+    if newest <= covered or _under_way(session, day) is not None:
+        session.commit()
+        return None
+    retried = last is not None and last.error == "interrupted: retried"
+    plan = Plan(service_date=day, status="running", payload={}, upto_request=newest,
+                seed=int(app.config.get("PLAN_SEED", 0)), runner=runner(),
+                attempt=last.attempt + 1 if retried else 1)
+    session.add(plan)
+    try:
+        session.commit()
+    except IntegrityError:  # another worker claimed the day a moment ago
+        session.rollback()
+        return None
     return plan
 
 
-def clock_now(app: Flask, day: date) -> int | None:
-    """Seconds since midnight for a re-plan during ``day`` (``NOW`` "HH:MM" may pin it)."""
-    pinned = app.config.get("NOW")
-    if pinned:
-        return int(pinned[:2]) * 3600 + int(pinned[3:5]) * 60
-    t = datetime.now(ZoneInfo(app.config.get("TIMEZONE") or "Europe/Amsterdam"))
-    if day != t.date():
-        return None
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
-def _run(app: Flask, plan_id: int, now: int | None) -> None:
+def run_day(app: Flask, day: date) -> Plan | None:
+    """The queue's job: plan ``day`` if requests wait and no run is under way; afterwards ask
+    for one follow-up run if requests arrived meanwhile."""
     with app.app_context():
         session: Session = app.extensions["buurtroute.sessions"]()
         try:
-            plan = session.get(Plan, plan_id)
-            payload, statuses = build_and_solve(app, session, plan.service_date, now)
-            previous, orders = _lock_for_commit(session, plan.service_date, statuses)
-            for oid, status in statuses.items():
-                order = orders[int(oid)]
-                if order.status == FROM[status]:  # else changed while solving: that change wins
-                    order.set_status(status, note=f"plan {plan_id}")
-            if previous is not None:
-                previous.superseded = True
-                plan.supersedes_id = previous.id
-            plan.payload, plan.status, plan.finished_at = payload, "done", utcnow()
-            session.commit()  # the one write: plan, superseded flag and statuses together
-        except Exception as exc:  # the run fails visibly, nothing half-written
-            session.rollback()
-            log.exception("plan %s failed", plan_id)
-            plan = session.get(Plan, plan_id)
-            plan.status, plan.error = "failed", type(exc).__name__[:200]
-            plan.superseded, plan.finished_at = True, utcnow()
-            session.commit()
+            plan = _claim(app, session, day)
+            if plan is not None:
+                _work(app, session, plan)
+            again = plan is not None and pending(session, day)
         finally:
-            _running.discard(plan_id)
             session.close()
+    if again:
+        jobs.enqueue_plan(app, day)
+    return plan
+
+
+def hard_limit(app: Flask) -> float:
+    """Seconds after which a solve is killed, whatever it is doing."""
+    configured = app.config.get("PLAN_HARD_LIMIT")
+    return float(configured) if configured else float(app.config.get("PLAN_TIME_LIMIT", 30)) + 15
+
+
+# --- one run ----------------------------------------------------------------------------------
+
+def _work(app: Flask, session: Session, plan: Plan) -> None:
+    day = plan.service_date
+    try:
+        asks = list(session.scalars(select(PlanRequest).where(
+            PlanRequest.service_date == day, PlanRequest.id <= plan.upto_request)
+            .order_by(PlanRequest.id)))
+        current = current_plan(session, day)
+        base, mode = _base(session, asks, current)
+        plan.mode, plan.created_by = mode, asks[-1].user_id if asks else None
+        session.commit()
+        built = build(app, session, day, base, clock_now(app, day))
+        result = _solve(app, built, base, mode)
+        violations = check(built.problem, result) if built.problem is not None else []
+        if violations:
+            raise RunFailed(f"rejected by the plan checker: {len(violations)} violation(s)",
+                            violations[:50])
+        if any(u.code == "time_limit" for u in result.unplanned):
+            raise RunFailed("no plan was found within the time limit")
+        payload = built.payload(result)
+        payload["mode"] = mode
+        payload["changes"] = replan.changes(_model_plan(current), result)
+        _commit(session, plan, payload, built.statuses(result))
+    except Exception as exc:  # the run fails visibly; the previous plan stays current
+        session.rollback()
+        reason = exc.reason if isinstance(exc, RunFailed) else f"error: {type(exc).__name__}"
+        if not isinstance(exc, RunFailed):
+            log.exception("plan %s failed", plan.id)
+        else:
+            log.warning("plan %s failed: %s", plan.id, reason)
+        plan = session.get(Plan, plan.id)
+        plan.status, plan.error = "failed", reason[:200]
+        plan.violations = exc.violations if isinstance(exc, RunFailed) else []
+        plan.superseded, plan.finished_at = True, utcnow()
+        session.commit()
+
+
+def _base(session: Session, asks: list[PlanRequest], current: Plan | None
+          ) -> tuple[Plan | None, str]:
+    """The plan to repair and how: the current one; the one from before the coordinator's
+    change being undone; or none, for a search of the whole day."""
+    taken = [a for a in asks if a.id > (current.upto_request if current else 0)]
+    kinds = [a.kind for a in taken]
+    if current is None:
+        return None, "full"
+    undo = next((a for a in reversed(taken) if a.kind == "undo"), None)
+    if undo is not None and undo.base_plan_id is not None:
+        return session.get(Plan, undo.base_plan_id), "undo"
+    if "full" in kinds:
+        return None, "full"
+    return current, "repair"
+
+
+def _model_plan(row: Plan | None) -> model.Plan | None:
+    if row is None or not row.payload.get("routes") and not row.payload.get("unplanned"):
+        return None
+    return model.Plan.from_dict(row.payload)
+
+
+def _params(app: Flask) -> SolveParams:
+    work = app.config.get("PLAN_WORK_LIMIT")
+    return SolveParams(time_limit=float(app.config.get("PLAN_TIME_LIMIT", 30)),
+                       work_limit=int(work) if work else None,
+                       seed_iterations=2000 if work else None,
+                       random_seed=int(app.config.get("PLAN_SEED", 0)))
+
+
+def _solve(app: Flask, built: "Built", base: Plan | None, mode: str) -> model.Plan:
+    """The plan for the built day, searched in a child process killed at the hard limit."""
+    if built.problem is None:
+        return built.no_shift
+    reference = _model_plan(base) if mode != "full" else None
+    return solve_with_limit(built.problem, reference, _params(app), hard_limit(app))
+
+
+def solve_with_limit(problem: model.Problem, reference: model.Plan | None,
+                     params: SolveParams, seconds: float) -> model.Plan:
+    """``repair`` (with a reference plan) or ``solve`` in a forked child, killed after
+    ``seconds``. The child shares the parent's memory (the matrices) at no cost and only
+    computes; the parent reads its plan from a pipe."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, problem, reference, params),
+                            daemon=True, name="plan-solve")
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise RunFailed(f"stopped at the hard time limit of {seconds:.0f} s")
+        try:
+            kind, data = receive.recv()
+        except EOFError:
+            raise RunFailed("the solver process ended without a plan") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if kind != "plan":
+        raise RunFailed(f"error in the solver: {data}")
+    return model.Plan.from_dict(data)
+
+
+def _child(send, problem: model.Problem, reference: model.Plan | None,
+           params: SolveParams) -> None:
+    try:
+        plan = replan.repair(problem, reference, params) if reference is not None \
+            else solve(problem, params)
+        send.send(("plan", plan.to_dict()))
+    except Exception as exc:  # noqa: BLE001 (reported to the parent, which fails the run)
+        send.send(("error", type(exc).__name__))
+    finally:
+        send.close()
 
 
 #: The status a plan moves an order from, per status it moves it to.
 FROM = {"planned": "submitted", "submitted": "planned"}
 
 
+def _commit(session: Session, plan: Plan, payload: dict[str, Any],
+            statuses: dict[str, str]) -> None:
+    """The one write: plan, superseded flag and order statuses together."""
+    previous, orders = _lock_for_commit(session, plan.service_date, statuses)
+    for oid, status in statuses.items():
+        order = orders[int(oid)]
+        if order.status == FROM[status]:  # else changed while solving: that change wins
+            order.set_status(status, note=f"plan {plan.id}")
+    if previous is not None:
+        previous.superseded = True
+        plan.supersedes_id = previous.id
+    plan.payload, plan.status, plan.finished_at = payload, "done", utcnow()
+    plan.violations = []
+    session.commit()
+
+
 def _lock_for_commit(session: Session, day: date, statuses: dict[str, str]):
     """Lock the day's plans, then the orders a plan changes, and read both afresh.
 
     The solver worked for seconds on what it read. Meanwhile a partner may have cancelled an
-    order, an assistant marked one, or (another process) a second run finished. On PostgreSQL
-    the row locks make concurrent finishing runs take turns, so exactly one plan of the day is
-    current, and the fresh read keeps a change made during the solve from being overwritten.
-    SQLite ignores FOR UPDATE (it locks the whole file on the first write); there the fresh
-    read narrows the window to the milliseconds before that write.
+    order or an assistant marked one. On PostgreSQL the row locks make concurrent commits
+    take turns and the fresh read keeps a change made during the solve from being
+    overwritten; SQLite locks the whole file on the first write.
     """
     session.scalars(select(Plan.id).where(Plan.service_date == day).order_by(Plan.id)
                     .with_for_update()).all()
@@ -190,33 +401,128 @@ def _lock_for_commit(session: Session, day: date, statuses: dict[str, str]):
     return previous, orders
 
 
-def _returns(keep: list[Order], day_in: DayInput, done: list[model.Done],
-             where: dict[tuple[str, str], tuple[str, int]],
-             shift_ids: set[str]) -> list[model.Done]:
-    """Goods of a not-at-home delivery go back to their pickup place with the assistant who
-    rang: a return stop whose pickup is done at the door (when the praatje would have ended)
-    and, once marked "returned", whose delivery is done too. Adds the return orders to
-    ``day_in``; answers their done stops."""
-    rang = {d.order_id: d for d in done if d.action == "delivery"}
-    service = {m.id: m.service for m in day_in.orders}
-    out = []
-    for o in keep:
-        if o.status not in MISSED or not comes_back(o) or str(o.id) not in rang:
-            continue
-        back = return_to_model(o, day_in)
-        day_in.orders.append(back)
-        at_door = rang[str(o.id)]
-        out.append(model.Done(back.id, "pickup", at_door.assistant_id,
-                              at_door.start + service[str(o.id)]))
-        handed = where.get((back.id, "delivery"))
-        if o.status == "returned" and handed is not None and handed[0] in shift_ids:
-            out.append(model.Done(back.id, "delivery", *handed))
+def clock_now(app: Flask, day: date) -> int | None:
+    """Seconds since midnight during ``day`` (``NOW`` "HH:MM" may pin it); None on another
+    day."""
+    pinned = app.config.get("NOW")
+    if pinned:
+        return int(pinned[:2]) * 3600 + int(pinned[3:5]) * 60
+    t = datetime.now(ZoneInfo(app.config.get("TIMEZONE") or "Europe/Amsterdam"))
+    if day != t.date():
+        return None
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+# --- from facts and orders to the core's problem ----------------------------------------------
+
+@dataclass
+class Built:
+    """A day in the core's terms: the problem (None without shifts) and what the payload
+    and the order statuses are made of."""
+
+    day_in: DayInput
+    keep: list[Order]
+    problem: model.Problem | None
+    done: list[model.Done] = field(default_factory=list)
+    locks: tuple[model.Lock, ...] = ()
+    now: int | None = None
+
+    @property
+    def no_shift(self) -> model.Plan:
+        return model.Plan([], [model.Unplanned.because(o.id, "no_shift",
+                                                       "no assistant works today")
+                               for o in self.day_in.orders])
+
+    def payload(self, result: model.Plan) -> dict[str, Any]:
+        payload = result.to_dict()
+        payload["points"] = [list(p) for p in self.day_in.points]
+        payload["praatje"] = {o.id: o.praatje_seconds for o in self.day_in.orders}
+        payload["totals"] = result.totals(self.problem)
+        payload["locks"] = [k.to_dict() for k in self.locks]
+        payload["done"] = [d.to_dict() for d in self.done]
+        payload["now"] = self.now if self.done else None
+        return payload
+
+    def statuses(self, result: model.Plan) -> dict[str, str]:
+        planned = {v.order_id for r in result.routes for v in r.visits}
+        out = {}
+        for o in self.keep:
+            if o.status == "submitted" and str(o.id) in planned:
+                out[str(o.id)] = "planned"
+            elif o.status == "planned" and str(o.id) not in planned:
+                out[str(o.id)] = "submitted"
+        return out
+
+
+def carriers(facts: list[Fact]) -> dict[int, int]:
+    """Per order, the assistant who has its goods now (picked up, or handed over to)."""
+    out: dict[int, int] = {}
+    for f in facts:
+        if f.action in ("picked_up", "handed_over"):
+            out[f.order_id] = f.assistant_id
+        elif f.action in ("delivered", "not_home") and f.order_id not in out:
+            out[f.order_id] = f.assistant_id
     return out
 
 
-def build_and_solve(app: Flask, session: Session, day: date,
-                    now: int | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The plan's payload and the status each open order should get."""
+def day_facts(session: Session, day: date) -> list[Fact]:
+    return list(session.scalars(select(Fact).where(Fact.service_date == day)
+                                .order_by(Fact.id)))
+
+
+def _raw_done(facts: list[Fact], keep: dict[int, Order]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(core order id, action) → (assistant, second) for every stop that happened, from the
+    facts of orders that are under way or visited."""
+    raw: dict[tuple[str, str], tuple[str, int]] = {}
+    for f in facts:
+        o = keep.get(f.order_id)
+        if o is None or o.status not in ("picked_up", *VISITED):
+            continue
+        oid, who = str(o.id), str(f.assistant_id)
+        if f.action == "picked_up":
+            raw[(oid, "pickup")] = (who, f.at_seconds)
+        elif f.action == "handed_over" and (oid, "pickup") in raw:
+            raw[(oid, "pickup")] = (who, max(raw[(oid, "pickup")][1], f.at_seconds))
+        elif f.action in ("delivered", "not_home"):
+            if o.pickup_lat is not None and (oid, "pickup") not in raw:
+                raw[(oid, "pickup")] = (who, f.at_seconds)  # picked up without a tick
+            raw[(oid, "delivery")] = (who, f.at_seconds)
+        elif f.action == "returned":
+            raw[(return_id(o.id), "delivery")] = (who, f.at_seconds)
+    return raw
+
+
+def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int]],
+           departures: dict[str, int]) -> list[model.Done]:
+    """Done stops with times a round can have: in the order they happened, none before the
+    assistant could have been there (a mark made late or early does not break the plan's
+    arithmetic; who did what, and in which order, is kept exactly)."""
+    out = []
+    by_assistant: dict[str, list[tuple[int, int, str, str]]] = {}
+    known = {o.id for o in problem.orders}
+    for (oid, action), (who, t) in raw.items():
+        if action == "delivery" and (oid, "pickup") in raw:  # a pickup comes first
+            t = max(t, raw[(oid, "pickup")][1])
+        if who in {a.id for a in problem.assistants} and oid in known:
+            by_assistant.setdefault(who, []).append((t, action == "delivery", oid, action))
+    for who, stops in by_assistant.items():
+        a = problem.assistant(who)
+        dur = problem.durations[a.mode]
+        here, free = a.start, departures.get(who, a.shift.start)
+        for t, _, oid, action in sorted(stops):
+            o = problem.order(oid)
+            place = o.pickup.location if action == "pickup" else o.location
+            start = max(t, free + int(dur[here, place]))
+            out.append(model.Done(oid, action, who, start))
+            free = start + (o.pickup.handling if action == "pickup" else o.service)
+            here = place
+    return out
+
+
+def build(app: Flask, session: Session, day: date, base: Plan | None,
+          now: int | None) -> Built:
+    """The day's problem: open orders, visited orders with their done stops (from facts),
+    returns of goods nobody took, shifts and the coordinator's locks."""
     from .areas import current_area
 
     area = current_area()
@@ -224,31 +530,19 @@ def build_and_solve(app: Flask, session: Session, day: date,
                                   .options(selectinload(Order.resident)).order_by(Order.id)))
     shifts = list(session.scalars(select(Shift).where(Shift.service_date == day)
                                   .options(selectinload(Shift.assistant)).order_by(Shift.id)))
-    previous = current_plan(session, day)
-    where: dict[tuple[str, str], tuple[str, int]] = {}
-    if previous is not None:
-        for r in previous.payload.get("routes", ()):
-            for v in r["visits"]:
-                where[(v["order_id"], v["action"])] = (r["assistant_id"], v["start"])
+    facts = day_facts(session, day)
+    visited = {f.order_id for f in facts if f.action in ("delivered", "not_home")}
+    keep = [o for o in orders if o.status in OPEN or (o.status in VISITED and o.id in visited)]
+    raw = _raw_done(facts, {o.id: o for o in keep})
     day_in = DayInput()
-    done: list[model.Done] = []
-    keep: list[Order] = []
-    for o in orders:
-        if o.status in OPEN:
-            keep.append(o)
-        elif o.status in VISITED and (str(o.id), "delivery") in where:
-            keep.append(o)
-    shift_ids = {str(s.assistant_id) for s in shifts}
-    for o in keep:
-        visited = ("pickup",) if o.status == "picked_up" else (
-            ("pickup", "delivery") if o.status in VISITED else ())
-        for action in visited:
-            if (str(o.id), action) in where and where[(str(o.id), action)][0] in shift_ids:
-                assistant, started = where[(str(o.id), action)]
-                done.append(model.Done(str(o.id), action, assistant, started))
-    keep = [o for o in keep if o.status in OPEN or any(d.order_id == str(o.id) for d in done)]
     day_in.orders = [order_to_model(o, day_in) for o in keep]
-    done += _returns(keep, day_in, done, where, shift_ids)
+    service = {m.id: m for m in day_in.orders}
+    for o in keep:  # goods nobody took go back where they came from, with whoever rang
+        rang = raw.get((str(o.id), "delivery"))
+        if o.status in MISSED and comes_back(o) and rang is not None:
+            day_in.orders.append(return_to_model(o, day_in))
+            raw[(return_id(o.id), "pickup")] = (rang[0], rang[1] + service[str(o.id)].service)
+    shift_ids = {str(s.assistant_id) for s in shifts}
     centre = next((p for p in area.places if p.kind == "community_centre"), area.places[0])
     for shift in shifts:
         regulars = tuple(sorted({str(o.resident.id) for o in keep
@@ -256,38 +550,22 @@ def build_and_solve(app: Flask, session: Session, day: date,
         day_in.assistants.append(shift_to_model(shift, day_in, (centre.lat, centre.lon),
                                                 regulars))
     ids = {o.id for o in day_in.orders}
+    busy = {oid for oid, _ in raw}
     locks = tuple(model.Lock(str(k.order_id), str(k.assistant_id), k.position)
-                  for k in session.scalars(select(StopLock))
+                  for k in session.scalars(select(StopLock).order_by(StopLock.id))
                   if str(k.order_id) in ids and str(k.assistant_id) in shift_ids
-                  and not any(d.order_id == str(k.order_id) for d in done))
+                  and str(k.order_id) not in busy)
+    if not day_in.assistants:
+        return Built(day_in, keep, None, locks=locks, now=now)
     stops = Stops()
     for lat, lon in day_in.points:
         stops.add(lat, lon)
-    if not day_in.assistants:
-        result = model.Plan([], [model.Unplanned.because(o.id, "no_shift",
-                                                         "no assistant works today")
-                                 for o in day_in.orders])
-        problem = None
-    else:
-        problem = day_problem(area, stops, day_in.orders, day_in.assistants, done=tuple(done),
-                              locks=locks, now=now if done else None, name=day.isoformat())
-        work = app.config.get("PLAN_WORK_LIMIT")
-        result = solve(problem, SolveParams(time_limit=float(app.config.get("PLAN_TIME_LIMIT", 30)),
-                                            work_limit=int(work) if work else None,
-                                            seed_iterations=2000 if work else None,
-                                            random_seed=int(app.config.get("PLAN_SEED", 0))))
-    payload = result.to_dict()
-    payload["points"] = [list(p) for p in day_in.points]
-    payload["praatje"] = {o.id: o.praatje_seconds for o in day_in.orders}
-    payload["totals"] = result.totals(problem)
-    payload["locks"] = [k.to_dict() for k in locks]
-    payload["done"] = [d.to_dict() for d in done]
-    payload["now"] = now if done else None
-    planned = {v.order_id for r in result.routes for v in r.visits}
-    statuses = {}
-    for o in keep:
-        if o.status == "submitted" and str(o.id) in planned:
-            statuses[str(o.id)] = "planned"
-        elif o.status == "planned" and str(o.id) not in planned:
-            statuses[str(o.id)] = "submitted"
-    return payload, statuses
+    problem = day_problem(area, stops, day_in.orders, day_in.assistants, locks=locks,
+                          name=day.isoformat())
+    departures = {}
+    if base is not None:
+        departures = {r["assistant_id"]: r["departure"] for r in base.payload.get("routes", ())
+                      if r["visits"]}
+    done = _timed(problem, {k: v for k, v in raw.items() if v[0] in shift_ids}, departures)
+    problem = replace(problem, done=tuple(done), now=now if done else None)
+    return Built(day_in, keep, problem, done, locks, now)

@@ -44,6 +44,18 @@ class Stop:
     #: Bringing the goods of a not-at-home delivery back: "pickup" is taking them along at the
     #: door, "delivery" handing them in at the pickup place.
     returning: bool = False
+    #: The other orders collected at the same pickup place at the same time: one stop, one tap.
+    batch: list[Order] = field(default_factory=list)
+    #: The position of this stop's first visit in the plan's route (pickups and deliveries).
+    index: int = 0
+
+    @property
+    def orders(self) -> list[Order]:
+        return [self.order, *self.batch]
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.batch)
 
     @property
     def window(self) -> str:
@@ -88,9 +100,11 @@ class Stop:
 
     @property
     def marks(self) -> tuple[str, ...]:
-        """The statuses the assistant can give this stop now (none for pickups)."""
-        if self.happened or self.action == "pickup":
+        """The statuses the assistant can give this stop now."""
+        if self.happened or (self.returning and self.action == "pickup"):
             return ()
+        if self.action == "pickup":
+            return ("picked_up",)
         return ("returned",) if self.returning else ("delivered", "not_home")
 
 
@@ -135,9 +149,18 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
                 else order.resident.address
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
-            rnd.stops.append(Stop(n, v["action"], order, hhmm(v["arrival"]), hhmm(v["start"]),
-                                  v["wait"] // 60, round(v["travel"] / 60), v["load"], lat, lon,
-                                  where, praatje, returning))
+            stop = Stop(len(rnd.stops) + 1, v["action"], order, hhmm(v["arrival"]),
+                        hhmm(v["start"]), v["wait"] // 60, round(v["travel"] / 60), v["load"],
+                        lat, lon, where, praatje, returning, index=n - 1)
+            before = rnd.stops[-1] if rnd.stops else None
+            if (before is not None and stop.action == before.action == "pickup"
+                    and not (stop.returning or before.returning)
+                    and (stop.lat, stop.lon) == (before.lat, before.lon)
+                    and stop.happened == before.happened):
+                before.batch.append(order)  # the same pharmacy, one after the other
+                before.load = stop.load
+            else:
+                rnd.stops.append(stop)
         shift = shifts.get(aid)
         travel = r["back_travel"] + sum(v["travel"] for v in visits)
         rnd.totals = {"stops": sum(1 for v in visits if v["action"] == "delivery"),

@@ -259,6 +259,16 @@ class Plan(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: The process running it ("host:pid:token"), so no other process takes a live run for dead.
     runner: Mapped[str] = mapped_column(String(120), default="")
+    #: The newest ``plan_requests`` row this run took into account: requests after it are
+    #: still to be planned (one follow-up run takes them all).
+    upto_request: Mapped[int] = mapped_column(Integer, default=0)
+    #: "full" (the whole day searched), "repair" (the previous plan changed as little as
+    #: possible) or "undo" (a plan from before a coordinator's change, brought up to date).
+    mode: Mapped[str] = mapped_column(String(12), default="full")
+    #: How many times this day's requests were tried by a run that was killed (worker gone).
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: The independent checker's violations (empty: valid). Only a valid plan becomes current.
+    violations: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class StopLock(Base):
@@ -309,3 +319,60 @@ def get(session: Session, model, ident: int):
 
 def get_or_none(session: Session, model, **where):
     return session.scalars(select(model).filter_by(**where)).first()
+
+
+#: What an assistant can record at a stop; "handed_over" is the coordinator's reassignment of
+#: goods on board to another assistant.
+FACT_ACTIONS = ("picked_up", "delivered", "not_home", "returned", "handed_over")
+#: The order status a fact moves to.
+FACT_STATUS = {"picked_up": "picked_up", "delivered": "delivered", "not_home": "not_home",
+               "returned": "returned"}
+
+
+class Fact(Base):
+    """Something that happened on the day, stored before it is acknowledged and never changed.
+
+    ``client_id`` is made by the phone (or the page) for each tap, so a retried request or a
+    replayed offline mark is recognised and counted once. Plans are derived from facts: who
+    did a stop, and when, comes from here, never from a plan.
+    """
+
+    __tablename__ = "facts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    #: Who has the goods (or stood at the door) after this fact.
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"))
+    #: A hand-over: who had them before.
+    from_assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    #: Seconds since local midnight when it happened (the planner's clock).
+    at_seconds: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+#: Why a day is planned again; "full" and "undo" are explicit coordinator choices, the rest
+#: are repaired locally.
+REQUEST_KINDS = ("plan", "full", "mark", "order", "cancel", "move", "lock", "unlock", "undo")
+
+
+class PlanRequest(Base):
+    """A reason to plan a day again. Requests are only added; a run takes all requests up to
+    the newest one it saw (``Plan.upto_request``), so requests that arrive during a run
+    coalesce into one follow-up run."""
+
+    __tablename__ = "plan_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    #: For a coordinator's change: the current plan when it was made and the order's lock
+    #: before it (None: no lock), so the change can be undone.
+    base_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    lock_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The request that undid this one.
+    undone_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,77 @@
+"""Planning jobs on a queue engine: the web process asks, workers plan.
+
+The engine is Huey (``huey`` on PyPI): small, well kept, and with the same task code on an
+embedded SQLite queue (``QUEUE=sqlite``, the default: a file in the instance folder, no
+service to run, so ``make run`` needs nothing else) and on Redis or Valkey (``QUEUE=redis``
+with ``REDIS_URL``) when workers run on several machines. ``QUEUE=immediate`` runs a job
+inside the call that enqueues it (tests of single requests; the same task function).
+
+Only this module imports Huey. The job itself is :func:`web.planning.run_day`; what makes
+runs safe (one per day, coalescing, a dead worker's run taken over) lives there, in the
+database, not in the queue: a queue may lose a job when a worker is killed, so the reaper
+(every minute, and when a worker starts) finds days with requests no run has taken and
+enqueues them again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+QUEUES = ("sqlite", "redis", "immediate")
+
+
+def init_app(app: Flask) -> None:
+    from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+    kind = app.config.get("QUEUE") or "sqlite"
+    name = app.config.get("QUEUE_NAME") or "buurtroute"
+    if kind not in QUEUES:
+        raise ValueError(f"QUEUE: must be one of {', '.join(QUEUES)}, got {kind!r}")
+    if kind == "redis":
+        url = app.config.get("REDIS_URL")
+        if not url:
+            raise ValueError("QUEUE=redis needs REDIS_URL (e.g. redis://localhost:6379/0)")
+        huey: Any = RedisHuey(name, url=url, results=False)
+    elif kind == "immediate":
+        huey = MemoryHuey(name, immediate=True, results=False)
+    else:
+        path = app.config.get("QUEUE_PATH") or str(Path(app.instance_path) / "queue.sqlite")
+        huey = SqliteHuey(name, filename=path, results=False)
+
+    from . import planning
+
+    @huey.task(name="plan_day")
+    def plan_day(iso: str) -> None:
+        planning.run_day(app, date.fromisoformat(iso))
+
+    @huey.periodic_task(crontab(minute="*"), name="reap")
+    def reap() -> None:
+        planning.reap_all(app)
+
+    app.extensions["buurtroute.queue"] = huey
+    app.extensions["buurtroute.plan_task"] = plan_day
+
+
+def enqueue_plan(app: Flask, day: date) -> None:
+    """Ask a worker to plan ``day`` (a job for a day already planned or running is harmless:
+    the run finds nothing new, or leaves it to the run under way)."""
+    task: Callable[[str], Any] = app.extensions["buurtroute.plan_task"]
+    task(day.isoformat())
+
+
+def run_worker(app: Flask, workers: int = 1) -> None:
+    """Consume jobs until stopped (SIGINT/SIGTERM). Runs left by dead workers are taken over
+    first. Each worker thread plans one day at a time; the solve itself runs in a child
+    process that is killed at the hard time limit (see :mod:`web.planning`)."""
+    from . import planning
+
+    planning.reap_all(app)
+    consumer = app.extensions["buurtroute.queue"].create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+    consumer.run()
