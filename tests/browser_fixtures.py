@@ -78,6 +78,9 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     extra_env: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    #: A planning worker beside the server, as ``make run`` starts one (same env and queue).
+    with_worker: bool = True
+    worker: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -93,7 +96,23 @@ class LiveServer:
                     "PYTHONPATH": str(ROOT), **self.extra_env})
         return env
 
+    def start_worker(self) -> subprocess.Popen:
+        log = open(self.workdir / f"worker-{self.port}.log", "ab")
+        self.worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"],
+                                       env=self.env(), cwd=ROOT, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        log.close()
+        return self.worker
+
+    def kill_worker(self) -> None:
+        """SIGKILL the planning worker (a crash mid-run)."""
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGKILL)
+            self.worker.wait(timeout=30)
+
     def start(self, timeout: float = 90.0) -> "LiveServer":
+        if self.with_worker and (self.worker is None or self.worker.poll() is not None):
+            self.start_worker()
         log = open(self.workdir / f"server-{self.port}.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "waitress", f"--host={HOST}", f"--port={self.port}",
@@ -126,6 +145,12 @@ class LiveServer:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill_worker()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -408,8 +433,8 @@ def plans_in(database: Path) -> list[tuple]:
 
 
 def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> dict:
-    """Start planning the day, SIGKILL the server mid-plan, restart; then the day page must
-    show no half-written plan and planning must run again."""
+    """Start planning the day, SIGKILL the server and its worker mid-plan, restart both; then
+    the day page must show no half-written plan and planning must run again."""
     import json as _json
     import threading
 
@@ -430,6 +455,7 @@ def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> 
     thread.start()
     time.sleep(kill_after)
     server.kill()
+    server.kill_worker()  # the run is on the worker: kill it mid-run too
     thread.join(timeout=120)
     after_kill = plans_in(server.database)
     server.start()
@@ -441,7 +467,7 @@ def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> 
     rerun = session.post(server.url + path, data={**form, "csrf_token": token}, timeout=300)
     for _ in range(600):  # planning runs in the background: wait until it is no longer running
         status = session.get(server.url + f"/coordinator/plan/status?date={day}", timeout=60)
-        if status.json()["status"] != "running":
+        if status.json()["status"] != "running" and not status.json().get("pending"):
             break
         time.sleep(0.5)
     final = plans_in(server.database)

@@ -30,7 +30,8 @@ def wait_for_plan(client, timeout: float = 120.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         status = client.get(f"/coordinator/plan/status?date={DAY}").get_json()
-        if status["status"] != "running" or time.monotonic() > deadline:
+        if (status["status"] != "running" and not status.get("pending")) \
+                or time.monotonic() > deadline:
             return status
         time.sleep(0.3)
 

@@ -97,7 +97,16 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
         steps = rounds.steps(area, rnd, language())
     done = done_times(db(), [s.order for s in rnd.stops]) if rnd is not None else {}
     return render_template("assistant/round.html", assistant=assistant, day=service_date,
-                           plan=plan, rnd=rnd, svg=svg, steps=steps, done=done)
+                           plan=plan, rnd=rnd, svg=svg, steps=steps, done=done,
+                           changes=changes_for(plan, assistant.id))
+
+
+def changes_for(plan, assistant_id: int) -> dict[str, list[dict]]:
+    """What the plan changed in this assistant's round (nothing when nothing did)."""
+    mine = str(assistant_id)
+    out = {k: [c for c in v if mine in (c.get("from"), c.get("to"), c.get("assistant_id"))]
+           for k, v in (plan.payload.get("changes", {}) if plan is not None else {}).items()}
+    return out if any(out.values()) else {}
 
 
 @bp.route("/orders/<int:order_id>/status", methods=["POST"])
@@ -186,15 +195,9 @@ def state():
     service_date = _day()
     plan = planning.current_plan(db(), service_date)
     run = planning.latest_run(db(), service_date)
-    mine = str(assistant.id)
-    changes = {}
-    if plan is not None:
-        changes = {k: [c for c in v if mine in (c.get("from"), c.get("to"),
-                                                c.get("assistant_id"))]
-                   for k, v in plan.payload.get("changes", {}).items()}
     return jsonify({"plan_id": plan.id if plan else None,
                     "planning": run is not None and run.status == "running",
-                    "changes": changes})
+                    "changes": changes_for(plan, assistant.id)})
 
 
 @bp.route("/round.gpx", defaults={"fmt": "gpx"})

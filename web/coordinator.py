@@ -5,14 +5,16 @@ moving and locking stops; all rounds on A4."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timezone
+from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import jobs, planning, rounds, today
+from . import facts, jobs, planning, rounds, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -73,7 +75,43 @@ def day():
         assistants=db().scalars(select(Assistant).where(Assistant.active)
                                 .order_by(Assistant.name)).all(), modes=MODES,
         praatje=praatje_minutes, names={a.id: a.name for a in db().scalars(select(Assistant))},
-        **plan_view)
+        busy=(run is not None and run.status == "running") or planning.pending(db(),
+                                                                               service_date),
+        undo=_last_change(service_date), changes=_changes(plan), failure=failure,
+        made_at=local_time(plan.finished_at) if plan is not None else "", **plan_view)
+
+
+FAILURES = {
+    "timeout": "the planner was stopped at its hard time limit of {value} seconds",
+    "rejected": "the plan checker found {value} broken rule(s) in the result",
+    "no_plan": "no plan was found within the time limit",
+    "crashed": "the planning process stopped without a result",
+    "error": "an error in the planner ({value})",
+    "interrupted": "the worker running it stopped ({value})",
+}
+
+
+def failure(error: str) -> str:
+    """Why a run failed, in the page's language."""
+    code, _sep, value = error.partition(":")
+    if code not in FAILURES:
+        return error
+    if code == "interrupted":
+        return _(FAILURES[code], value=_("tried again") if value else _("not tried again"))
+    return _(FAILURES[code], value=value)
+
+
+def _changes(plan) -> dict:
+    changes = plan.payload.get("changes", {}) if plan is not None else {}
+    return changes if any(changes.values()) else {}
+
+
+def local_time(at) -> str:
+    """A stored UTC time as "HH:MM" in the service area's time zone."""
+    if at is None:
+        return ""
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Amsterdam")
+    return at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%H:%M")
 
 
 @bp.route("/shifts", methods=["POST"])
@@ -236,6 +274,37 @@ def lock_stop(order_id: int):
         kind = "move" if position is None else "lock"
     _ask(order.service_date, kind, order.id, before)
     flash(_("Re-planning with the change."), "info")
+    return back
+
+
+@bp.route("/orders/<int:order_id>/handover", methods=["POST"])
+@role_required("coordinator")
+def hand_over(order_id: int):
+    """Goods on one assistant's bike go to another (they meet): a fact, then a repair that
+    puts the delivery in the new carrier's round."""
+    order = get(db(), Order, order_id) or abort(404)
+    back = redirect(url_for("coordinator.day", date=order.service_date.isoformat())
+                    + "#planning")
+    aid = request.form.get("assistant_id", "")
+    to = get(db(), Assistant, int(aid)) if aid.isdigit() else None
+    if to is None or db().scalar(select(Shift.id).where(
+            Shift.assistant_id == to.id, Shift.service_date == order.service_date)) is None:
+        flash(f"#{order.id} · {_('Assistant')}: {_('has no shift on this day')}", "error")
+        return back
+    app = current_app._get_current_object()
+    try:
+        facts.hand_over(db(), order, to, current_user().id, request.form.get("event_id", ""),
+                        planning.clock_now(app, order.service_date) or 0)
+        db().commit()
+    except facts.Refused as exc:
+        db().rollback()
+        flash(f"#{order.id} · {_(exc.field)}: {_(str(exc))}", "error")
+        return back
+    except IntegrityError:  # the same form sent twice
+        db().rollback()
+        return back
+    _ask(order.service_date, "handover", order.id)
+    flash(_("Handed over to {name}.", name=to.name), "success")
     return back
 
 

@@ -101,6 +101,8 @@ def record(session: Session, assistant: Assistant, user_id: int | None, orders: 
 def hand_over(session: Session, order: Order, to: Assistant, user_id: int, tap: str,
               at_seconds: int) -> Fact:
     """The coordinator gives goods on board to another assistant (they meet and pass them)."""
+    if not CLIENT_ID.match(tap or ""):
+        raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'", 400)
     carrier = carrier_of(session, order.id)
     if carrier is None or order.status != "picked_up":
         raise Refused("order", "only goods that were picked up and not yet delivered can be "

@@ -72,6 +72,9 @@ def run_worker(app: Flask, workers: int = 1) -> None:
     from . import planning
 
     planning.reap_all(app)
+    # an idle worker looks at the SQLite queue at least every half second (Huey's default
+    # backs off to 10 s, too slow for a re-plan the assistant waits for; Redis blocks instead)
     consumer = app.extensions["buurtroute.queue"].create_consumer(
-        workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
+        initial_delay=0.1, backoff=1.15, max_delay=0.5)
     consumer.run()

@@ -58,7 +58,9 @@ _tokens: dict[int, str] = {}  # per pid: a forked worker is a process of its own
 
 
 class RunFailed(Exception):
-    """A run that must not become current; ``reason`` says why, for the coordinator."""
+    """A run that must not become current. ``reason`` is a code with an optional value
+    ("timeout:45", "rejected:3", "no_plan", "crashed", "error:KeyError"), stored in
+    ``Plan.error`` and said in words by :func:`web.coordinator.failure`."""
 
     def __init__(self, reason: str, violations: list[str] | None = None):
         super().__init__(reason)
@@ -168,7 +170,7 @@ def _reap(app: Flask, session: Session, day: date) -> bool:
         found = True
         plan.status, plan.superseded, plan.finished_at = "failed", True, utcnow()
         if plan.attempt < ATTEMPTS:
-            plan.error = "interrupted: retried"
+            plan.error = "interrupted:retried"
             before = session.scalars(select(Plan).where(
                 Plan.service_date == day, Plan.status.in_(("done", "failed")),
                 Plan.id < plan.id).order_by(Plan.id.desc())).first()
@@ -212,7 +214,7 @@ def _claim(app: Flask, session: Session, day: date) -> Plan | None:
     if newest <= covered or _under_way(session, day) is not None:
         session.commit()
         return None
-    retried = last is not None and last.error == "interrupted: retried"
+    retried = last is not None and last.error == "interrupted:retried"
     plan = Plan(service_date=day, status="running", payload={}, upto_request=newest,
                 seed=int(app.config.get("PLAN_SEED", 0)), runner=runner(),
                 attempt=last.attempt + 1 if retried else 1)
@@ -264,17 +266,16 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         result = _solve(app, built, base, mode)
         violations = check(built.problem, result) if built.problem is not None else []
         if violations:
-            raise RunFailed(f"rejected by the plan checker: {len(violations)} violation(s)",
-                            violations[:50])
+            raise RunFailed(f"rejected:{len(violations)}", violations[:50])
         if any(u.code == "time_limit" for u in result.unplanned):
-            raise RunFailed("no plan was found within the time limit")
+            raise RunFailed("no_plan")
         payload = built.payload(result)
         payload["mode"] = mode
         payload["changes"] = replan.changes(_model_plan(current), result)
         _commit(session, plan, payload, built.statuses(result))
     except Exception as exc:  # the run fails visibly; the previous plan stays current
         session.rollback()
-        reason = exc.reason if isinstance(exc, RunFailed) else f"error: {type(exc).__name__}"
+        reason = exc.reason if isinstance(exc, RunFailed) else f"error:{type(exc).__name__}"
         if not isinstance(exc, RunFailed):
             log.exception("plan %s failed", plan.id)
         else:
@@ -337,18 +338,18 @@ def solve_with_limit(problem: model.Problem, reference: model.Plan | None,
     send.close()
     try:
         if not receive.poll(seconds):
-            raise RunFailed(f"stopped at the hard time limit of {seconds:.0f} s")
+            raise RunFailed(f"timeout:{seconds:.0f}")
         try:
             kind, data = receive.recv()
         except EOFError:
-            raise RunFailed("the solver process ended without a plan") from None
+            raise RunFailed("crashed") from None
     finally:
         if child.is_alive():
             child.kill()
         child.join()
         receive.close()
     if kind != "plan":
-        raise RunFailed(f"error in the solver: {data}")
+        raise RunFailed(f"error:{data}")
     return model.Plan.from_dict(data)
 
 

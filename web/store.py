@@ -355,7 +355,8 @@ class Fact(Base):
 
 #: Why a day is planned again; "full" and "undo" are explicit coordinator choices, the rest
 #: are repaired locally.
-REQUEST_KINDS = ("plan", "full", "mark", "order", "cancel", "move", "lock", "unlock", "undo")
+REQUEST_KINDS = ("plan", "full", "mark", "order", "cancel", "move", "lock", "unlock", "undo",
+                 "handover")
 
 
 class PlanRequest(Base):
