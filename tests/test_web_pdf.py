@@ -64,6 +64,14 @@ def drawn_lines(response, page: int) -> int:
     return len(re.findall(rb"\sl\s", data))
 
 
+def shown(visits: list[dict]) -> list[dict]:
+    """The visits a route sheet has a row for: packages collected at one place one after the
+    other are one stop (one arrival), however many there are."""
+    return [v for k, v in enumerate(visits)
+            if not (k and v["action"] == visits[k - 1]["action"] == "pickup"
+                    and v["location"] == visits[k - 1]["location"])]
+
+
 def routes_by_name(app, plan_id: int) -> list[tuple[str, dict]]:
     """(assistant name, route) of each round with stops, in the sheets' order."""
     with db_session(app) as s:
@@ -131,7 +139,8 @@ def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
         # the stop table: every stop's arrival, goods by label, residents by initials
         flat = re.sub(r"\s+", " ", text)
         for v in route["visits"]:
-            assert hhmm(v["arrival"]) in text, (name, v)
+            if v in shown(route["visits"]):
+                assert hhmm(v["arrival"]) in text, (name, v)
             assert labels[int(v["order_id"])] in flat
             if v["action"] == "delivery":
                 assert initials(residents[int(v["order_id"])]) in flat
@@ -161,7 +170,7 @@ def test_assistant_pdf_is_the_own_round_only(app):
     text = "\n".join(pages)
     assert set(running_heads(response)) == {"Anna"}
     assert "Bram" not in text and "Chantal" not in text
-    for v in routes["Anna"]["visits"]:
+    for v in shown(routes["Anna"]["visits"]):
         assert hhmm(v["arrival"]) in text
     assert pages_of(client.get(f"/assistant/{ids['anna']}/round.pdf?date={DAY}")) == pages
     assert client.get(f"/assistant/{ids['bram']}/round.pdf?date={DAY}").status_code == 403
@@ -173,7 +182,7 @@ def test_assistant_pdf_is_the_own_round_only(app):
     response = coordinator.get(f"/assistant/{ids['bram']}/round.pdf?date={DAY}")
     bram = pages_of(response)
     assert set(running_heads(response)) == {"Bram"}
-    for v in routes["Bram"]["visits"]:
+    for v in shown(routes["Bram"]["visits"]):
         assert hhmm(v["arrival"]) in "\n".join(bram)
     back = coordinator.get(f"/assistant/round.pdf?date={DAY}")
     assert back.status_code == 302 and back.headers["Location"].startswith(

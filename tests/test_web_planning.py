@@ -36,9 +36,10 @@ def wait_for_plan(client, timeout: float = 120.0) -> dict:
         time.sleep(0.3)
 
 
-def plan_day(client) -> dict:
-    response = post_form(client, "/coordinator/plan", {"service_date": DAY.isoformat()},
-                         page="/coordinator/")
+def plan_day(client, full: bool = False) -> dict:
+    """Press "Plan de dag" (or, with ``full``, "Hele dag opnieuw optimaliseren")."""
+    form = {"service_date": DAY.isoformat(), **({"mode": "full"} if full else {})}
+    response = post_form(client, "/coordinator/plan", form, page="/coordinator/")
     assert response.status_code == 302
     return wait_for_plan(client)
 

@@ -159,6 +159,7 @@ def _record(order_ids: list[int], status: str, tap: str,
             at: str | None = None) -> facts.Recorded:
     """Record a tap for stops of one's own round (or goods one carries), commit it, and ask
     for the rest of the day to be planned again."""
+    facts.validate(tap, status)
     user = current_user()
     assistant = user.assistant
     orders = [o for o in (get(db(), Order, i) for i in dict.fromkeys(order_ids)) if o]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -104,6 +105,7 @@ def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str
                 click.echo(f"  demo order not stored: {problem}")
     child = _start_worker(app) if worker else None
     click.echo(f"Buurtroute on http://{host}:{port}/  (Ctrl+C stops)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the worker with the server
     try:
         waitress.serve(app, host=host, port=port, threads=4, ident="buurtroute")
     finally:
@@ -122,9 +124,20 @@ def _start_worker(app):
     for key in ("AREA", "QUEUE", "QUEUE_PATH", "REDIS_URL"):
         if app.config.get(key):
             env[f"BUURTROUTE_{key}"] = str(app.config[key])
-    child = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], env=env)
+    child = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], env=env,
+                             preexec_fn=_die_with_parent)
     click.echo(f"Planning worker started (pid {child.pid}, queue {app.config['QUEUE']}).")
     return child
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when the server process ends, however it ends."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 @cli.command("worker")

@@ -334,25 +334,22 @@ def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[
     if errors:
         return assistant, None, errors
     number = int(raw)
-    sizes: list[int] = []  # visits per stop shown in the round, without this order's own
-    done = 0
+    done, others = 0, 0
     plan = planning.current_plan(db(), order.service_date)
     for rnd in rounds.rounds_of(db(), plan, assistant.id) if plan is not None else ():
-        for stop in rnd.stops:
+        for stop in rnd.stops:  # a batch of packages counts as the visits it is
             count = sum(1 for o in stop.orders if o.id != order.id)
-            if count:
-                sizes.append(count)
-                done += int(stop.happened)
+            others += count
+            done += count if stop.happened else 0
     pickup = int(order.pickup_lat is not None and order.status not in ("picked_up", *VISITED))
-    low, high = done + 1 + pickup, len(sizes) + 1 + pickup
+    low, high = done + 1 + pickup, others + 1 + pickup
     if not 1 <= number <= high:
         errors["position"] = _("must be between {low} and {high}", low=low, high=high)
     elif number <= done:
         errors["position"] = _("the first {n} stops of this round already happened", n=done)
     elif number < low:
         errors["position"] = _("its pickup comes first: choose {low} or later", low=low)
-    # the core counts every pickup and delivery; a batch of packages is one stop on the page
-    return assistant, sum(sizes[:max(0, number - 1 - pickup)]) + pickup, errors
+    return assistant, number - 1, errors
 
 
 @bp.route("/print")

@@ -55,15 +55,20 @@ def carrier_of(session: Session, order_id: int) -> int | None:
     return who
 
 
+def validate(tap: str, action: str) -> None:
+    """The shape of a tap, before anything is looked up."""
+    if not CLIENT_ID.match(tap or ""):
+        raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'", 400)
+    if action not in NEEDS:
+        raise Refused("status", f"must be one of {', '.join(NEEDS)}", 400)
+
+
 def record(session: Session, assistant: Assistant, user_id: int | None, orders: list[Order],
            action: str, tap: str, at_seconds: int) -> Recorded:
     """Store ``action`` for ``orders`` as one tap (not committed: the caller commits, so the
     facts and the order statuses are one write). A replay of the same tap answers the facts
     stored the first time."""
-    if not CLIENT_ID.match(tap or ""):
-        raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'", 400)
-    if action not in NEEDS:
-        raise Refused("status", f"must be one of {', '.join(NEEDS)}", 400)
+    validate(tap, action)
     if not orders:
         raise Refused("order_ids", "no stop given", 400)
     ids = [fact_id(tap, o.id) for o in orders]

@@ -145,11 +145,9 @@ def _alive(pid: int) -> bool:
 
 def _dead(plan: Plan, stale_after: float) -> bool:
     """Whether a "running" row can no longer finish."""
-    if plan.runner == runner():
-        return False  # this process's own run: it finishes or fails in its own ``finally``
     host, _, pid = plan.runner.partition(":")
     pid = pid.partition(":")[0]
-    if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+    if plan.runner != runner() and host == _HOST and pid.isdigit() and not _alive(int(pid)):
         return True
     return utcnow() - plan.created_at > timedelta(seconds=stale_after)
 

@@ -58,6 +58,12 @@ class Stop:
         return 1 + len(self.batch)
 
     @property
+    def numbers(self) -> str:
+        """"3", or "3–5" for a batch: stop numbers count every pickup and delivery, so a
+        coordinator's "as stop N" means the same on every page and to the planner."""
+        return f"{self.number}–{self.number + len(self.batch)}" if self.batch else str(self.number)
+
+    @property
     def window(self) -> str:
         if self.returning:
             return "–"
@@ -149,7 +155,7 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
                 else order.resident.address
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
-            stop = Stop(len(rnd.stops) + 1, v["action"], order, hhmm(v["arrival"]),
+            stop = Stop(n, v["action"], order, hhmm(v["arrival"]),
                         hhmm(v["start"]), v["wait"] // 60, round(v["travel"] / 60), v["load"],
                         lat, lon, where, praatje, returning, index=n - 1)
             before = rnd.stops[-1] if rnd.stops else None
