@@ -119,25 +119,17 @@ def _start_worker(app):
     import os
     import subprocess
 
+    from .jobs import die_with_parent
+
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"],
            "BUURTROUTE_INSTANCE_PATH": app.instance_path}
     for key in ("AREA", "QUEUE", "QUEUE_PATH", "REDIS_URL"):
         if app.config.get(key):
             env[f"BUURTROUTE_{key}"] = str(app.config[key])
     child = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], env=env,
-                             preexec_fn=_die_with_parent)
+                             preexec_fn=lambda: die_with_parent(signal.SIGTERM))
     click.echo(f"Planning worker started (pid {child.pid}, queue {app.config['QUEUE']}).")
     return child
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM when the server process ends, however it ends."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 @cli.command("worker")

@@ -273,6 +273,7 @@ DUTCH: dict[str, str] = {
     "from {a} to {b}": "van {a} naar {b}",
     "planned for {name} at {time}": "ingepland bij {name} om {time}",
     "no longer planned": "niet meer ingepland",
+    "{n} stops more than 10 minutes earlier or later": "{n} stops meer dan 10 minuten eerder of later",
     "Nothing changed in the rounds.": "Er is niets veranderd in de rondes.",
     "On board; hand over to": "Aan boord; overdragen aan",
     "Hand over to": "Overdragen aan",

@@ -78,3 +78,14 @@ def run_worker(app: Flask, workers: int = 1) -> None:
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
         initial_delay=0.1, backoff=1.15, max_delay=0.5)
     consumer.run()
+
+
+def die_with_parent(signum: int) -> None:
+    """Linux: this process gets ``signum`` when the process that started it ends, however it
+    ends (a worker beside ``serve``, a solve beside its worker); elsewhere a no-op."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signum)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import uuid
 from dataclasses import dataclass, field, replace
@@ -353,6 +354,7 @@ def solve_with_limit(problem: model.Problem, reference: model.Plan | None,
 
 def _child(send, problem: model.Problem, reference: model.Plan | None,
            params: SolveParams) -> None:
+    jobs.die_with_parent(signal.SIGKILL)  # a killed worker takes its solve with it
     try:
         plan = replan.repair(problem, reference, params) if reference is not None \
             else solve(problem, params)
