@@ -22,8 +22,9 @@ DUTCH: dict[str, str] = {
     "Username": "Gebruikersnaam",
     "Password": "Wachtwoord",
     "Wrong username or password.": "Onjuiste gebruikersnaam of wachtwoord.",
-    "Too many failed attempts; try again in 15 minutes.":
-        "Te veel mislukte pogingen; probeer het over 15 minuten opnieuw.",
+    "Too many failed attempts; try again in {seconds} seconds.":
+        "Te veel mislukte pogingen; probeer het over {seconds} seconden opnieuw.",
+    "This account has been deactivated.": "Dit account is uitgeschakeld.",
     "Please log in to continue.": "Log in om verder te gaan.",
     "You have been logged out.": "U bent uitgelogd.",
     "Welcome": "Welkom",

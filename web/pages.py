@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest, Conflict, HTTPException
 from routing.geocode import AddressNotFound
 
 from .areas import current_area
-from .auth import current_user, home_url, role_required
+from .auth import current_user, home_url, role_required, safe_next
 from .i18n import LANGUAGES
 from .i18n import gettext as _
 
@@ -38,9 +38,7 @@ def index():
 def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("pages.index"))
+    return redirect(safe_next(request.form.get("next", "")) or url_for("pages.index"))
 
 
 @bp.route("/address/check", methods=["POST"])
@@ -75,6 +73,10 @@ def init_app(app: Flask) -> None:
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['HSTS_SECONDS'])}; "
+                                        "includeSubDomains")
         if request.path.startswith("/api/") or current_user() is not None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -309,3 +309,33 @@ def get(session: Session, model, ident: int):
 
 def get_or_none(session: Session, model, **where):
     return session.scalars(select(model).filter_by(**where)).first()
+
+
+# --- accounts: server-side sessions and login throttling (migration 0005) -------------------
+
+class UserSession(Base):
+    """One login. The signed cookie holds only a random id whose SHA-256 is stored here, so the
+    server can end a session (logout, password change, deactivation) and a replayed cookie
+    opens nothing; idle and absolute lifetimes are checked against these times."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Why it ended: "logout", "password", "deactivated", "idle", "expired".
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (an account, an account from one address, one address), kept in
+    the database so every server process and a restart see the same count. ``key_hash`` is a
+    keyed hash: neither usernames nor client addresses are stored."""
+
+    __tablename__ = "login_throttle"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
