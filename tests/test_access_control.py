@@ -40,7 +40,7 @@ POLICY = {
     "residents": ({"coordinator"}, {"partner", "assistant"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
-VOLATILE = {"last_login_at", "last_used_at"}
+VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
 
 
 def rule_policy(endpoint: str) -> tuple[set, set] | None:
