@@ -97,7 +97,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     _register_optional(app)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
-                                 current_language=i18n.language, initials=rounds.initials)
+                                 current_language=i18n.language, initials=rounds.initials,
+                                 note_flag=rounds.note_flag)
     return app
 
 

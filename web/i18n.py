@@ -319,6 +319,20 @@ DUTCH: dict[str, str] = {
     "Bring back to {place}": "Terugbrengen naar {place}",
     "Take along: nobody at home": "Mee terug: niemand thuis",
     "to bring back": "terug te brengen",
+    # input hygiene, limits and partner notes on route sheets (issue 13)
+    "use the digits 0 to 9": "gebruik de cijfers 0 tot en met 9",
+    "contains a character that is not valid text": "bevat een teken dat geen geldige tekst is",
+    "the limit is {cap} orders a day per partner; {date} already has {count}":
+        "de grens is {cap} orders per dag per partner; {date} heeft er al {count}",
+    "the file has {count} rows, more than the {n} of one upload: nothing stored":
+        "het bestand heeft {count} regels, meer dan de {n} van één upload: niets opgeslagen",
+    "The file is too large": "Het bestand is te groot",
+    "At most {n} MB can be sent at once; split the file.":
+        "Er kan hoogstens {n} MB tegelijk worden verstuurd; splits het bestand.",
+    "instructions from the pharmacy": "instructies van de apotheek",
+    "instructions from the meal kitchen": "instructies van de maaltijdkeuken",
+    "instructions from the parcel point": "instructies van het pakketpunt",
+    "instructions from the cooperative": "instructies van de coöperatie",
     # the areas' titles (data/areas/*.toml)
     "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
         "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",

@@ -104,8 +104,12 @@ def init_app(app: Flask) -> None:
                 if name.lower() != "content-type":
                     response.headers[name] = value
             return response
-        titles = {403: _("No access"), 404: _("Page not found")}
-        messages = {403: _("You do not have access to this page.")}
+        titles = {403: _("No access"), 404: _("Page not found"),
+                  413: _("The file is too large")}
+        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+        messages = {403: _("You do not have access to this page."),
+                    413: _("At most {n} MB can be sent at once; split the file.",
+                           n=f"{limit:g}")}
         return render_template("error.html", title=titles.get(exc.code, exc.name),
                                message=messages.get(exc.code, "")), exc.code
 
