@@ -153,7 +153,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
     service_date = _service_date(payload.get("service_date"), today, errors, _)
     windows = _windows(payload["windows"] if payload.get("windows") is not None else [],
                        errors, _)
-    ready_time = payload.get("ready_time")
+    ready_time = payload.get("ready_time") if "ready_time" not in errors else None
     if ready_time is not None:
         if not isinstance(ready_time, str) or not TIME.match(ready_time):
             ready_time = None
