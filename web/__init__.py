@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     # One line per request (method, route template, status, duration, user id); JSON if set.
     "REQUEST_LOG": True,
     "LOG_JSON": False,
+    # Coordinators' second factor (TOTP): "optional" (each may switch it on) or "required".
+    "COORDINATOR_TOTP": "optional",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
     "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
@@ -82,7 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import api, auth, db, files, i18n, pages, partners, reqlog, rounds
+    from . import api, auth, db, files, i18n, pages, partners, reqlog, rounds, totp
 
     files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)
@@ -94,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(api.bp)
+    totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     _register_optional(app)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,

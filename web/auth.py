@@ -129,6 +129,13 @@ def role_required(*roles: str):
                 return redirect(url_for("auth.login", next=request.full_path))
             if user.role not in roles:
                 abort(403)
+            if (user.role == "coordinator" and request.endpoint != "totp.setup"
+                    and current_app.config["COORDINATOR_TOTP"] == "required"):
+                from . import totp
+
+                if totp.enabled(db(), user) is None:
+                    flash(_("Set up two-step login first."), "info")
+                    return redirect(url_for("totp.setup"))
             return view(*args, **kwargs)
         return wrapper
     return decorate
@@ -171,15 +178,26 @@ def login():
             return render_template("login.html", error=error), 403
         else:
             throttle.succeed(db(), username, client_address())
-            lang = user.language
-            session.clear()
-            session["sid"] = sessions.start(db(), user)
-            session["lang"] = lang
-            session.permanent = True
-            user.last_login_at = utcnow()
-            db().commit()
-            return redirect(safe_next(request.args.get("next")) or home_url(user))
+            from . import totp
+
+            if user.role == "coordinator" and totp.enabled(db(), user) is not None:
+                db().commit()
+                totp.begin(user, safe_next(request.args.get("next")))
+                return redirect(url_for("totp.code"))
+            return finish_login(user, request.args.get("next"))
     return render_template("login.html", error=error), 401 if error else 200
+
+
+def finish_login(user: User, next_url: str | None):
+    """Start the user's server-side session (a new id: no fixation) and go on."""
+    lang = user.language
+    session.clear()
+    session["sid"] = sessions.start(db(), user)
+    session["lang"] = lang
+    session.permanent = True
+    user.last_login_at = utcnow()
+    db().commit()
+    return redirect(safe_next(next_url) or home_url(user))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -333,6 +333,31 @@ DUTCH: dict[str, str] = {
     "instructions from the meal kitchen": "instructies van de maaltijdkeuken",
     "instructions from the parcel point": "instructies van het pakketpunt",
     "instructions from the cooperative": "instructies van de coöperatie",
+    # two-step login (TOTP) for coordinators
+    "code": "code",
+    "Two-step login": "Inloggen in twee stappen",
+    "The six-digit code of your authenticator app": "De zescijferige code van uw authenticator-app",
+    "That code is not right; use the newest code of your app.":
+        "Die code klopt niet; gebruik de nieuwste code van uw app.",
+    "Two-step login is on.": "Inloggen in twee stappen staat aan.",
+    "Two-step login is off.": "Inloggen in twee stappen staat uit.",
+    "Two-step login is required for coordinators.":
+        "Inloggen in twee stappen is verplicht voor coördinatoren.",
+    "Password or code is not right.": "Wachtwoord of code klopt niet.",
+    "Set up two-step login first.": "Stel eerst inloggen in twee stappen in.",
+    "Two-step login is on: after your password you give the code of your authenticator app.":
+        "Inloggen in twee stappen staat aan: na uw wachtwoord geeft u de code van uw "
+        "authenticator-app.",
+    "Switch two-step login off": "Inloggen in twee stappen uitzetten",
+    "Add this key to your authenticator app (type it, or open the link on your phone), then enter the code it shows.":
+        "Voeg deze sleutel toe aan uw authenticator-app (typ hem over of open de link op uw "
+        "telefoon) en vul de code in die de app toont.",
+    "Open in the authenticator app": "Openen in de authenticator-app",
+    "Switch two-step login on": "Inloggen in twee stappen aanzetten",
+    "With two-step login, a stolen password alone does not open the residents' data.":
+        "Met inloggen in twee stappen is een gestolen wachtwoord alleen niet genoeg om de "
+        "gegevens van de bewoners te openen.",
+    "Set up two-step login": "Inloggen in twee stappen instellen",
     # the areas' titles (data/areas/*.toml)
     "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
         "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",

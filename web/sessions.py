@@ -93,8 +93,10 @@ def resume(session: Session, sid: str, lifetimes: Lifetimes) -> User | None:
 
 
 def usable(user: User) -> bool:
-    """An active user, and for a partner's user an active partner."""
-    return bool(user.active) and (user.partner is None or bool(user.partner.active))
+    """An active user, and for a partner's or assistant's user an active partner or
+    assistant (someone who left the cooperative keeps no way in)."""
+    return (bool(user.active) and (user.partner is None or bool(user.partner.active))
+            and (user.assistant is None or bool(user.assistant.active)))
 
 
 # --- throttling ------------------------------------------------------------------------------

@@ -339,3 +339,18 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class UserTotp(Base):
+    """A login's TOTP second factor (RFC 6238, as phone authenticator apps make codes).
+
+    ``enabled_at`` is None while the user is still confirming the first code; ``last_step``
+    is the time step of the last code used, so an overheard code cannot be used again."""
+
+    __tablename__ = "user_totp"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)

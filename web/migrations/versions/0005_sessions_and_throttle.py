@@ -1,4 +1,4 @@
-"""server-side sessions and database login throttling
+"""server-side sessions, database login throttling and TOTP second factors
 
 Revision ID: 0005
 Revises: 0003
@@ -35,9 +35,21 @@ def upgrade() -> None:
     sa.Column('blocked_until', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('key_hash')
     )
+    op.create_table('user_totp',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('enabled_at', sa.DateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('user_totp')
     op.drop_table('login_throttle')
     op.drop_index('ix_user_sessions_user_id', table_name='user_sessions')
     op.drop_table('user_sessions')
