@@ -295,3 +295,16 @@ def test_the_language_switch_stays_on_this_site(client):
     response = client.post("/lang/nl", data={"csrf_token": csrf_token(client),
                                               "next": "/login?next=/partner/"})
     assert response.headers["Location"] == "/login?next=/partner/"
+
+
+def test_an_assistant_who_left_can_do_nothing(app):
+    from web.store import Assistant
+
+    client = app.test_client()
+    assert login(client, "anna").status_code == 302 and opens(client, "/assistant/")
+    with db_session(app) as session:
+        assistant = session.get(Assistant, user_named(session, "anna").assistant_id)
+        assistant.active = False
+        session.commit()
+    assert not opens(client, "/assistant/")
+    assert login(client, "anna").status_code == 403

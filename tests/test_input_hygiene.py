@@ -289,3 +289,30 @@ def test_an_over_long_csv_is_refused_whole_with_the_limit_named(app):
     assert huge.status_code == 413
     assert "hoogstens 2 MB" in huge.get_data(as_text=True)
     assert counts(app) == before
+
+
+def test_an_address_with_foreign_digits_is_refused_not_guessed(app, accounts):
+    _, token = pharmacy_token(app, accounts)
+    client = app.test_client()
+    before = counts(app)
+    for field, value in (("address", "Unioninkatu 2٩"), ("phone", "06 1234 567٨")):
+        response = client.post("/api/v1/orders", json={**ORDER, field: value},
+                               headers=bearer(token))
+        assert response.status_code == 422
+        assert response.get_json()["fields"] == {field: "use the digits 0 to 9"}
+    assert counts(app) == before
+    partner = app.test_client()
+    login(partner, "apotheek1")
+    checked = partner.post("/address/check", data='{"query": "Unionink\\ud800"}',
+                           content_type="application/json",
+                           headers={"X-CSRFToken": csrf_token(partner, "/partner/orders/new")})
+    assert checked.status_code == 400 and checked.get_json()["ok"] is False
+
+
+def test_usernames_cannot_look_like_another(app):
+    from web.auth import create_user
+
+    with db_session(app) as s:
+        for name in ("coordinator\u200b", "co\u202eordinator", "coordi nator", ""):
+            with pytest.raises(ValueError):
+                create_user(s, name, "long-enough-secret", "coordinator")

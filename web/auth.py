@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import sessions
 from .db import db
+from .hygiene import clean
 from .i18n import gettext as _
 from .store import ApiToken, Partner, User, utcnow
 
@@ -69,6 +70,9 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise ValueError("an assistant user belongs to exactly one assistant")
     if len(password) < 10:
         raise ValueError("a password needs at least 10 characters")
+    if not username or clean(username) != username or not username.isprintable() or any(
+            ch.isspace() for ch in username):  # no look-alike "coordinator\u200b"
+        raise ValueError("a username must be plain printable text without spaces")
     if session.scalar(select(User).where(User.username == username)):
         raise ValueError(f"user {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role,

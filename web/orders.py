@@ -134,9 +134,9 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if name not in FIELDS:
             errors[name] = _("unknown field")
     text = {name: _text(payload, name, errors, _) for name in LENGTHS}
-    for name in ("service_date", "ready_time"):
+    for name in ("service_date", "ready_time", "address", "pickup", "phone"):
         if isinstance(payload.get(name), str) and foreign_digits(payload[name]):
-            errors[name] = _("use the digits 0 to 9")
+            errors[name] = _("use the digits 0 to 9")  # "Straat 2٩" is not Straat 29
     for name in REQUIRED:
         value = payload.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -165,7 +165,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
     flags = {name: _flag(payload, name, errors, _) for name in ("hot_meal", "in_person")}
     if flags["hot_meal"] and kind != "meal":
         errors["hot_meal"] = _("only a meal can be a hot meal")
-    if text["phone"] and not PHONE.match(text["phone"]):
+    if text["phone"] and "phone" not in errors and not PHONE.match(text["phone"]):
         errors["phone"] = _("is not a phone number")
     if text["reference"] and not REFERENCE.match(text["reference"]):
         errors["reference"] = _("may only contain letters, digits and . _ - : /")
@@ -173,8 +173,10 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if text[name] and MEDICINE_HINT.search(text[name]):
             errors[name] = _("looks like a medicine name or dose; never put medicines in notes")
 
-    point = _geocode(text["address"], "address", area, errors, _) if text["address"] else None
-    pickup_name, pickup = _pickup(text["pickup"], kind, partner, area, errors, _)
+    point = (_geocode(text["address"], "address", area, errors, _)
+             if text["address"] and "address" not in errors else None)
+    pickup_name, pickup = ((None, None) if "pickup" in errors else
+                           _pickup(text["pickup"], kind, partner, area, errors, _))
     if errors:
         return None, errors
     return OrderDraft(

@@ -12,6 +12,7 @@ from routing.geocode import AddressNotFound
 
 from .areas import current_area
 from .auth import current_user, home_url, role_required, safe_next
+from .hygiene import has_surrogate
 from .i18n import LANGUAGES
 from .i18n import gettext as _
 
@@ -51,7 +52,7 @@ def address_check():
     except RecursionError:
         body = None
     query = body.get("query", "") if isinstance(body, dict) else None
-    if not isinstance(query, str) or len(query) > 200:
+    if not isinstance(query, str) or len(query) > 200 or has_surrogate(query):
         return jsonify(ok=False, message=_("Something is wrong with the request.")), 400
     area = current_area()
     suggestions = area.geocoder.suggest(query, limit=8) if len(query.strip()) >= 3 else []
