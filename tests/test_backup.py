@@ -120,3 +120,47 @@ def test_a_damaged_backup_is_refused_and_restores_nothing(tmp_path, seeded_db):
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     missing = cli(database, "backup", str(tmp_path / "no" / "such" / "folder" / "b.sqlite"))
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+def test_postgresql_backup_and_restore_with_pg_dump(pg_app_factory, pg_server, pg_accounts,
+                                                    tmp_path):
+    from sqlalchemy import text
+
+    from web import backup
+    from web.store import make_engine
+
+    app = pg_app_factory()
+    url = app.config["DATABASE_URL"]
+    with db_session(app) as session:
+        pharmacy = session.scalars(select(Partner).where(Partner.kind == "pharmacy")).first()
+    token = pg_accounts.tokens[pharmacy.name]
+    client = app.test_client()
+    body = {"recipient": "R. Before", "address": "Unioninkatu 29", "kind": "medicine",
+            "service_date": DAY.isoformat(), "reference": "pg-before"}
+    assert client.post("/api/v1/orders", headers=bearer(token), json=body).status_code == 201
+    target = tmp_path / "pg.dump"
+    assert "pg_dump" in backup.backup(url, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    after = {**body, "recipient": "R. After", "reference": "pg-after"}
+    assert client.post("/api/v1/orders", headers=bearer(token), json=after).status_code == 201
+    app.extensions["buurtroute.engine"].dispose()
+
+    def references(database_url: str) -> set[str]:
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as connection:
+                return set(connection.scalars(text(
+                    "select reference from orders where reference like 'pg-%'")))
+        finally:
+            engine.dispose()
+
+    fresh_name = pg_server.create()
+    fresh = pg_server.url(fresh_name)
+    backup.restore(fresh, target)
+    assert references(fresh) == {"pg-before"}
+    backup.restore(url, target)  # over the live database: back to the moment of the backup
+    assert references(url) == {"pg-before"}
+    again = make_app(tmp_path / "again", "unused", DATABASE_URL=fresh)  # the app's again
+    assert login(again.test_client(), "coordinator").status_code == 302
+    again.extensions["buurtroute.engine"].dispose()
+    pg_server.drop(fresh_name)
