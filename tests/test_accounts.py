@@ -308,3 +308,16 @@ def test_an_assistant_who_left_can_do_nothing(app):
         session.commit()
     assert not opens(client, "/assistant/")
     assert login(client, "anna").status_code == 403
+
+
+def test_old_failure_counts_are_forgotten(app):
+    login(from_address(app, "203.0.113.50"), "keuken", "wrong-wrong")
+    login(from_address(app, "203.0.113.51"), "keuken", "wrong-wrong")
+    with db_session(app) as session:
+        assert len(session.scalars(select(LoginThrottle)).all()) == 5  # account key shared
+        session.execute(update(LoginThrottle).where(LoginThrottle.failures == 1).values(
+            last_failure_at=utcnow() - timedelta(days=2)))
+        session.commit()
+    assert login(from_address(app, "198.51.100.60"), "coordinator").status_code == 302
+    with db_session(app) as session:
+        assert [r.failures for r in session.scalars(select(LoginThrottle))] == [2]

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,9 +165,12 @@ class Throttle:
                     session.rollback()
 
     def succeed(self, session: Session, username: str, address: str) -> None:
-        """A right password clears the account-and-address count (not the address's own)."""
+        """A right password clears the account-and-address count (not the address's own),
+        and counts nobody has added to for a day are dropped (they no longer slow anyone)."""
         key = self.keys(username, address)["pair"]
         row = session.get(LoginThrottle, key)
         if row is not None:
             session.delete(row)
+        stale = utcnow() - timedelta(days=1)
+        session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < stale))
 
