@@ -1,8 +1,11 @@
 """Who is asking: session logins with roles, and partners' API tokens.
 
-Passwords are hashed with Argon2 (argon2-cffi). API tokens are long random strings; only their
-SHA-256 is stored (a fast hash is right for high-entropy secrets), so a leaked database does not
-leak working tokens. Access by role is one decorator, ``role_required``.
+Passwords are hashed with Argon2 (argon2-cffi); an unknown username is checked against a dummy
+hash so it takes as long to refuse. A login is a server-side session (``web.sessions``): the
+cookie only names it, so logout, a password change or a deactivation ends it everywhere. Failed
+logins are throttled in the database. API tokens are long random strings; only their SHA-256 is
+stored (a fast hash is right for high-entropy secrets), so a leaked database does not leak
+working tokens. Access by role is one decorator, ``role_required``.
 """
 
 from __future__ import annotations

@@ -349,9 +349,8 @@ DUTCH: dict[str, str] = {
         "Inloggen in twee stappen staat aan: na uw wachtwoord geeft u de code van uw "
         "authenticator-app.",
     "Switch two-step login off": "Inloggen in twee stappen uitzetten",
-    "Add this key to your authenticator app (type it, or open the link on your phone), then enter the code it shows.":
-        "Voeg deze sleutel toe aan uw authenticator-app (typ hem over of open de link op uw "
-        "telefoon) en vul de code in die de app toont.",
+    "Add this key to your authenticator app, then enter the code it shows.":
+        "Voeg deze sleutel toe aan uw authenticator-app en vul de code in die de app toont.",
     "Open in the authenticator app": "Openen in de authenticator-app",
     "Switch two-step login on": "Inloggen in twee stappen aanzetten",
     "With two-step login, a stolen password alone does not open the residents' data.":
