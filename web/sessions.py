@@ -69,24 +69,27 @@ class Lifetimes:
 
 def resume(session: Session, sid: str, lifetimes: Lifetimes) -> User | None:
     """The user of a live session, or None (and the session ended) when it is over: ended,
-    idle too long, older than the absolute lifetime, or its user or partner deactivated."""
+    idle too long, older than the absolute lifetime, or its user, partner or assistant
+    deactivated."""
     row = session.scalar(select(UserSession).where(UserSession.sid_hash == _sid_hash(sid)))
     if row is None or row.ended_at is not None:
         return None
     user = session.get(User, row.user_id)
     now = utcnow()
     reason = None
+    idle = lifetimes.idle.get(user.role, 1800) if user is not None else 0
     if user is None or not usable(user):
         reason = "deactivated"
     elif now - row.created_at > timedelta(seconds=lifetimes.absolute):
         reason = "expired"
-    elif now - row.last_seen_at > timedelta(seconds=lifetimes.idle.get(user.role, 1800)):
+    elif now - row.last_seen_at > timedelta(seconds=idle):
         reason = "idle"
     if reason is not None:
         row.ended_at, row.end_reason = now, reason
         session.commit()
         return None
-    if (now - row.last_seen_at).total_seconds() > 30:  # at most one write a half minute
+    # at most one write a half minute (sooner for very short idle timeouts)
+    if (now - row.last_seen_at).total_seconds() > min(30.0, idle / 4):
         row.last_seen_at = now
         session.commit()
     return user
