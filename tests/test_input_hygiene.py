@@ -316,3 +316,26 @@ def test_usernames_cannot_look_like_another(app):
         for name in ("coordinator\u200b", "co\u202eordinator", "coordi nator", ""):
             with pytest.raises(ValueError):
                 create_user(s, name, "long-enough-secret", "coordinator")
+
+
+def test_a_csv_with_foreign_digits_or_broken_text_names_the_field_and_stores_nothing(app):
+    partner = app.test_client()
+    login(partner, "apotheek1")
+    text = ("reference,recipient,address,kind,service_date,windows,size\n"
+            f"u-1,J. Een,Unioninkatu 29,medicine,{DAY},0٩:00-12:00,1\n"
+            f"u-2,J. Twee,Unioninkatu 29,medicine,{DAY},09:00-12:00,٣\n"
+            f"u-3,J. Drie,Unioninkatu 2٩,medicine,{DAY},09:00-12:00,1\n")
+    before = counts(app)
+
+    def upload(data: bytes) -> str:
+        return partner.post("/partner/upload", data={
+            "csrf_token": csrf_token(partner, "/partner/upload"),
+            "file": (io.BytesIO(data), "orders.csv")},
+            content_type="multipart/form-data").get_data(as_text=True)
+
+    html = upload(text.encode())
+    assert html.count("gebruik de cijfers 0 tot en met 9") == 3
+    assert counts(app) == before
+    surrogate = f"reference,recipient\ns-1,S. Urr".encode() + b"\xed\xa0\x80\n"
+    assert "UTF-8" in upload(surrogate)
+    assert counts(app) == before
