@@ -22,7 +22,9 @@ ROLES = ("coordinator", "assistant", "partner")
 USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek1"}
 #: Endpoints anyone may use.
 PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_language",
-          "api.openapi"}
+          "api.openapi",
+          # step two of a login: opens nothing without a half-finished login in the session
+          "totp.code"}
 #: Single endpoints with their own rule (checked before the blueprint's).
 ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"}, {"assistant"}),
              # PDF route sheets: all rounds for the coordinator, one's own round for assistants
@@ -38,9 +40,11 @@ POLICY = {
     "api": (set(), {"partner", "coordinator", "assistant"}),
     # residents' praatje, regular assistant and phone: the coordinator's alone
     "residents": ({"coordinator"}, {"partner", "assistant"}),
+    # the coordinators' second factor (TOTP): their own setting
+    "totp": ({"coordinator"}, {"partner", "assistant"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
-VOLATILE = {"last_login_at", "last_used_at"}
+VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
 
 
 def rule_policy(endpoint: str) -> tuple[set, set] | None:

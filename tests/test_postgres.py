@@ -97,7 +97,7 @@ def test_migrations_upgrade_downgrade_and_upgrade_again_from_empty(pg_database):
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(
                 connection, opts={"compare_type": True}), Base.metadata) == []
-            assert connection.scalar(text("select version_num from alembic_version")) == "0004"
+            assert connection.scalar(text("select version_num from alembic_version")) == "0005"
             columns = {c["name"]: c["type"] for c in inspect(connection).get_columns("orders")}
         assert type(columns["windows"]).__name__ == "JSON"
         assert type(columns["hot_meal"]).__name__ == "BOOLEAN"

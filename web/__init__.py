@@ -25,9 +25,28 @@ DEFAULTS: dict[str, Any] = {
     "AUTO_MIGRATE": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "CSV_MAX_ROWS": 2000,
-    "LOGIN_ATTEMPTS": 5,  # failed logins per username per 15 minutes
+    # Orders one partner may have for one service day (form, CSV and API together).
+    "PARTNER_DAILY_ORDER_CAP": 500,
+    # Free failed logins (per account from one address) before each further one doubles a wait.
+    "LOGIN_ATTEMPTS": 5,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Sessions end after this many idle seconds (per role) and, however busy, after the
+    # absolute lifetime; logout, a password change and deactivation end them at once.
+    "IDLE_TIMEOUT_COORDINATOR": 30 * 60,
+    "IDLE_TIMEOUT_ASSISTANT": 10 * 3600,  # a working day
+    "IDLE_TIMEOUT_PARTNER": 60 * 60,
+    "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
+    # Served over HTTPS (directly or behind a proxy): Secure cookies and HSTS.
+    "HTTPS": False,
+    "HSTS_SECONDS": 365 * 24 * 3600,
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_HOPS": 0,
+    # One line per request (method, route template, status, duration, user id); JSON if set.
+    "REQUEST_LOG": True,
+    "LOG_JSON": False,
+    # Coordinators' second factor (TOTP): "optional" (each may switch it on) or "required".
+    "COORDINATOR_TOTP": "optional",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
     "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
@@ -62,11 +81,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                           f"sqlite:///{Path(app.instance_path) / 'buurtroute.sqlite'}")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_LIFETIME"])
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    if int(app.config["PROXY_HOPS"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import api, auth, db, i18n, jobs, pages, partners, rounds
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from . import api, auth, db, files, i18n, jobs, pages, partners, reqlog, rounds, totp
+
+    files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)
     jobs.init_app(app)
+    reqlog.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     pages.init_app(app)
@@ -74,11 +104,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(api.bp)
+    totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     _register_optional(app)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
                                  current_language=i18n.language, initials=rounds.initials,
-                                 new_event_id=lambda: secrets.token_urlsafe(16))
+                                 new_event_id=lambda: secrets.token_urlsafe(16),
+                                 note_flag=rounds.note_flag)
     return app
 
 
@@ -105,8 +137,11 @@ def _register_optional(app: Flask) -> None:
 
 
 def _instance_secret(folder: Path) -> str:
+    """The generated secret key, created readable by its owner only (never 0644 first)."""
+    from .files import write_private
+
     path = folder / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_private(path, secrets.token_hex(32))
+    path.chmod(0o600)
     return path.read_text().strip()

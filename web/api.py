@@ -22,6 +22,7 @@ from . import orders, planning, today
 from .areas import current_area
 from .auth import partner_for_token
 from .db import db
+from .hygiene import surrogate_fields
 from .i18n import english
 from .openapi import document
 from .store import STATUSES, IdempotencyRecord, Order, get
@@ -116,6 +117,11 @@ def _json_body() -> dict:
         raise ApiError(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(422, "The body must be a JSON object.")
+    broken = surrogate_fields(body)
+    if broken:  # "\ud800" is valid JSON but not text any database can store
+        raise ApiError(422, "Some text is not valid Unicode (a lone surrogate); see 'fields'.",
+                       {name: english("contains a character that is not valid text")
+                        for name in broken})
     return body
 
 
@@ -136,6 +142,15 @@ def _validated(payload: dict, order_id: int | None = None):
         raise ApiError(409, "The reference is already used.",
                        {"reference": english("is already used by order {id}", id=other)})
     return draft
+
+
+def _check_cap(draft, order_id: int | None = None) -> None:
+    reason = orders.over_daily_cap(db(), g.partner, draft.service_date,
+                                   int(current_app.config["PARTNER_DAILY_ORDER_CAP"]), english,
+                                   order_id)
+    if reason is not None:
+        raise ApiError(422, "The daily order limit of this partner is reached.",
+                       {"service_date": reason})
 
 
 @bp.get("/orders")
@@ -170,6 +185,7 @@ def create_order():
         if replay is not None:
             return replay
     draft = _validated(body)
+    _check_cap(draft)
     try:
         order = orders.create(db(), g.partner, draft)
         db().flush()
@@ -221,6 +237,8 @@ def update_order(order_id: int):
                        {"status": order.status})
     merged = {**orders.as_payload(order), **body}
     draft = _validated({k: v for k, v in merged.items() if v is not None}, order.id)
+    if draft.service_date != order.service_date:
+        _check_cap(draft, order.id)
     orders.update(db(), order, draft)
     db().commit()
     return jsonify(order_json(order))

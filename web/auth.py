@@ -1,17 +1,18 @@
 """Who is asking: session logins with roles, and partners' API tokens.
 
-Passwords are hashed with Argon2 (argon2-cffi). API tokens are long random strings; only their
-SHA-256 is stored (a fast hash is right for high-entropy secrets), so a leaked database does not
-leak working tokens. Access by role is one decorator, ``role_required``.
+Passwords are hashed with Argon2 (argon2-cffi); an unknown username is checked against a dummy
+hash so it takes as long to refuse. A login is a server-side session (``web.sessions``): the
+cookie only names it, so logout, a password change or a deactivation ends it everywhere. Failed
+logins are throttled in the database. API tokens are long random strings; only their SHA-256 is
+stored (a fast hash is right for high-entropy secrets), so a leaked database does not leak
+working tokens. Access by role is one decorator, ``role_required``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from functools import wraps
+from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -21,7 +22,9 @@ from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, ren
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import sessions
 from .db import db
+from .hygiene import clean
 from .i18n import gettext as _
 from .store import ApiToken, Partner, User, utcnow
 
@@ -36,7 +39,20 @@ def hash_password(password: str) -> str:
     return hasher.hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hasher.hash(secrets.token_hex(16))
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. For no user a dummy hash is verified all the same,
+    so an unknown username takes as long to refuse as a wrong password."""
+    if user is None:
+        try:
+            hasher.verify(_dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            pass
+        return False
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -57,12 +73,29 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise ValueError("an assistant user belongs to exactly one assistant")
     if len(password) < 10:
         raise ValueError("a password needs at least 10 characters")
+    if not username or clean(username) != username or not username.isprintable() or any(
+            ch.isspace() for ch in username):  # no look-alike "coordinator\u200b"
+        raise ValueError("a username must be plain printable text without spaces")
     if session.scalar(select(User).where(User.username == username)):
         raise ValueError(f"user {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 partner=partner, assistant=assistant)
     session.add(user)
     return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a password; every session of the user ends (a thief's copy too)."""
+    if len(password) < 10:
+        raise ValueError("a password needs at least 10 characters")
+    user.password_hash = hash_password(password)
+    sessions.end_all(session, user.id, "password")
+
+
+def deactivate(session: Session, user: User) -> None:
+    """Switch a login off; its sessions end now, not when their cookies expire."""
+    user.active = False
+    sessions.end_all(session, user.id, "deactivated")
 
 
 def token_hash(token: str) -> str:
@@ -103,6 +136,13 @@ def role_required(*roles: str):
                 return redirect(url_for("auth.login", next=request.full_path))
             if user.role not in roles:
                 abort(403)
+            if (user.role == "coordinator" and request.endpoint != "totp.setup"
+                    and current_app.config["COORDINATOR_TOTP"] == "required"):
+                from . import totp
+
+                if totp.enabled(db(), user) is None:
+                    flash(_("Set up two-step login first."), "info")
+                    return redirect(url_for("totp.setup"))
             return view(*args, **kwargs)
         return wrapper
     return decorate
@@ -115,57 +155,64 @@ def home_url(user: User) -> str:
         return url_for("pages.index")
 
 
-class Throttle:
-    """At most ``limit`` failed logins per username in ``window`` seconds (per process)."""
-
-    def __init__(self, limit: int = 5, window: float = 900.0):
-        self.limit, self.window = limit, window
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-            self._failures[key] = recent
-            return len(recent) >= self.limit
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(time.monotonic())
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+def client_address() -> str:
+    """The client's address as the WSGI server (after ProxyFix, if configured) reports it."""
+    return request.remote_addr or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        username = request.form.get("username", "").strip()
-        throttle: Throttle = current_app.extensions["buurtroute.throttle"]
-        if throttle.blocked(username.casefold()):
-            error = _("Too many failed attempts; try again in 15 minutes.")
-            return render_template("login.html", error=error), 429
-        user = db().scalar(select(User).where(User.username == username, User.active))
-        if user is not None and check_password(user, request.form.get("password", "")):
-            throttle.clear(username.casefold())
-            session.clear()
-            session["user_id"] = user.id
-            session["lang"] = user.language
-            session.permanent = True
-            user.last_login_at = utcnow()
-            db().commit()
-            return redirect(_safe_next(request.args.get("next")) or home_url(user))
-        throttle.fail(username.casefold())
-        error = _("Wrong username or password.")
+        username = request.form.get("username", "").strip()[:200]
+        password = request.form.get("password", "")[:1000]
+        throttle: sessions.Throttle = current_app.extensions["buurtroute.throttle"]
+        wait = throttle.wait(db(), username, client_address())
+        if wait:
+            error = _("Too many failed attempts; try again in {seconds} seconds.", seconds=wait)
+            response = current_app.make_response((render_template("login.html", error=error),
+                                                  429))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        user = db().scalar(select(User).where(User.username == username))
+        if not check_password(user, password):
+            db().rollback()
+            throttle.fail(db(), username, client_address())
+            error = _("Wrong username or password.")
+        elif not sessions.usable(user):
+            db().rollback()
+            error = _("This account has been deactivated.")
+            return render_template("login.html", error=error), 403
+        else:
+            throttle.succeed(db(), username, client_address())
+            from . import totp
+
+            if user.role == "coordinator" and totp.enabled(db(), user) is not None:
+                db().commit()
+                totp.begin(user, safe_next(request.args.get("next")))
+                return redirect(url_for("totp.code"))
+            return finish_login(user, request.args.get("next"))
     return render_template("login.html", error=error), 401 if error else 200
+
+
+def finish_login(user: User, next_url: str | None):
+    """Start the user's server-side session (a new id: no fixation) and go on."""
+    lang = user.language
+    session.clear()
+    session["sid"] = sessions.start(db(), user)
+    session["lang"] = lang
+    session.permanent = True
+    user.last_login_at = utcnow()
+    db().commit()
+    return redirect(safe_next(next_url) or home_url(user))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     lang = session.get("lang")
+    if session.get("sid"):
+        sessions.end(db(), session["sid"], "logout")
+        db().commit()
     session.clear()
     if lang:
         session["lang"] = lang
@@ -173,23 +220,31 @@ def logout():
     return redirect(url_for("pages.index"))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only local paths: a login link must not send people to another site."""
     if not target:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or not target.isprintable()):  # browsers read "/\\x" as "//x"
         return None
     return target
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["buurtroute.throttle"] = Throttle(app.config["LOGIN_ATTEMPTS"])
+    app.extensions["buurtroute.throttle"] = sessions.Throttle(app.config["SECRET_KEY"],
+                                                              app.config["LOGIN_ATTEMPTS"])
+    lifetimes = sessions.Lifetimes.from_config(app.config)
 
     @app.before_request
     def load_user():
-        user_id = session.get("user_id")
-        g.user = db().get(User, user_id) if user_id else None
-        if g.user is not None and not g.user.active:
+        sid = session.get("sid")
+        g.user = sessions.resume(db(), sid, lifetimes) if isinstance(sid, str) else None
+        if g.user is None and ("sid" in session or "user_id" in session):
+            lang = session.get("lang")  # an ended or pre-upgrade session: forget it
             session.clear()
-            g.user = None
+            if lang:
+                session["lang"] = lang

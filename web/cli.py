@@ -6,6 +6,9 @@
                                       reaches the database and the queue)
     create-coordinator NAME           the first login (password asked, or from stdin)
     db-upgrade                        bring the database to the newest schema
+    backup PATH                       a consistent, checked copy of the database (app running)
+    restore PATH [--yes]              replace the database with a backup (server stopped)
+    set-password NAME                 a new password; every session of that user ends
 """
 
 from __future__ import annotations
@@ -57,6 +60,73 @@ def create_coordinator(username: str, password_stdin: bool):
 def db_upgrade():
     """Migrate the database to the newest schema (also done when the app starts)."""
     click.echo("Database is at the newest schema.")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Back the database up to PATH (SQLite online backup, or pg_dump), while the app runs."""
+    from . import backup
+
+    try:
+        click.echo(backup.backup(_database_url(), path))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool):
+    """Replace the database with the backup at PATH. Stop the server first."""
+    from . import backup
+
+    url = _database_url()
+    if not yes:
+        click.confirm(f"Replace the database {url.rsplit('/', 1)[-1]} with {path}?", abort=True)
+    try:
+        click.echo(backup.restore(url, path))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _database_url() -> str:
+    """The database of the app the command runs in (its configuration, as ``serve`` uses)."""
+    from flask import current_app
+
+    current_app.extensions["buurtroute.engine"].dispose()  # no pooled connection in the way
+    return current_app.config["DATABASE_URL"]
+
+
+@cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def set_password_command(username: str, password_stdin: bool):
+    """Give a login a new password; every open session of that user ends."""
+    from sqlalchemy import select
+
+    from .auth import set_password
+    from .store import User
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = new_session()
+    try:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"there is no user {username!r}")
+        set_password(session, user, password)
+        session.commit()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Password of {username!r} changed; their sessions have ended.")
 
 
 @cli.command("serve", context_settings={"ignore_unknown_options": True})

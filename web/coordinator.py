@@ -20,6 +20,7 @@ from .areas import current_area
 from .assistant import done_times
 from .auth import current_user, role_required
 from .db import db
+from .hygiene import foreign_digits, is_number, number_error
 from .i18n import gettext as _
 from .orders import TIME, minutes
 from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
@@ -120,10 +121,11 @@ def add_shift():
     """Add a shift for an assistant on a day (from the day page)."""
     form = request.form
     errors = {}
-    assistant = get(db(), Assistant, int(form["assistant_id"])) if form.get(
-        "assistant_id", "").isdigit() else None
+    assistant = get(db(), Assistant, int(form["assistant_id"])) if is_number(form.get(
+        "assistant_id", "")) else None
     if assistant is None:
-        errors["assistant_id"] = _("is required")
+        errors["assistant_id"] = (_("use the digits 0 to 9") if foreign_digits(
+            form.get("assistant_id", "")) else _("is required"))
     try:
         service_date = date.fromisoformat(form.get("service_date", ""))
     except ValueError:
@@ -132,12 +134,14 @@ def add_shift():
     start, end = form.get("start", ""), form.get("end", "")
     for name, value in (("start", start), ("end", end)):
         if not TIME.match(value):
-            errors[name] = _("must be a time like 09:30")
+            errors[name] = (_("use the digits 0 to 9") if foreign_digits(value)
+                            else _("must be a time like 09:30"))
     if not errors and minutes(end) <= minutes(start):
         errors["end"] = _("the window must end after it starts")
     break_minutes = form.get("break_minutes", "0") or "0"
-    if not break_minutes.isdigit() or int(break_minutes) > 120:
-        errors["break_minutes"] = _("must be between {low} and {high}", low=0, high=120)
+    if not is_number(break_minutes) or int(break_minutes) > 120:
+        errors["break_minutes"] = (_("use the digits 0 to 9") if foreign_digits(break_minutes)
+                                   else _("must be between {low} and {high}", low=0, high=120))
     break_from = form.get("break_from", "") or None
     if break_from is not None and not TIME.match(break_from):
         errors["break_from"] = _("must be a time like 09:30")
@@ -320,17 +324,18 @@ def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[
     """
     errors: dict[str, str] = {}
     aid = form.get("assistant_id", "")
-    assistant = get(db(), Assistant, int(aid)) if aid.isdigit() else None
+    assistant = get(db(), Assistant, int(aid)) if is_number(aid) else None
     if assistant is None:
-        errors["assistant_id"] = _("is required")
+        errors["assistant_id"] = (_("use the digits 0 to 9") if foreign_digits(aid)
+                                  else _("is required"))
     elif db().scalar(select(Shift.id).where(Shift.assistant_id == assistant.id,
                                             Shift.service_date == order.service_date)) is None:
         errors["assistant_id"] = _("has no shift on this day")
     raw = form.get("position", "").strip()
     if not raw:
         return assistant, None, errors
-    if not raw.isdigit():
-        errors["position"] = _("must be a whole number")
+    if not is_number(raw):
+        errors["position"] = number_error(raw, _)
     if errors:
         return assistant, None, errors
     number = int(raw)

@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from . import orders
+from . import csvsafe, orders
 from .orders import Gettext
 from .store import Order, Partner
 
@@ -84,23 +84,32 @@ def read(data: bytes, _: Gettext, max_rows: int) -> tuple[list[str], list[tuple[
 
 
 def _rows(reader, columns, rows, errors, _, max_rows) -> None:
+    extra = 0
     for values in reader:
         number = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(rows) >= max_rows:
-            errors.append(RowError(number, "", _("the file has more than {n} rows", n=max_rows)))
-            break
+            extra += 1  # counted, not kept: the whole file is refused below
+            continue
         if len(values) > len(columns):
             message = "the row has more values than there are columns"
             errors.append(RowError(number, "", _(message)))
             continue
         rows.append((number, dict(zip(columns, values))))
+    if extra:
+        message = "the file has {count} rows, more than the {n} of one upload: nothing stored"
+        errors.append(RowError(0, "", _(message, count=len(rows) + extra, n=max_rows)))
 
 
 def upload(session: Session, partner: Partner, data: bytes, area, today: date, _: Gettext,
-           user_id: int | None = None, max_rows: int = 2000) -> UploadResult:
-    """Store every valid row of ``data`` for ``partner``; commit once; report the rest."""
+           user_id: int | None = None, max_rows: int = 2000,
+           daily_cap: int | None = None) -> UploadResult:
+    """Store every valid row of ``data`` for ``partner``; commit once; report the rest.
+
+    A file with more than ``max_rows`` rows is refused whole (storing its first rows would
+    leave the partner guessing which ones came in); a row that would take the partner past
+    ``daily_cap`` orders on its day is refused with the limit named."""
     columns, rows, errors = read(data, _, max_rows)
     if any(e.row <= 1 for e in errors):  # an unreadable file or header: store nothing
         return UploadResult([], errors)
@@ -117,6 +126,10 @@ def upload(session: Session, partner: Partner, data: bytes, area, today: date, _
             elif draft.reference in seen:
                 problems["reference"] = _("is already used in row {row}",
                                           row=seen[draft.reference])
+        if draft is not None and not problems and daily_cap is not None:
+            reason = orders.over_daily_cap(session, partner, draft.service_date, daily_cap, _)
+            if reason is not None:
+                problems["service_date"] = reason
         if problems:
             errors += [RowError(number, field, reason) for field, reason in problems.items()]
             continue
@@ -130,7 +143,7 @@ def upload(session: Session, partner: Partner, data: bytes, area, today: date, _
 def example(partner: Partner, area, day: date) -> str:
     """A small CSV a partner can fill in: real addresses of the area, the partner's kind."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(EXAMPLE_COLUMNS)
     kind = partner.order_kinds[0] if partner.order_kinds else "parcel"
     labels = area.geocoder.labels()

@@ -22,8 +22,9 @@ DUTCH: dict[str, str] = {
     "Username": "Gebruikersnaam",
     "Password": "Wachtwoord",
     "Wrong username or password.": "Onjuiste gebruikersnaam of wachtwoord.",
-    "Too many failed attempts; try again in 15 minutes.":
-        "Te veel mislukte pogingen; probeer het over 15 minuten opnieuw.",
+    "Too many failed attempts; try again in {seconds} seconds.":
+        "Te veel mislukte pogingen; probeer het over {seconds} seconden opnieuw.",
+    "This account has been deactivated.": "Dit account is uitgeschakeld.",
     "Please log in to continue.": "Log in om verder te gaan.",
     "You have been logged out.": "U bent uitgelogd.",
     "Welcome": "Welkom",
@@ -366,6 +367,44 @@ DUTCH: dict[str, str] = {
     "Bring back to {place}": "Terugbrengen naar {place}",
     "Take along: nobody at home": "Mee terug: niemand thuis",
     "to bring back": "terug te brengen",
+    # input hygiene, limits and partner notes on route sheets (issue 13)
+    "use the digits 0 to 9": "gebruik de cijfers 0 tot en met 9",
+    "contains a character that is not valid text": "bevat een teken dat geen geldige tekst is",
+    "the limit is {cap} orders a day per partner; {date} already has {count}":
+        "de grens is {cap} orders per dag per partner; {date} heeft er al {count}",
+    "the file has {count} rows, more than the {n} of one upload: nothing stored":
+        "het bestand heeft {count} regels, meer dan de {n} van één upload: niets opgeslagen",
+    "The file is too large": "Het bestand is te groot",
+    "At most {n} MB can be sent at once; split the file.":
+        "Er kan hoogstens {n} MB tegelijk worden verstuurd; splits het bestand.",
+    "instructions from the pharmacy": "instructies van de apotheek",
+    "instructions from the meal kitchen": "instructies van de maaltijdkeuken",
+    "instructions from the parcel point": "instructies van het pakketpunt",
+    "instructions from the cooperative": "instructies van de coöperatie",
+    # two-step login (TOTP) for coordinators
+    "code": "code",
+    "Two-step login": "Inloggen in twee stappen",
+    "The six-digit code of your authenticator app": "De zescijferige code van uw authenticator-app",
+    "That code is not right; use the newest code of your app.":
+        "Die code klopt niet; gebruik de nieuwste code van uw app.",
+    "Two-step login is on.": "Inloggen in twee stappen staat aan.",
+    "Two-step login is off.": "Inloggen in twee stappen staat uit.",
+    "Two-step login is required for coordinators.":
+        "Inloggen in twee stappen is verplicht voor coördinatoren.",
+    "Password or code is not right.": "Wachtwoord of code klopt niet.",
+    "Set up two-step login first.": "Stel eerst inloggen in twee stappen in.",
+    "Two-step login is on: after your password you give the code of your authenticator app.":
+        "Inloggen in twee stappen staat aan: na uw wachtwoord geeft u de code van uw "
+        "authenticator-app.",
+    "Switch two-step login off": "Inloggen in twee stappen uitzetten",
+    "Add this key to your authenticator app, then enter the code it shows.":
+        "Voeg deze sleutel toe aan uw authenticator-app en vul de code in die de app toont.",
+    "Open in the authenticator app": "Openen in de authenticator-app",
+    "Switch two-step login on": "Inloggen in twee stappen aanzetten",
+    "With two-step login, a stolen password alone does not open the residents' data.":
+        "Met inloggen in twee stappen is een gestolen wachtwoord alleen niet genoeg om de "
+        "gegevens van de bewoners te openen.",
+    "Set up two-step login": "Inloggen in twee stappen instellen",
     # the areas' titles (data/areas/*.toml)
     "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
         "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",

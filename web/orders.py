@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.geocode import AddressNotFound, GeoPoint
 
+from .hygiene import clean, foreign_digits, has_surrogate
 from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 
 Gettext = Callable[..., str]
@@ -33,10 +34,11 @@ PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
 LIMITS = {"praatje_minutes": (0, 60), "size": (0, 20), "priority": (0, 2)}
 LENGTHS = {"recipient": 80, "address": 200, "phone": 32, "pickup": 200, "note": 500,
            "reference": 64}
-TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-WINDOW = re.compile(r"^\s*(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
-PHONE = re.compile(r"^\+?[\d\s()-]{6,20}$")
+# Digits are 0-9 only: ``\d`` also matches "٩" and other scripts' digits (see web.hygiene).
+TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+WINDOW = re.compile(r"^\s*([0-9]{1,2}[:.][0-9]{2})\s*[-–]\s*([0-9]{1,2}[:.][0-9]{2})\s*$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9._:/-]+$")
 #: Control characters other than tab and line breaks: never meant, and PostgreSQL cannot store
 #: a NUL at all, so they are refused by name on every database instead of failing on one.
@@ -74,7 +76,7 @@ class OrderDraft:
 def hhmm(text: str) -> str | None:
     """"9:30", "09.30" → "09:30"; None when not a time of day."""
     text = text.strip().replace(".", ":")
-    if re.fullmatch(r"\d:\d\d", text):
+    if re.fullmatch(r"[0-9]:[0-9][0-9]", text):
         text = "0" + text
     return text if TIME.match(text) else None
 
@@ -89,11 +91,14 @@ def from_text(row: Mapping[str, str], _: Gettext) -> tuple[dict[str, Any], dict[
     errors: dict[str, str] = {}
     for name, raw in row.items():
         value = (raw or "").strip()
-        if name in ("praatje_minutes", "size", "priority"):
+        if name in ("service_date", "windows", "ready_time", "praatje_minutes", "size",
+                    "priority") and foreign_digits(value):
+            errors[name] = _("use the digits 0 to 9")
+        elif name in ("praatje_minutes", "size", "priority"):
             if value:
-                if re.fullmatch(r"-?\d{1,9}", value):
+                if re.fullmatch(r"-?[0-9]{1,9}", value):
                     payload[name] = int(value)
-                elif re.fullmatch(r"-?\d+", value):  # too many digits to be in range
+                elif re.fullmatch(r"-?[0-9]+", value):  # too many digits to be in range
                     errors[name] = _("must be between {low} and {high}", low=LIMITS[name][0],
                                      high=LIMITS[name][1])
                 else:
@@ -106,7 +111,7 @@ def from_text(row: Mapping[str, str], _: Gettext) -> tuple[dict[str, Any], dict[
                 errors[name] = _("must be yes or no")
         elif name == "windows":
             windows = []
-            for part in filter(None, re.split(r"[\s|;,]+(?=\d)", value)):
+            for part in filter(None, re.split(r"[\s|;,]+(?=[0-9])", value)):
                 match = WINDOW.match(part)
                 if not match:
                     errors[name] = _("must be a time window like 11:30-12:30")
@@ -129,6 +134,9 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if name not in FIELDS:
             errors[name] = _("unknown field")
     text = {name: _text(payload, name, errors, _) for name in LENGTHS}
+    for name in ("service_date", "ready_time", "address", "pickup", "phone"):
+        if isinstance(payload.get(name), str) and foreign_digits(payload[name]):
+            errors[name] = _("use the digits 0 to 9")  # "Straat 2٩" is not Straat 29
     for name in REQUIRED:
         value = payload.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -145,7 +153,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
     service_date = _service_date(payload.get("service_date"), today, errors, _)
     windows = _windows(payload["windows"] if payload.get("windows") is not None else [],
                        errors, _)
-    ready_time = payload.get("ready_time")
+    ready_time = payload.get("ready_time") if "ready_time" not in errors else None
     if ready_time is not None:
         if not isinstance(ready_time, str) or not TIME.match(ready_time):
             ready_time = None
@@ -157,7 +165,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
     flags = {name: _flag(payload, name, errors, _) for name in ("hot_meal", "in_person")}
     if flags["hot_meal"] and kind != "meal":
         errors["hot_meal"] = _("only a meal can be a hot meal")
-    if text["phone"] and not PHONE.match(text["phone"]):
+    if text["phone"] and "phone" not in errors and not PHONE.match(text["phone"]):
         errors["phone"] = _("is not a phone number")
     if text["reference"] and not REFERENCE.match(text["reference"]):
         errors["reference"] = _("may only contain letters, digits and . _ - : /")
@@ -165,8 +173,10 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if text[name] and MEDICINE_HINT.search(text[name]):
             errors[name] = _("looks like a medicine name or dose; never put medicines in notes")
 
-    point = _geocode(text["address"], "address", area, errors, _) if text["address"] else None
-    pickup_name, pickup = _pickup(text["pickup"], kind, partner, area, errors, _)
+    point = (_geocode(text["address"], "address", area, errors, _)
+             if text["address"] and "address" not in errors else None)
+    pickup_name, pickup = ((None, None) if "pickup" in errors else
+                           _pickup(text["pickup"], kind, partner, area, errors, _))
     if errors:
         return None, errors
     return OrderDraft(
@@ -188,6 +198,10 @@ def _text(payload, name, errors, _) -> str:
     if not isinstance(value, str) or CONTROL.search(value):
         errors[name] = _("must be text")
         return ""
+    if has_surrogate(value):  # JSON can carry "\ud800"; no database can store it
+        errors[name] = _("contains a character that is not valid text")
+        return ""
+    value = clean(value)  # NFC, no bidi controls or zero-width characters
     value = " ".join(value.split()) if name != "note" else value.strip()
     if len(value) > LENGTHS[name]:
         errors[name] = _("is too long (at most {n} characters)", n=LENGTHS[name])
@@ -213,6 +227,10 @@ def _service_date(value, today: date, errors, _) -> date | None:
 def _windows(value, errors, _) -> list[list[str]]:
     if not isinstance(value, list):
         errors["windows"] = _("must be a list of time windows")
+        return []
+    if any(isinstance(item, dict) and any(isinstance(v, str) and foreign_digits(v)
+                                          for v in item.values()) for item in value):
+        errors["windows"] = _("use the digits 0 to 9")
         return []
     if len(value) > MAX_WINDOWS:
         errors["windows"] = _("at most {n} time windows", n=MAX_WINDOWS)
@@ -292,6 +310,24 @@ def _pickup(query: str, kind, partner: Partner, area, errors, _):
                                              partner.pickup_address, None)
     point = _geocode(query, "pickup", area, errors, _)
     return (point.address, point) if point else (None, None)
+
+
+def over_daily_cap(session: Session, partner: Partner, day: date, cap: int, _: Gettext,
+                   order_id: int | None = None) -> str | None:
+    """The reason an order of ``partner`` on ``day`` would exceed its daily cap, or None.
+
+    Counts the partner's orders of that day that are not cancelled, including ones added to
+    ``session`` but not yet committed (a CSV upload); ``order_id`` is an order being moved."""
+    query = select(func.count(Order.id)).where(Order.partner_id == partner.id,
+                                               Order.service_date == day,
+                                               Order.status != "cancelled")
+    if order_id is not None:
+        query = query.where(Order.id != order_id)
+    count = session.scalar(query) or 0
+    if count >= cap:
+        return _("the limit is {cap} orders a day per partner; {date} already has {count}",
+                 cap=cap, date=day.isoformat(), count=count)
+    return None
 
 
 def reference_taken(session: Session, partner_id: int, reference: str | None,

@@ -11,7 +11,8 @@ from werkzeug.exceptions import BadRequest, Conflict, HTTPException
 from routing.geocode import AddressNotFound
 
 from .areas import current_area
-from .auth import current_user, home_url, role_required
+from .auth import current_user, home_url, role_required, safe_next
+from .hygiene import has_surrogate
 from .i18n import LANGUAGES
 from .i18n import gettext as _
 
@@ -38,9 +39,7 @@ def index():
 def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("pages.index"))
+    return redirect(safe_next(request.form.get("next", "")) or url_for("pages.index"))
 
 
 @bp.route("/address/check", methods=["POST"])
@@ -53,7 +52,7 @@ def address_check():
     except RecursionError:
         body = None
     query = body.get("query", "") if isinstance(body, dict) else None
-    if not isinstance(query, str) or len(query) > 200:
+    if not isinstance(query, str) or len(query) > 200 or has_surrogate(query):
         return jsonify(ok=False, message=_("Something is wrong with the request.")), 400
     area = current_area()
     suggestions = area.geocoder.suggest(query, limit=8) if len(query.strip()) >= 3 else []
@@ -75,6 +74,10 @@ def init_app(app: Flask) -> None:
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['HSTS_SECONDS'])}; "
+                                        "includeSubDomains")
         if request.path.startswith("/api/") or current_user() is not None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -102,8 +105,12 @@ def init_app(app: Flask) -> None:
                 if name.lower() != "content-type":
                     response.headers[name] = value
             return response
-        titles = {403: _("No access"), 404: _("Page not found")}
-        messages = {403: _("You do not have access to this page.")}
+        titles = {403: _("No access"), 404: _("Page not found"),
+                  413: _("The file is too large")}
+        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+        messages = {403: _("You do not have access to this page."),
+                    413: _("At most {n} MB can be sent at once; split the file.",
+                           n=f"{limit:g}")}
         return render_template("error.html", title=titles.get(exc.code, exc.name),
                                message=messages.get(exc.code, "")), exc.code
 

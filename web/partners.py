@@ -13,6 +13,7 @@ from . import csvorders, orders, planning, today
 from .areas import current_area
 from .auth import current_user, new_token, role_required
 from .db import db
+from .hygiene import clean
 from .i18n import gettext as _
 from .store import ApiToken, Order, Partner, get, utcnow
 
@@ -98,6 +99,12 @@ def _order_form(order: Order | None):
                                            order.id if order else None)
             if other is not None:
                 errors["reference"] = _("is already used by order {id}", id=other)
+        if not errors and (order is None or draft.service_date != order.service_date):
+            reason = orders.over_daily_cap(db(), partner, draft.service_date,
+                                           int(current_app.config["PARTNER_DAILY_ORDER_CAP"]),
+                                           _, order.id if order else None)
+            if reason is not None:
+                errors["service_date"] = reason
         if not errors:
             if order is None:
                 order = orders.create(db(), partner, draft, current_user().id)
@@ -161,7 +168,8 @@ def upload():
             return render_template("partner/upload.html", result=None), 422
         result = csvorders.upload(db(), the_partner(), file.read(), current_area(),
                                   today(current_app), _, current_user().id,
-                                  current_app.config["CSV_MAX_ROWS"])
+                                  current_app.config["CSV_MAX_ROWS"],
+                                  int(current_app.config["PARTNER_DAILY_ORDER_CAP"]))
     status = 422 if result is not None and result.errors and not result.saved else 200
     return render_template("partner/upload.html", result=result,
                            columns=csvorders.orders.FIELDS), status
@@ -180,7 +188,8 @@ def upload_example():
 def tokens():
     token = None
     if request.method == "POST":
-        token = new_token(db(), the_partner(), request.form.get("label", "").strip()[:80])
+        label = request.form.get("label", "")
+        token = new_token(db(), the_partner(), clean(label).strip()[:80])
         db().commit()
     rows = db().scalars(select(ApiToken).where(ApiToken.partner_id == current_user().partner_id)
                         .order_by(ApiToken.id.desc())).all()

@@ -23,6 +23,7 @@ from . import planning, today
 from .adapter import praatje_minutes
 from .auth import role_required
 from .db import db
+from .hygiene import foreign_digits, is_number, number_error
 from .i18n import gettext as _
 from .orders import PHONE
 from .store import Assistant, Order, Resident, get
@@ -65,7 +66,7 @@ def _page_number(raw: str | None) -> int | None:
     """``?page=``: absent is 1; None for anything but a whole number of 1 or more."""
     if raw is None or raw == "":
         return 1
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not is_number(raw) or int(raw) < 1:
         return None
     return int(raw)
 
@@ -114,8 +115,8 @@ def validate(form) -> tuple[dict, dict[str, str]]:
     praatje = form.get("praatje_minutes", "").strip()
     if not praatje:
         values["praatje_minutes"] = None
-    elif not praatje.isdigit():
-        errors["praatje_minutes"] = _("must be a whole number")
+    elif not is_number(praatje):
+        errors["praatje_minutes"] = number_error(praatje, _)
     elif not PRAATJE[0] <= int(praatje) <= PRAATJE[1]:
         errors["praatje_minutes"] = _("must be between {low} and {high}", low=PRAATJE[0],
                                       high=PRAATJE[1])
@@ -125,13 +126,17 @@ def validate(form) -> tuple[dict, dict[str, str]]:
     if not regular:
         values["regular_assistant_id"] = None
     else:
-        assistant = get(db(), Assistant, int(regular)) if regular.isdigit() else None
-        if assistant is None or not assistant.active:
+        assistant = get(db(), Assistant, int(regular)) if is_number(regular) else None
+        if foreign_digits(regular):
+            errors["regular_assistant_id"] = _("use the digits 0 to 9")
+        elif assistant is None or not assistant.active:
             errors["regular_assistant_id"] = _("is not one of the assistants")
         else:
             values["regular_assistant_id"] = assistant.id
     phone = form.get("phone", "").strip()
-    if len(phone) > PHONE_LENGTH:
+    if foreign_digits(phone):
+        errors["phone"] = _("use the digits 0 to 9")
+    elif len(phone) > PHONE_LENGTH:
         errors["phone"] = _("is too long (at most {n} characters)", n=PHONE_LENGTH)
     elif phone and not PHONE.match(phone):
         errors["phone"] = _("is not a phone number")

@@ -19,6 +19,7 @@ from routing.model import TimeWindow, hhmm
 
 from . import reasons
 from .adapter import store_id
+from .i18n import gettext as _
 from .i18n import language
 from .store import MISSED, VISITED, Assistant, Order, Plan, Shift
 
@@ -233,3 +234,22 @@ def schedule(plan: Plan, rnd: Round) -> dict[str, Any]:
         return {}
     return {"departure": hhmm(route["departure"]), "finish": hhmm(route["finish"]),
             "breaks": [str(TimeWindow.from_dict(b)) for b in route.get("breaks", ())]}
+
+
+def note_flag(order: Order) -> str:
+    """What a route sheet says about a partner's note: only that there is one, from whom.
+
+    A note is free text, and free text from a pharmacy is where medicine names end up
+    ("insuline in de koelkast"); no word filter catches every brand and generic name, so the
+    note itself never reaches a route sheet, PDF or the assistant's round. The assistant asks
+    the partner at the pickup."""
+    if not order.note.strip():
+        return ""
+    kind = order.partner.kind if order.partner is not None else ""
+    if kind == "pharmacy":
+        return _("instructions from the pharmacy")
+    if kind == "meal_kitchen":
+        return _("instructions from the meal kitchen")
+    if kind == "parcel_point":
+        return _("instructions from the parcel point")
+    return _("instructions from the cooperative")

@@ -377,3 +377,48 @@ class PlanRequest(Base):
     #: The request that undid this one.
     undone_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- accounts: server-side sessions and login throttling (migration 0005) -------------------
+
+class UserSession(Base):
+    """One login. The signed cookie holds only a random id whose SHA-256 is stored here, so the
+    server can end a session (logout, password change, deactivation) and a replayed cookie
+    opens nothing; idle and absolute lifetimes are checked against these times."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Why it ended: "logout", "password", "deactivated", "idle", "expired".
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (an account, an account from one address, one address), kept in
+    the database so every server process and a restart see the same count. ``key_hash`` is a
+    keyed hash: neither usernames nor client addresses are stored."""
+
+    __tablename__ = "login_throttle"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class UserTotp(Base):
+    """A login's TOTP second factor (RFC 6238, as phone authenticator apps make codes).
+
+    ``enabled_at`` is None while the user is still confirming the first code; ``last_step``
+    is the time step of the last code used, so an overheard code cannot be used again."""
+
+    __tablename__ = "user_totp"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)
