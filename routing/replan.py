@@ -227,14 +227,14 @@ def changes(before: Plan | None, after: Plan) -> dict[str, list[dict]]:
     """What a coordinator (and each assistant) needs to know changed between two plans: stops
     that moved to another assistant, stops whose time moved by more than ten minutes, orders
     that became planned or unplanned."""
-    def index(plan: Plan | None) -> dict[str, tuple[str, int]]:
-        if plan is None:
-            return {}
+    def index(plan: Plan) -> dict[str, tuple[str, int]]:
         return {v.order_id: (r.assistant_id, v.start) for r in plan.routes for v in r.visits
                 if v.action == "delivery"}
 
-    old, new = index(before), index(after)
     out: dict[str, list[dict]] = {"moved": [], "shifted": [], "planned": [], "unplanned": []}
+    if before is None:  # the first plan of the day: nothing changed, everything is new
+        return out
+    old, new = index(before), index(after)
     for oid in sorted(set(old) | set(new), key=_order_key):
         if oid in old and oid in new:
             (a0, t0), (a1, t1) = old[oid], new[oid]
@@ -246,7 +246,7 @@ def changes(before: Plan | None, after: Plan) -> dict[str, list[dict]]:
         elif oid in new:
             out["planned"].append({"order_id": oid, "assistant_id": new[oid][0],
                                    "at": hhmm(new[oid][1])})
-        elif before is not None:
+        else:
             why = next((u for u in after.unplanned if u.order_id == oid), None)
             out["unplanned"].append({"order_id": oid, "assistant_id": old[oid][0],
                                      "code": why.code if why else "gone"})

@@ -24,7 +24,10 @@ USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek
 PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_language",
           "api.openapi",
           # step two of a login: opens nothing without a half-finished login in the session
-          "totp.code"}
+          "totp.code",
+          # the round's service worker: a static script (it keeps only what the assistant's
+          # own session fetches)
+          "assistant.service_worker"}
 #: Single endpoints with their own rule (checked before the blueprint's).
 ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"}, {"assistant"}),
              # PDF route sheets: all rounds for the coordinator, one's own round for assistants

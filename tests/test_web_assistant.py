@@ -45,7 +45,10 @@ def test_assistant_sees_own_round_only(app):
     page = client.get("/assistant/").get_data(as_text=True)
     assert "Anna" in page and "<svg" in page
     deliveries = [v for v in visits if v["action"] == "delivery"]
-    assert page.count("Afgeleverd") == len(deliveries) > 0
+    table = page.split('class="round-stops')[1]
+    assert table.count("Afgeleverd") == len(deliveries) > 0
+    cards = page.split('id="next-stops"')[1].split('id="toast"')[0]
+    assert cards.count("Afgeleverd") == len(deliveries)  # a card for every door not done
     assert client.get(f"/assistant/{anna_id}").status_code == 200
     assert client.get(f"/assistant/{bram_id}").status_code == 403
     gpx = client.get("/assistant/round.gpx")

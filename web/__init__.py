@@ -63,6 +63,8 @@ DEFAULTS: dict[str, Any] = {
     "PLAN_STALE_AFTER": None,
     # The queue engine for planning jobs: "sqlite" (embedded, a file in the instance folder),
     # "redis" (REDIS_URL; several machines) or "immediate" (run inside the request: tests).
+    # Seconds an assistant's tap waits on the phone before it is sent (the "undo" time).
+    "MARK_UNDO_SECONDS": 5,
     "QUEUE": "sqlite",
     "REDIS_URL": None,
 }

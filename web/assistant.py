@@ -96,9 +96,31 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
         svg = rounds.map_svg(area, [rnd], title=_("Round of {name}", name=assistant.name))
         steps = rounds.steps(area, rnd, language())
     done = done_times(db(), [s.order for s in rnd.stops]) if rnd is not None else {}
+    open_stops = [s for s in rnd.stops if not s.happened] if rnd is not None else []
     return render_template("assistant/round.html", assistant=assistant, day=service_date,
                            plan=plan, rnd=rnd, svg=svg, steps=steps, done=done,
-                           changes=changes_for(plan, assistant.id))
+                           changes=changes_for(plan, assistant.id), open_stops=open_stops,
+                           progress=progress(rnd, open_stops, service_date),
+                           undo_ms=int(float(current_app.config["MARK_UNDO_SECONDS"]) * 1000))
+
+
+def progress(rnd, open_stops: list, service_date: date) -> dict[str, str]:
+    """"Stop 5 van 28 · 12 min achter": where she is in the round, and against the plan."""
+    if rnd is None or not rnd.stops:
+        return {"text": ""}
+    total = len(rnd.stops)
+    at = total - len(open_stops) + 1 if open_stops else total
+    text = _("Stop {n} of {total}", n=min(at, total), total=total)
+    now = planning.clock_now(current_app._get_current_object(), service_date)
+    if open_stops and now is not None:
+        late = (now - seconds(open_stops[0].arrival)) // 60
+        if late > 5:
+            text += " · " + _("{n} min behind schedule", n=late)
+        elif late < -5:
+            text += " · " + _("{n} min ahead of schedule", n=-late)
+        else:
+            text += " · " + _("on schedule")
+    return {"text": text}
 
 
 def changes_for(plan, assistant_id: int) -> dict[str, list[dict]]:
@@ -134,7 +156,8 @@ def mark(order_id: int):
 @role_required("assistant")
 def marks_api():
     """The same as JSON, for the round page's script and marks sent later from a phone that
-    was offline: ``{"event_id", "order_ids": [..], "status", "at": "HH:MM" (optional)}``.
+    was offline: ``{"event_id", "order_ids": [..], "status", "ago": seconds since the tap
+    (optional) or "at": "HH:MM" (optional)}``.
     Answers 201 (recorded) or 200 (this event was recorded before), or 4xx with the field."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -146,17 +169,20 @@ def marks_api():
     at = body.get("at")
     if at is not None and (not isinstance(at, str) or not TIME.match(at)):
         return jsonify({"error": "at: must be a time like 09:30"}), 400
+    ago = body.get("ago", 0)
+    if not isinstance(ago, int) or isinstance(ago, bool) or not 0 <= ago <= 86_400:
+        return jsonify({"error": "ago: must be the whole seconds since the tap (0 to 86400)"}), 400
     try:
         recorded = _record(ids, str(body.get("status", "")), str(body.get("event_id", "")),
-                           at)
+                           at, ago)
     except facts.Refused as exc:
         return jsonify({"error": f"{exc.field}: {exc}"}), exc.status
     return jsonify({"recorded": [f.order_id for f in recorded.facts],
                     "replayed": recorded.replayed}), 200 if recorded.replayed else 201
 
 
-def _record(order_ids: list[int], status: str, tap: str,
-            at: str | None = None) -> facts.Recorded:
+def _record(order_ids: list[int], status: str, tap: str, at: str | None = None,
+            ago: int = 0) -> facts.Recorded:
     """Record a tap for stops of one's own round (or goods one carries), commit it, and ask
     for the rest of the day to be planned again."""
     facts.validate(tap, status)
@@ -170,8 +196,10 @@ def _record(order_ids: list[int], status: str, tap: str,
         if o.id not in mine and facts.carrier_of(db(), o.id) != assistant.id:
             raise facts.Refused("order_ids", "this stop is not in your round", 404)
     app = current_app._get_current_object()
-    when = (seconds(at) if at else planning.clock_now(app, orders[0].service_date)) \
-        if orders else 0
+    # when it happened: "at" (the area's local time) or "ago" (seconds before now, which a
+    # phone that was offline knows whatever its clock or time zone says)
+    now = planning.clock_now(app, orders[0].service_date) if orders else 0
+    when = seconds(at) if at else max(0, (now or 0) - ago)
     try:
         recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
         db().commit()
@@ -199,6 +227,16 @@ def state():
     return jsonify({"plan_id": plan.id if plan else None,
                     "planning": run is not None and run.status == "running",
                     "changes": changes_for(plan, assistant.id)})
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The round's service worker, served from /assistant/ so that it may keep the round
+    (and only the round) on the phone for when the connection drops."""
+    response = current_app.send_static_file("sw.js")
+    response.headers["Service-Worker-Allowed"] = "/assistant/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/round.gpx", defaults={"fmt": "gpx"})
