@@ -14,38 +14,41 @@ from .matrix import Leg, Path
 
 TEXT = {
     "nl": {
-        "start": "Loop vanaf de deur naar {street}",
+        "start": "Loop vanaf de deur naar {road}",
         "arrive": "Loop naar de deur ({metres})",
-        "straight": "Ga rechtdoor {street}",
-        "slight_left": "Houd links aan {street}",
-        "slight_right": "Houd rechts aan {street}",
-        "left": "Sla linksaf {street}",
-        "right": "Sla rechtsaf {street}",
-        "sharp_left": "Sla scherp linksaf {street}",
-        "sharp_right": "Sla scherp rechtsaf {street}",
-        "u_turn": "Keer om {street}",
-        "onto": "de {name} op",
-        "path": "het pad op",
-        "here": "de straat",
-        "follow": "volg {what} {metres}",
+        "straight": "Ga rechtdoor over {road}",
+        "slight_left": "Houd links aan, {onto}",
+        "slight_right": "Houd rechts aan, {onto}",
+        "left": "Sla linksaf {onto}",
+        "right": "Sla rechtsaf {onto}",
+        "sharp_left": "Sla scherp linksaf {onto}",
+        "sharp_right": "Sla scherp rechtsaf {onto}",
+        "u_turn": "Keer om op {road}",
+        "follow": "Volg {road} {metres}",
+        "onto": "{road} op",
+        "named": "de {name}",
+        "unnamed": "de weg",
     },
     "en": {
-        "start": "Walk from the door to {street}",
+        "start": "Walk from the door to {road}",
         "arrive": "Walk to the door ({metres})",
-        "straight": "Continue straight {street}",
-        "slight_left": "Keep left {street}",
-        "slight_right": "Keep right {street}",
-        "left": "Turn left {street}",
-        "right": "Turn right {street}",
-        "sharp_left": "Turn sharp left {street}",
-        "sharp_right": "Turn sharp right {street}",
-        "u_turn": "Make a U-turn {street}",
-        "onto": "onto {name}",
-        "path": "onto the path",
-        "here": "the street",
-        "follow": "follow {what} {metres}",
+        "straight": "Continue straight on {road}",
+        "slight_left": "Keep left onto {road}",
+        "slight_right": "Keep right onto {road}",
+        "left": "Turn left onto {road}",
+        "right": "Turn right onto {road}",
+        "sharp_left": "Turn sharp left onto {road}",
+        "sharp_right": "Turn sharp right onto {road}",
+        "u_turn": "Make a U-turn on {road}",
+        "follow": "Follow {road} for {metres}",
+        "onto": "{road}",
+        "named": "{name}",
+        "unnamed": "the road",
     },
 }
+"""Every maneuver as a whole sentence per language: a street is "de Biltstraat" in Dutch and
+"Biltstraat" in English, and where OpenStreetMap names no street it is "de weg" / "the road"
+(never a dangling "volg op 640 m")."""
 
 
 @dataclass(frozen=True)
@@ -99,22 +102,25 @@ def _distance(metres: float) -> str:
 def directions(path: Path, language: str = "nl") -> list[Step]:
     """Turn-by-turn steps for a path, in ``language`` ("nl" or "en")."""
     text = TEXT[language]
+
+    def road(name: str | None) -> str:
+        return text["named"].format(name=name) if name else text["unnamed"]
+
     legs = [leg for leg in path.legs if leg.metres >= 1]
     steps: list[Step] = []
     for i, leg in enumerate(legs):
-        street = text["onto"].format(name=leg.street) if leg.street else text["path"]
+        here = road(leg.street)
         if leg.kind == "door":
             if i == 0:
-                nxt = legs[1].street if len(legs) > 1 and legs[1].street else text["here"]
-                sentence = text["start"].format(street=nxt)
+                sentence = text["start"].format(road=road(legs[1].street if len(legs) > 1
+                                                          else None))
             else:
                 sentence = text["arrive"].format(metres=_distance(leg.metres))
         elif i == 0 or legs[i - 1].kind == "door":
-            what = leg.street or text["path"].split()[-1]
-            sentence = text["follow"].format(what=what, metres=_distance(leg.metres))
-            sentence = sentence[0].upper() + sentence[1:]
+            sentence = text["follow"].format(road=here, metres=_distance(leg.metres))
         else:
-            sentence = text[turn(legs[i - 1], leg)].format(street=street)
+            sentence = text[turn(legs[i - 1], leg)].format(
+                road=here, onto=text["onto"].format(road=here))
             sentence += f", {_distance(leg.metres)}"
         steps.append(Step(sentence, leg.metres, leg.seconds))
     return steps
