@@ -56,10 +56,17 @@ def create_coordinator(username: str, password_stdin: bool):
 
 
 @cli.command("db-upgrade")
-@with_appcontext
 def db_upgrade():
-    """Migrate the database to the newest schema (also done when the app starts)."""
-    click.echo("Database is at the newest schema.")
+    """Migrate the database to the newest schema (the app also does it when it starts,
+    unless BUURTROUTE_AUTO_MIGRATE=false)."""
+    from . import migrate
+
+    app = create_app({"AUTO_MIGRATE": False})
+    engine = app.extensions["buurtroute.engine"]
+    before = migrate.upgrade(engine)
+    after = migrate.current(engine)
+    click.echo(f"Database upgraded from {before or 'empty'} to {after}." if before != after
+               else f"Database is at the newest schema ({after}).")
 
 
 @cli.command("backup")

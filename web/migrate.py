@@ -6,10 +6,14 @@ the same way: ``python -m web.cli db upgrade`` or automatically when the app sta
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,11 +27,50 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+#: The PostgreSQL advisory lock that serialises migrations (any fixed 64-bit number).
+LOCK_KEY = 0x6275757274726F75  # "buurtrou"
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate to ``revision``, one process at a time.
+
+    Several processes start at once (a web server and its worker, several workers): each
+    migrates on start. PostgreSQL: a transaction-scoped advisory lock makes the second wait
+    for the first, which then finds nothing to do. SQLite: an exclusive lock on a file next to
+    the database does the same (SQLite's own locking would let the second fail instead).
+    Answers the revision the database was at, read under the lock (None: empty)."""
+    from alembic.runtime.migration import MigrationContext
+
     config = alembic_config()
-    with engine.begin() as connection:
+    with _file_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    return before
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at (None: empty)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def revision(url: str, message: str) -> None:
