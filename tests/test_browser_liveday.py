@@ -35,7 +35,8 @@ def live(tmp_path_factory, seeded_db):
     database = copy_database(seeded_db[0], folder / "live.sqlite")
     server = LiveServer(database, folder, threads=4,
                         extra_env={"BUURTROUTE_NOW": "10:00",
-                                   "BUURTROUTE_PLAN_WORK_LIMIT": "40000"}).start()
+                                   "BUURTROUTE_PLAN_WORK_LIMIT": "40000",
+                                   "BUURTROUTE_MARK_UNDO_SECONDS": "0.5"}).start()
     yield server
     server.stop()
 
@@ -83,6 +84,17 @@ def settled(database: Path, timeout: float = 120) -> tuple[int, dict]:
     raise AssertionError("the day did not settle: a run is still running or waiting")
 
 
+def recorded(database: Path, order_id: int, action: str, timeout: float = 30) -> None:
+    """Wait until the phone's outbox has delivered this mark (after its moment to undo)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if query(database, "select 1 from facts where order_id = ? and action = ?",
+                 order_id, action):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the mark {action} of order {order_id} never arrived")
+
+
 def assistant_ids(database: Path) -> dict[str, str]:
     return {name: str(aid) for aid, name in query(database, "select id, name from assistants")}
 
@@ -113,10 +125,11 @@ def test_marks_in_a_hurry_move_and_undo(browser, live):
     # a pickup place is one stop however many packages wait there: one tap takes them all
     door = None
     for _ in range(6):
-        pickups = round_page.get_by_role("button", name="Opgehaald")
+        pickups = round_page.locator("#next-stops").get_by_role("button", name="Opgehaald")
         assert pickups.count() > 0, "no pickup stop left to tick off"
+        key = round_page.locator("#next-stops article:not([hidden])").get_attribute("data-key")
         pickups.first.click()
-        round_page.wait_for_load_state()
+        recorded(live.database, int(key.split("-")[0]), "picked_up")
         carried = [o for o, in query(live.database, "select order_id from facts where "
                                                     "action = 'picked_up' order by id")]
         door = next((o for o in carried if str(o) in comes_back), None)
@@ -128,13 +141,15 @@ def test_marks_in_a_hurry_move_and_undo(browser, live):
     settled(live.database)
     # "Afgeleverd" at one door, then at once "Niet thuis" at another whose goods go back
     other = next((o for o in carried if o != door), None)
+    round_page.reload()  # the round as the re-plan left it
     if other is not None:
         round_page.locator(f"tr[data-order='{other}'].delivery").first \
             .get_by_role("button", name="Afgeleverd").click()
-        round_page.wait_for_load_state()
     row = round_page.locator(f"tr[data-order='{door}'].delivery").first
     row.get_by_role("button", name="Niet thuis").click()
-    round_page.wait_for_load_state()
+    if other is not None:
+        recorded(live.database, other, "delivered")
+    recorded(live.database, door, "not_home")
     assert query(live.database, "select status from orders where id = ?", door) == [
         ("not_home",)]
     latest, after_marks = settled(live.database)
