@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from .area import (AREAS_DIR, DEFAULT_AREA, ROOT, AreaConfig, default_area_name,
-                   extract_available, load_area)
+                   load_area)
 
 SHARED_BOUNDARIES = ROOT.parent / "shared" / "osm" / "boundaries" / \
     "utrecht_subwijken_2020_wgs84.geojson"

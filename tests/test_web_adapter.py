@@ -1,11 +1,13 @@
-"""The store → routing core adapter on the seeded demo day, with real travel matrices."""
+"""The store → routing core adapter on the seeded demo day, with real travel matrices, through
+the planner's own path (``web.planning.build``, what every planning run uses)."""
 
 from sqlalchemy import select
 
 from routing import model
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
     DAY, accounts, app, db_session, seeded_db, web_area)
-from web.adapter import day_input, seconds
+from web import planning
+from web.adapter import seconds
 from web.store import Order, Shift
 
 
@@ -17,10 +19,11 @@ def test_demo_day_becomes_a_valid_problem(app, web_area):
         orders[1].resident.regular_assistant_id = 1
         orders[2].praatje_minutes = 20
         shifts = session.scalars(select(Shift).order_by(Shift.id)).all()
-        centre = next(p for p in web_area.places if p.kind == "community_centre")
-        day = day_input(orders, shifts, (centre.lat, centre.lon))
+        session.commit()
+        with app.app_context():
+            built = planning.build(app, session, DAY, None, None)
+        day, problem = built.day_in, built.problem
         matrices = {mode: web_area.matrix(day.points, mode) for mode in model.MODES}
-        problem = model.Problem.from_matrices(matrices, day.orders, day.assistants)
 
         assert [o.id for o in problem.orders] == [str(o.id) for o in orders[1:]]
         by_id = {o.id: o for o in problem.orders}

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from tests.test_web_planning import app, plan_day  # noqa: F401 (fixture by name)
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, accounts, bearer, db_session, login, post_form, seeded_db, web_area)
-from web.adapter import day_input, praatje_minutes
-from web.store import Assistant, Order, Plan, Resident, Shift, User
+from web import planning
+from web.adapter import praatje_minutes
+from web.store import Assistant, Order, Plan, Resident, User
 
 
 def coordinator(app):
@@ -296,11 +297,9 @@ def test_next_plan_gives_the_resident_the_longer_praatje_and_the_regular(app):
     page = client.get(edit).get_data(as_text=True)
     row = page.split(f'<tr id="order-{oid}">')[1].split("</tr>")[0]
     assert f"{asked} min" in row and f'class="next-praatje">{longer} min<' in row
-    with db_session(app) as s:  # the planner's input: the regular is the assistant's
-        orders = s.scalars(select(Order).where(Order.service_date == DAY)).all()
-        shifts = s.scalars(select(Shift).where(Shift.service_date == DAY)).all()
-        day = day_input(orders, shifts, (0.0, 0.0))
-        assert str(rid) in next(a for a in day.assistants if a.id == assistant).regulars
+    with db_session(app) as s, app.app_context():  # the planner's input: the regular
+        built = planning.build(app, s, DAY, None, None)
+        assert str(rid) in built.problem.assistant(assistant).regulars
     # the regular is a preference of the whole day's search: optimise the day again
     second = plan_day(client, full=True)
     assert second["status"] == "done" and second["plan_id"] != first["plan_id"]

@@ -93,7 +93,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import api, auth, db, files, i18n, jobs, pages, partners, reqlog, rounds, totp
+    from . import (api, assistant, auth, coordinator, db, files, i18n, jobs, pages, partners,
+                   pdf, reqlog, residents, rounds, totp)
 
     files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)
@@ -108,7 +109,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
-    _register_optional(app)
+    for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp):
+        app.register_blueprint(blueprint)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
                                  current_language=i18n.language, initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
@@ -122,20 +124,6 @@ def today(app: Flask) -> date:
     if isinstance(pinned, str):
         return date.fromisoformat(pinned)
     return pinned or date.today()
-
-
-def _register_optional(app: Flask) -> None:
-    """The coordinator and assistant blueprints, once they exist."""
-    import importlib
-
-    for name in ("coordinator", "assistant", "residents", "pdf"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
 
 
 def _instance_secret(folder: Path) -> str:

@@ -136,16 +136,3 @@ def shift_to_model(shift: Shift, day: DayInput, default_start: tuple[float, floa
         start=day.index(*start), break_=brk,
         capacity=assistant.capacity or CAPACITY.get(assistant.mode, 8),
         regulars=regulars)
-
-
-def day_input(orders: list[Order], shifts: list[Shift],
-              default_start: tuple[float, float]) -> DayInput:
-    """The core's view of one day: open orders (not cancelled, not delivered) and shifts."""
-    day = DayInput()
-    open_orders = [o for o in orders if o.status in ("submitted", "planned", "picked_up")]
-    day.orders = [order_to_model(o, day) for o in open_orders]
-    for shift in shifts:
-        regulars = tuple(sorted({str(o.resident.id) for o in open_orders
-                                 if o.resident.regular_assistant_id == shift.assistant_id}))
-        day.assistants.append(shift_to_model(shift, day, default_start, regulars))
-    return day
