@@ -248,3 +248,21 @@ def test_a_move_changes_two_rounds_says_so_and_can_be_undone(app):
     with db_session(app) as s:
         assert s.scalar(select(StopLock).where(StopLock.order_id == moved)) is None
     assert wait_for_plan(client)["undo"] is False
+
+
+def test_the_coordinator_sees_how_each_round_goes(app):
+    status = _planned(app)
+    anna = _assistant(app, "anna")
+    visits = _routes(app, status["plan_id"])[str(anna)]
+    doors = [int(v["order_id"]) for v in visits if v["action"] == "delivery"]
+    client = app.test_client()
+    login(client, "anna")
+    assert _mark(client, [doors[0]], "delivered", tap()).status_code == 201
+    assert _mark(client, [doors[1]], "not_home", tap()).status_code == 201
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    wait_for_plan(coordinator)
+    page = coordinator.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    workload = page.split('id="workload"')[1].split("</table>")[0]
+    row = next(r for r in workload.split("<tr>") if ">Anna<" in r or "Anna</th>" in r)
+    assert f"2 van {len(doors)} deuren" in row and "1 niet thuis" in row, row

@@ -79,7 +79,13 @@ def day():
         busy=(run is not None and run.status == "running") or planning.pending(db(),
                                                                                service_date),
         undo=_last_change(service_date), changes=_changes(plan), failure=failure,
-        made_at=local_time(plan.finished_at) if plan is not None else "", **plan_view)
+        made_at=local_time(plan.finished_at) if plan is not None else "",
+        now_minutes=_now_minutes(service_date), **plan_view)
+
+
+def _now_minutes(service_date: date) -> int | None:
+    now = planning.clock_now(current_app._get_current_object(), service_date)
+    return None if now is None else now // 60
 
 
 FAILURES = {

@@ -170,12 +170,17 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
                 rnd.stops.append(stop)
         shift = shifts.get(aid)
         travel = r["back_travel"] + sum(v["travel"] for v in visits)
-        rnd.totals = {"stops": sum(1 for v in visits if v["action"] == "delivery"),
+        rnd.totals = {"stops": sum(1 for s in rnd.stops if s.at_resident),  # doors
                       "praatje": sum(s.praatje_minutes for s in rnd.stops),
                       "travel": round(travel / 60),
                       "finish": hhmm(r["finish"]) if visits else "–",
                       "load": max((v["load"] for v in visits), default=0),
-                      "shift": f"{shift.start}–{shift.end}" if shift else ""}
+                      "shift": f"{shift.start}–{shift.end}" if shift else "",
+                      # how the day goes: doors visited, nobody home, the next stop's time
+                      "visited": sum(1 for s in rnd.stops if s.at_resident and s.happened),
+                      "missed": sum(1 for s in rnd.stops if s.at_resident and s.happened
+                                    and s.order.status in MISSED),
+                      "next": next((s.arrival for s in rnd.stops if not s.happened), "")}
         if shift is not None and shift.start_lat is not None:
             rnd.start = (shift.start_lat, shift.start_lon)
         out.append(rnd)
