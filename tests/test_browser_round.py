@@ -2,8 +2,8 @@
 planning worker: the next stop as a card, one tap marks it without a reload (the scroll stays
 where it was, the card shows the following stop), a tap can be undone for a moment, marks made
 without a connection are kept on the phone and arrive once when it is back (also after the
-page was reloaded offline, from the service worker), and "Navigeer" carries the stop's
-coordinates."""
+page was reloaded offline, from the service worker), "Navigeer" carries the stop's
+coordinates, and a coordinator's change reaches the phone by itself, where she was."""
 
 from __future__ import annotations
 
@@ -164,3 +164,23 @@ def test_navigate_opens_the_phones_own_navigation_at_the_stop(phone, live):
     assert href.startswith(f"geo:{lat:.6f},{lon:.6f}"), (href, lat, lon)
     google = card(page).get_by_role("link", name="Google Maps").get_attribute("href")
     assert f"destination={lat:.6f},{lon:.6f}" in google and "travelmode=" in google
+
+
+def test_a_change_by_the_coordinator_shows_up_on_the_phone_by_itself(phone, live):
+    _, page = phone
+    with sqlite3.connect(live.database) as con:
+        bram, = con.execute("select id from assistants where name = 'Bram'").fetchone()
+    keys = [k for k in page.locator("#next-stops article").evaluate_all(
+        "cards => cards.map(c => c.dataset.key)") if k.endswith("-delivery")]
+    moved = int(keys[-1].split("-")[0])  # her last door goes to Bram
+    page.evaluate("window.scrollTo(0, 300)")
+    session, token = coordinator_session(live.url)
+    answer = session.post(live.url + f"/coordinator/orders/{moved}/lock",
+                          data={"csrf_token": token, "assistant_id": str(bram),
+                                "action": "lock"})
+    assert answer.status_code in (200, 302)
+    page.wait_for_selector("#round-state:not([hidden])", timeout=60_000)
+    said = page.locator("#round-state").inner_text()
+    assert f"#{moved}" in said and "niet meer in uw ronde" in said, said
+    assert page.evaluate("window.scrollY") == 300, "the new round did not keep her place"
+    assert page.locator(f"#card-{moved}-delivery").count() == 0

@@ -113,9 +113,27 @@
     }
   }
 
-  // --- the plan changed: say how, offer the new round ---------------------------------------
+  // --- the plan changed: show the new round where she was, and say how ------------------------
   if (!state) return;
   var every = parseInt(state.dataset.every || "5000", 10);
+  function show(texts) {
+    var list = state.querySelector("ul");
+    list.textContent = "";
+    texts.forEach(function (t) {
+      var li = document.createElement("li");
+      li.textContent = t;
+      list.appendChild(li);
+    });
+    state.hidden = false;
+  }
+  try {
+    var told = JSON.parse(sessionStorage.getItem("buurtroute-changed") || "null");
+    if (told && told.plan === state.dataset.plan) {
+      if (told.lines.length) show(told.lines);
+      window.scrollTo(0, told.scroll || 0);
+    }
+    sessionStorage.removeItem("buurtroute-changed");
+  } catch (e) { /* a phone without storage just reloads at the top */ }
   function lines(changes) {
     var out = [];
     (changes.moved || []).forEach(function (c) {
@@ -130,14 +148,15 @@
     fetch(state.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); })
       .then(function (s) {
         if (s.plan_id !== null && String(s.plan_id) !== state.dataset.plan) {
-          var list = state.querySelector("ul");
-          list.textContent = "";
-          lines(s.changes || {}).forEach(function (t) {
-            var li = document.createElement("li");
-            li.textContent = t;
-            list.appendChild(li);
-          });
-          state.hidden = false;
+          var texts = lines(s.changes || {});
+          if (!held && !outbox().length && !document.querySelector("form:focus-within")) {
+            // nothing of hers is waiting: load the new round and keep her place on the page
+            sessionStorage.setItem("buurtroute-changed", JSON.stringify(
+              {plan: String(s.plan_id), lines: texts, scroll: window.scrollY}));
+            window.location.reload();
+            return;
+          }
+          if (texts.length) show(texts);
         }
         setTimeout(poll, every);
       }).catch(function () { setTimeout(poll, every * 2); });
