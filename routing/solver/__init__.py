@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import engine, insert, reasons, seed
+from . import engine, insert, reasons, repair, score, seed
 from .nodes import Nodes, build
 
 
@@ -58,11 +58,17 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         why = None if o.id in pinned else reasons.why_alone(problem, o)
         (unplanned.append(why) if why else keep.append(o))
     nodes = build(problem, keep)
-    initial, engine_name, seed_stats = None, "ortools", {}
-    if keep and params.seed != "none" and seed.supports(problem, nodes):
+    initial, engine_name, seed_stats, seeded = None, "ortools", {}, None
+    if keep and params.seed != "none" and seed.usable(problem):
         budget = params.time_limit * params.seed_share - (time.monotonic() - t0)
         initial, seed_stats = seed.solve(problem, nodes, max(0.05, budget), params.random_seed,
                                          params.seed_iterations)
+        if initial is not None and not seed.supports(problem, nodes):
+            # PyVRP's plan of the approximated day, made to hold every rule (.repair); it also
+            # competes as a plan of its own should OR-Tools not take it up
+            initial, timed = repair.repair(problem, nodes, initial)
+            seeded = Plan(timed, [], 0)
+            seed_stats["seed_repaired"] = True
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
     if problem.assistants:  # OR-Tools crashes on a model without vehicles
         model = engine.Model(problem, nodes)
@@ -73,34 +79,45 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     else:
         raw = engine.Raw([], status="no assistants", found=True)
         model = None
-    plan = to_plan(problem, nodes, raw)
-    planned = {v.order_id for r in plan.routes for v in r.visits}
-    left = [o for o in keep if o.id not in planned]
-    filled = insert.fill(problem, plan, left) if raw.found and left else None
     stopped = raw.status not in ("success", "optimal")  # on the clock: more time may fit more
 
-    def account(p: Plan) -> Plan:
+    def account(p: Plan, found: bool = True) -> Plan:
         """Every order not in ``p`` gets its reason; then the checker looks at all of it."""
         there = {v.order_id for r in p.routes for v in r.visits}
         p.unplanned = list(unplanned) + [
-            reasons.why_left_out(problem, o, stopped) if raw.found else
+            reasons.why_left_out(problem, o, stopped) if found else
             Unplanned.because(o.id, "time_limit", "no plan was found in the time given")
-            for o in left if o.id not in there]
+            for o in keep if o.id not in there]
         order_pos = {o.id: i for i, o in enumerate(problem.orders)}
         p.unplanned.sort(key=lambda u: order_pos[u.order_id])
         p.violations = check(problem, p)
         return p
 
-    plan, inserted = account(plan), 0
-    if filled is not None and filled[1]:
-        trial = account(filled[0])
-        if len(trial.violations) <= len(plan.violations):  # never trade a held rule for an order
-            plan, inserted = trial, len(filled[1])
+    def completed(p: Plan, found: bool) -> tuple[Plan, int]:
+        """``p`` with the orders it left out inserted where they still fit, if that holds."""
+        planned = {v.order_id for r in p.routes for v in r.visits}
+        left = [o for o in keep if o.id not in planned]
+        p = account(p, found)
+        filled = insert.fill(problem, p, left) if found and left else None
+        if filled is not None and filled[1]:
+            trial = account(filled[0])
+            if len(trial.violations) <= len(p.violations):  # never trade a held rule for an order
+                return trial, len(filled[1])
+        return p, 0
+
+    plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+    chosen = "search"
+    if seeded is not None:
+        fair = score.shares(problem, plan)
+        other, other_inserted = completed(seeded, True)
+        if score.key(problem, other, fair) < score.key(problem, plan, fair):
+            plan, inserted, chosen = other, other_inserted, "repaired seed"
+    plan.cost = score.cost(problem, plan, score.shares(problem, plan)) if seeded is not None else plan.cost
     plan.stats = {"engine": engine_name, "status": raw.status, "seconds": round(time.monotonic() - t0, 3),
                   "first_solution": getattr(model, "first_solution", None),
                   "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
-                  "inserted_after_search": inserted,
+                  "inserted_after_search": inserted, "chosen": chosen,
                   "params": asdict(params), **seed_stats}
     return plan
 
