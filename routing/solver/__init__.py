@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import engine, insert, reasons, repair, score, seed
+from . import engine, exchange, insert, reasons, repair, score, seed
 from .nodes import Nodes, build
 
 
@@ -31,9 +31,12 @@ class SolveParams:
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP. For a reproducible plan give ``work_limit``
+    ``seed_share`` of the time goes to PyVRP where its model is exact, ``repair_share`` where
+    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own. For a reproducible plan give ``work_limit``
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
+    ``exchange``: after the search, let left-out orders take the place of less important ones
+    (:mod:`.exchange`).
     """
 
     time_limit: float = 5.0
@@ -44,8 +47,10 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
+    repair_share: float = 0.5
     random_seed: int = 0
     log: bool = False
+    exchange: bool = True
 
 
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
@@ -60,16 +65,20 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     nodes = build(problem, keep)
     initial, engine_name, seed_stats, seeded = None, "ortools", {}, None
     if keep and params.seed != "none" and seed.usable(problem):
-        budget = params.time_limit * params.seed_share - (time.monotonic() - t0)
+        exact = seed.supports(problem, nodes)
+        share = params.seed_share if exact else params.repair_share
+        budget = params.time_limit * share - (time.monotonic() - t0)
         initial, seed_stats = seed.solve(problem, nodes, max(0.05, budget), params.random_seed,
                                          params.seed_iterations)
-        if initial is not None and not seed.supports(problem, nodes):
-            # PyVRP's plan of the approximated day, made to hold every rule (.repair); it also
-            # competes as a plan of its own should OR-Tools not take it up
-            initial, timed = repair.repair(problem, nodes, initial)
-            seeded = Plan(timed, [], 0)
+        if initial is not None and not exact:
+            # PyVRP's plan of the approximated day, made to hold every rule (.repair), competes
+            # with OR-Tools' own plan of the full day: on a full day with breaks and hot meals
+            # either may keep more important orders, on a quiet one PyVRP travels less
+            _routes, timed = repair.repair(problem, nodes, initial)
+            seeded, initial = Plan(timed, [], 0), None
             seed_stats["seed_repaired"] = True
-        engine_name = "pyvrp+ortools" if initial is not None else "ortools"
+        engine_name = "pyvrp+ortools" if initial is not None else \
+            "pyvrp|ortools" if seeded is not None else "ortools"
     if problem.assistants:  # OR-Tools crashes on a model without vehicles
         model = engine.Model(problem, nodes)
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
@@ -99,11 +108,20 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         left = [o for o in keep if o.id not in planned]
         p = account(p, found)
         filled = insert.fill(problem, p, left) if found and left else None
+        inserted = 0
         if filled is not None and filled[1]:
             trial = account(filled[0])
             if len(trial.violations) <= len(p.violations):  # never trade a held rule for an order
-                return trial, len(filled[1])
-        return p, 0
+                p, inserted = trial, len(filled[1])
+        kept = {o.id for o in keep}
+        left = [problem.order(u.order_id) for u in p.unplanned if u.order_id in kept]
+        if found and left and params.exchange:
+            better, came, _went = exchange.improve(problem, p, left)
+            if came:
+                trial = account(better)
+                if len(trial.violations) <= len(p.violations):
+                    p, inserted = trial, inserted + len(came)
+        return p, inserted
 
     plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     chosen = "search"
