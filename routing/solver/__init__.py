@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import engine, exchange, insert, reasons, repair, score, seed
+from . import advice, engine, exchange, insert, reasons, repair, score, seed
 from .nodes import Nodes, build
 
 
@@ -36,7 +36,8 @@ class SolveParams:
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
     ``exchange``: after the search, let left-out orders take the place of less important ones
-    (:mod:`.exchange`).
+    (:mod:`.exchange`). ``advice``: say for each order the full day left out which change
+    was found to let it in (:mod:`.advice`; counted work after the time limit).
     """
 
     time_limit: float = 5.0
@@ -51,6 +52,7 @@ class SolveParams:
     random_seed: int = 0
     log: bool = False
     exchange: bool = True
+    advice: bool = True
 
 
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
@@ -131,7 +133,11 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         if score.key(problem, other, fair) < score.key(problem, plan, fair):
             plan, inserted, chosen = other, other_inserted, "repaired seed"
     plan.cost = score.cost(problem, plan, score.shares(problem, plan)) if seeded is not None else plan.cost
+    searched = round(time.monotonic() - t0, 3)
+    if params.advice and raw.found and any(u.code == "over_full" for u in plan.unplanned):
+        plan = advice.advise(problem, plan)
     plan.stats = {"engine": engine_name, "status": raw.status, "seconds": round(time.monotonic() - t0, 3),
+                  "search_seconds": searched,
                   "first_solution": getattr(model, "first_solution", None),
                   "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),

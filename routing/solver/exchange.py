@@ -58,7 +58,7 @@ def victims(problem: Problem, routes: dict[str, Route], o: Order, equal: bool = 
             if v.action != "delivery" or v.order_id in fixed:
                 continue
             q = problem.order(v.order_id)
-            if (q.rank == o.rank) if equal else (q.rank <= o.rank):
+            if (q.rank != o.rank) if equal else (q.rank <= o.rank):
                 continue
             near = int(dur[q.location, o.location]) + int(dur[o.location, q.location]) + _gap(v.start, o)
             out.append((near, v.order_id, aid))

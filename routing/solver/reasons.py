@@ -113,4 +113,7 @@ def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned
         return Unplanned.because(o.id, "locked", "locked at stop {position} of the round of "
                                  "{name}; no plan keeps it there (move or unlock it)",
                                  position=k.position + 1, name=a.name or a.id)
-    return Unplanned.because(o.id, "over_full", FULL_STOPPED if stopped else FULL)
+    # ``stopped`` no longer changes the sentence: a longer search was measured to change
+    # nothing on a full day, and "plan again with more time" is no control a coordinator has.
+    # :mod:`.advice` replaces this with the change that was found to make room.
+    return Unplanned.because(o.id, "over_full", FULL)
