@@ -23,6 +23,13 @@ from . import advice, engine, exchange, insert, reasons, repair, score, seed
 from .nodes import Nodes, build
 
 
+WORK_PER_ITERATION = 20
+"""PyVRP iterations for a work limit given without ``seed_iterations``: one per 20 OR-Tools
+search steps (both take about the same time on a 100-order day)."""
+RESERVE = 0.05
+"""Share of the time limit kept for insertion and exchange after the last search."""
+
+
 @dataclass(frozen=True)
 class SolveParams:
     """How long and how to search.
@@ -32,7 +39,9 @@ class SolveParams:
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
     ``seed_share`` of the time goes to PyVRP where its model is exact, ``repair_share`` where
-    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own. For a reproducible plan give ``work_limit``
+    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
+    in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
+    then split in two halves, one per OR-Tools run. For a reproducible plan give ``work_limit``
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
     ``exchange``: after the search, let left-out orders take the place of less important ones
@@ -48,7 +57,8 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
-    repair_share: float = 0.5
+    repair_share: float = 0.4
+    scratch_share: float = 0.3
     random_seed: int = 0
     log: bool = False
     exchange: bool = True
@@ -56,7 +66,15 @@ class SolveParams:
 
 
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
-    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included)."""
+    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
+
+    A plain day (PyVRP's model is exact): PyVRP, then OR-Tools continues from its plan. A real
+    day (breaks, hot meals): PyVRP's plan repaired to hold every rule and OR-Tools' own plan of
+    the full model are compared, and OR-Tools continues from the better one for the rest of
+    the time. A re-plan with done or locked stops: OR-Tools alone. Each plan found is completed
+    by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
+    objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
+    """
     t0 = time.monotonic()
     pinned = {d.order_id for d in problem.done}
     unplanned: list[Unplanned] = []
@@ -64,39 +82,14 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     for o in problem.orders:
         why = None if o.id in pinned else reasons.why_alone(problem, o)
         (unplanned.append(why) if why else keep.append(o))
+    kept = {o.id for o in keep}
     nodes = build(problem, keep)
-    initial, engine_name, seed_stats, seeded = None, "ortools", {}, None
-    if keep and params.seed != "none" and seed.usable(problem):
-        exact = seed.supports(problem, nodes)
-        share = params.seed_share if exact else params.repair_share
-        budget = params.time_limit * share - (time.monotonic() - t0)
-        initial, seed_stats = seed.solve(problem, nodes, max(0.05, budget), params.random_seed,
-                                         params.seed_iterations)
-        if initial is not None and not exact:
-            # PyVRP's plan of the approximated day, made to hold every rule (.repair), competes
-            # with OR-Tools' own plan of the full day: on a full day with breaks and hot meals
-            # either may keep more important orders, on a quiet one PyVRP travels less
-            _routes, timed = repair.repair(problem, nodes, initial)
-            seeded, initial = Plan(timed, [], 0), None
-            seed_stats["seed_repaired"] = True
-        engine_name = "pyvrp+ortools" if initial is not None else \
-            "pyvrp|ortools" if seeded is not None else "ortools"
-    if problem.assistants:  # OR-Tools crashes on a model without vehicles
-        model = engine.Model(problem, nodes)
-        # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
-        left = max(0.05 if initial is None else 0.01, params.time_limit - (time.monotonic() - t0))
-        raw = model.run(left, params.first_solution, params.metaheuristic,
-                        params.solution_limit, initial, params.log, params.work_limit)
-    else:
-        raw = engine.Raw([], status="no assistants", found=True)
-        model = None
-    stopped = raw.status not in ("success", "optimal")  # on the clock: more time may fit more
 
     def account(p: Plan, found: bool = True) -> Plan:
         """Every order not in ``p`` gets its reason; then the checker looks at all of it."""
         there = {v.order_id for r in p.routes for v in r.visits}
         p.unplanned = list(unplanned) + [
-            reasons.why_left_out(problem, o, stopped) if found else
+            reasons.why_left_out(problem, o) if found else
             Unplanned.because(o.id, "time_limit", "no plan was found in the time given")
             for o in keep if o.id not in there]
         order_pos = {o.id: i for i, o in enumerate(problem.orders)}
@@ -105,7 +98,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         return p
 
     def completed(p: Plan, found: bool) -> tuple[Plan, int]:
-        """``p`` with the orders it left out inserted where they still fit, if that holds."""
+        """``p`` with the orders it left out inserted where they still fit, and put in the place
+        of less important ones, as long as that holds."""
         planned = {v.order_id for r in p.routes for v in r.visits}
         left = [o for o in keep if o.id not in planned]
         p = account(p, found)
@@ -115,7 +109,6 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
             trial = account(filled[0])
             if len(trial.violations) <= len(p.violations):  # never trade a held rule for an order
                 p, inserted = trial, len(filled[1])
-        kept = {o.id for o in keep}
         left = [problem.order(u.order_id) for u in p.unplanned if u.order_id in kept]
         if found and left and params.exchange:
             better, came, _went = exchange.improve(problem, p, left)
@@ -125,14 +118,67 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                     p, inserted = trial, inserted + len(came)
         return p, inserted
 
-    plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
-    chosen = "search"
-    if seeded is not None:
-        fair = score.shares(problem, plan)
-        other, other_inserted = completed(seeded, True)
-        if score.key(problem, other, fair) < score.key(problem, plan, fair):
-            plan, inserted, chosen = other, other_inserted, "repaired seed"
-    plan.cost = score.cost(problem, plan, score.shares(problem, plan)) if seeded is not None else plan.cost
+    def until(share: float) -> float:
+        """Seconds left until ``share`` of the time limit has passed (at least a little)."""
+        return max(0.05, params.time_limit * share - (time.monotonic() - t0))
+
+    def ortools(seconds: float, initial=None, work: int | None = None):
+        model = engine.Model(problem, nodes)
+        raw = model.run(seconds, params.first_solution, params.metaheuristic,
+                        params.solution_limit, initial, params.log, work)
+        return model, raw
+
+    half = params.work_limit // 2 if params.work_limit else None
+    iterations = params.seed_iterations
+    if iterations is None and params.work_limit:  # a work limit alone makes the plan reproducible
+        iterations = max(1, params.work_limit // WORK_PER_ITERATION)
+    engine_name, seed_stats, model, raw, chosen = "ortools", {}, None, None, "search"
+    fair = engine.fair_shares(problem, nodes) if problem.weights.balance and len(problem.assistants) > 1 else None
+    if not problem.assistants:  # OR-Tools crashes on a model without vehicles
+        raw = engine.Raw([], status="no assistants", found=True)
+        plan, inserted = completed(to_plan(problem, nodes, raw), True)
+    elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes):
+        initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed,
+                                         iterations)
+        engine_name = "pyvrp+ortools" if initial is not None else "ortools"
+        # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
+        model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
+        plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+    elif keep and params.seed != "none" and seed.usable(problem):
+        # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
+        # OR-Tools' own plan of the full day: on a full day with breaks and hot meals either
+        # may keep more important orders; the better one is continued by OR-Tools
+        routes, seed_stats = seed.solve(problem, nodes, until(params.repair_share), params.random_seed,
+                                        iterations)
+        engine_name = "pyvrp|ortools"
+        best, label, inserted = None, "search", 0
+        if routes is not None:
+            _kept, timed = repair.repair(problem, nodes, routes)
+            best, inserted = completed(Plan(timed, [], 0), True)
+            label = "repaired seed"
+            seed_stats["seed_repaired"] = True
+        model, raw = ortools(until(params.repair_share + params.scratch_share), None, half)
+        first_solution = model.first_solution
+        if raw.found:
+            own, own_inserted = completed(to_plan(problem, nodes, raw), True)
+            if best is None or score.key(problem, own, fair) < score.key(problem, best, fair):
+                best, label, inserted = own, "search", own_inserted
+        plan, chosen = best, label
+        if best is None:
+            plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+        else:
+            node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+            start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in best.routes]
+            model, raw = ortools(until(1.0 - RESERVE), start, half)
+            model.first_solution = first_solution
+            if raw.found:
+                more, more_inserted = completed(to_plan(problem, nodes, raw), True)
+                if score.key(problem, more, fair) < score.key(problem, best, fair):
+                    plan, inserted, chosen = more, more_inserted, f"{label}, continued"
+    else:
+        model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
+        plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+    plan.cost = score.cost(problem, plan, fair)
     searched = round(time.monotonic() - t0, 3)
     if params.advice and raw.found and any(u.code == "over_full" for u in plan.unplanned):
         plan = advice.advise(problem, plan)

@@ -29,16 +29,6 @@ def weighted_unplanned(problem: Problem, plan: Plan) -> int:
     return sum(10 ** max(0, 3 - problem.order(u.order_id).rank) for u in plan.unplanned)
 
 
-def shares(problem: Problem, plan: Plan) -> list[int] | None:
-    """The fair span per assistant that the engine prices balance against, or None."""
-    from .engine import fair_shares
-    from .nodes import build
-
-    if not (problem.weights.balance and len(problem.assistants) > 1):
-        return None
-    return fair_shares(problem, build(problem, list(problem.orders)))
-
-
 def cost(problem: Problem, plan: Plan, fair: list[int] | None = None) -> int:
     """The objective of ``plan`` as OR-Tools would count it (integer cost units)."""
     w = problem.weights
