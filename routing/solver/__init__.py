@@ -68,10 +68,11 @@ class SolveParams:
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
 
-    A plain day (PyVRP's model is exact): PyVRP, then OR-Tools continues from its plan. A real
-    day (breaks, hot meals): PyVRP's plan repaired to hold every rule and OR-Tools' own plan of
-    the full model are compared, and OR-Tools continues from the better one for the rest of
-    the time. A re-plan with done or locked stops: OR-Tools alone. Each plan found is completed
+    A plain day (PyVRP's model is exact) where everything may fit: PyVRP, then OR-Tools
+    continues from its plan. A real day (breaks, hot meals): PyVRP's plan repaired to hold every
+    rule and OR-Tools' own plan of the full model are compared, and OR-Tools continues from the
+    better one for the rest of the time. A re-plan with done or locked stops, or a plain day
+    far too full (:func:`.seed.crowded`): OR-Tools alone. Each plan found is completed
     by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
     objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
     """
@@ -137,17 +138,18 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     if not problem.assistants:  # OR-Tools crashes on a model without vehicles
         raw = engine.Raw([], status="no assistants", found=True)
         plan, inserted = completed(to_plan(problem, nodes, raw), True)
-    elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes):
+    elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes) \
+            and not seed.crowded(problem, nodes):
         initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed,
                                          iterations)
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
         model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
-    elif keep and params.seed != "none" and seed.usable(problem):
+    elif keep and params.seed != "none" and seed.usable(problem) and not seed.supports(problem, nodes):
         # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
-        # OR-Tools' own plan of the full day: on a full day with breaks and hot meals either
-        # may keep more important orders; the better one is continued by OR-Tools
+        # OR-Tools' own plan of the full day: on a day with breaks and hot meals either may
+        # keep more important orders or travel less; the better one is continued by OR-Tools
         routes, seed_stats = seed.solve(problem, nodes, until(params.repair_share), params.random_seed,
                                         iterations)
         engine_name = "pyvrp|ortools"
@@ -175,7 +177,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                 more, more_inserted = completed(to_plan(problem, nodes, raw), True)
                 if score.key(problem, more, fair) < score.key(problem, best, fair):
                     plan, inserted, chosen = more, more_inserted, f"{label}, continued"
-    else:
+    else:  # a re-plan, or a plain day too full for all its orders (measured: OR-Tools alone
+        # keeps more important orders there than PyVRP's prizes in the same time)
         model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     plan.cost = score.cost(problem, plan, fair)

@@ -71,6 +71,26 @@ def supports(problem: Problem, nodes: Nodes) -> bool:
     )
 
 
+CROWDED = 0.9
+"""Estimated work / working time above which a day is taken to be over-full."""
+
+
+def crowded(problem: Problem, nodes: Nodes) -> bool:
+    """True when the orders' service and nearest-neighbour travel fill more than ``CROWDED`` of
+    the assistants' working time (shifts less breaks): then not everything fits, PyVRP's prizes
+    decide what goes, and OR-Tools' own plan is measured to keep more important orders on
+    such days (the 100- and 150-order demo days need 1.1 and 1.7 times the time there is)."""
+    from .engine import fair_shares
+
+    if not problem.assistants:
+        return False
+    shares = fair_shares(problem, nodes)
+    work = sum(shares) - sum(a.break_.duration for a in problem.assistants if a.break_)
+    time = sum(a.shift.end - a.shift.start - (a.break_.duration if a.break_ else 0)
+               for a in problem.assistants)
+    return work > CROWDED * max(1, time)
+
+
 def prizes(problem: Problem, nodes: Nodes, arc_max: int) -> dict[int, int]:
     """PyVRP prize per priority: ten times more per step up, as the OR-Tools penalties, and
     the lowest still above any detour (twice the longest arc), so an order that fits is taken."""
