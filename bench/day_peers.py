@@ -14,7 +14,8 @@ windows, but no ride limit and no preferences. Their routes are timed with their
 start times and judged by ``routing.check`` like ours: a plan is valid only if every rule of the
 day it claims to plan holds. Figures per day, limit and solver: valid, planned by priority, the
 priority-weighted penalty of left-out orders (priority 1 = 100, 2 = 10, 3 = 1), travel minutes,
-km, finish spread, and the ratios Buurtroute / best valid peer.
+km, finish spread, and the ratios Buurtroute / best valid peer. Last, Buurtroute alone on the
+full day without the balance and buurt weights: what those preferences cost in travel.
 
 ``python bench/day_peers.py [--orders 60 100 150] [--seconds 3 10]`` prints a table and writes
 ``bench/results/day_peers.json``. VROOM and PyVRP are bench-only extras
@@ -53,6 +54,11 @@ def relaxed(problem: Problem) -> Problem:
                    problem.durations, problem.distances,
                    replace(problem.weights, balance=0, not_regular=0, other_buurt=0),
                    name=problem.name + " (relaxed)")
+
+
+def unweighted(problem: Problem) -> Problem:
+    """The full day without the balance and "trusted face" weights: what they cost in travel."""
+    return replace(problem, weights=replace(problem.weights, balance=0, not_regular=0, other_buurt=0))
 
 
 def timed_plan(problem: Problem, steps: dict[str, list[tuple[str, str, int]]],
@@ -225,7 +231,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     area = load_area("helsinki-demo")
-    rows = []
+    rows, prices = [], []
     for n in args.orders:
         full, _stops = demo_problem(area, demo_day(area, n, 3, 1))
         for variant, problem in (("full", full), ("relaxed", relaxed(full))):
@@ -239,10 +245,27 @@ def main(argv: list[str]) -> int:
                        **(compare(row) if "buurtroute" in row else {})}
                 rows.append(out)
                 print(line(out), flush=True)
+        if "buurtroute" in args.solvers:
+            for seconds in args.seconds:
+                free = unweighted(full)
+                t0 = time.monotonic()
+                plan = ours(free, seconds)
+                f = figures(free, plan, time.monotonic() - t0)
+                weighted = next(r["solvers"]["buurtroute"] for r in rows
+                                if r["orders"] == n and r["day"] == "full" and r["seconds"] == seconds)
+                price = {"orders": n, "seconds": seconds, "without_weights": f,
+                         "travel_min_price": round(weighted["travel_min"] - f["travel_min"], 1),
+                         "finish_spread_min_with": weighted["finish_spread_min"],
+                         "finish_spread_min_without": f["finish_spread_min"]}
+                prices.append(price)
+                print(f"{n} full {seconds:g}s without balance and buurt weights: {f['planned']} planned, "
+                      f"penalty {f['penalty']}, {f['travel_min']} min (with: {weighted['travel_min']}), "
+                      f"spread {f['finish_spread_min']} min (with: {weighted['finish_spread_min']})", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"area": area.name, "seed": 1, "assistants": 3,
                                           "penalty": "left-out orders, priority 1 = 100, 2 = 10, 3 = 1",
-                                          "runs": rows}, indent=2) + "\n")
+                                          "runs": rows, "price_of_preferences": prices},
+                                         indent=2) + "\n")
     return 0
 
 
