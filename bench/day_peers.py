@@ -19,13 +19,15 @@ full day without the balance and buurt weights: what those preferences cost in t
 
 ``python bench/day_peers.py [--orders 60 100 150] [--seconds 3 10]`` prints a table and writes
 ``bench/results/day_peers.json``. VROOM and PyVRP are bench-only extras
-(``pip install -e '.[bench]'``), never runtime dependencies. No timing is asserted anywhere.
+(``pip install -e '.[bench]'``), never runtime dependencies. No timing is asserted anywhere;
+the machine's load average is written with each row, since the searches stop on the clock.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -242,6 +244,7 @@ def main(argv: list[str]) -> int:
                     plan = SOLVERS[name](problem, seconds)
                     row[name] = figures(problem, plan, time.monotonic() - t0)
                 out = {"orders": n, "day": variant, "seconds": seconds, "solvers": row,
+                       "load_average": round(os.getloadavg()[0], 1),
                        **(compare(row) if "buurtroute" in row else {})}
                 rows.append(out)
                 print(line(out), flush=True)

@@ -15,7 +15,7 @@ which). Left-out orders are then put in where they still fit (:mod:`.insert`), b
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
@@ -180,7 +180,12 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     else:  # a re-plan, or a plain day too full for all its orders (measured: OR-Tools alone
         # keeps more important orders there than PyVRP's prizes in the same time)
         model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
-        plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+        rounds = None if raw.found or not problem.done else done_rounds(problem)
+        if rounds is not None:  # what is done stays done, and the rest goes in where it fits
+            plan, inserted = completed(Plan(rounds, [], 0), True)
+            chosen, raw = "done stops kept", replace(raw, found=True)
+        else:
+            plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     plan.cost = score.cost(problem, plan, fair)
     searched = round(time.monotonic() - t0, 3)
     if params.advice and raw.found and any(u.code == "over_full" for u in plan.unplanned):
@@ -193,6 +198,24 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                   "inserted_after_search": inserted, "chosen": chosen,
                   "params": asdict(params), **seed_stats}
     return plan
+
+
+def done_rounds(problem: Problem) -> list[Route] | None:
+    """Each assistant's round of only their done stops (and the deliveries of pickups they
+    did), timed by the scheduler; None if one does not hold. OR-Tools can fail to find any plan
+    around done stops (its first-plan heuristics on a re-plan); then this is the plan to fill,
+    so that a re-plan never loses what was done."""
+    rounds = []
+    for a in problem.assistants:
+        mine = sorted((d for d in problem.done if d.assistant_id == a.id), key=lambda d: d.start)
+        stops = [(d.order_id, d.action) for d in mine]
+        stops += [(oid, "delivery") for oid, act in list(stops)
+                  if act == "pickup" and (oid, "delivery") not in stops]
+        route = insert.schedule(problem, a, stops)
+        if route is None:
+            return None
+        rounds.append(route)
+    return rounds
 
 
 def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
