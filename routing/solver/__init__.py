@@ -71,8 +71,9 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     A plain day (PyVRP's model is exact) where everything may fit: PyVRP, then OR-Tools
     continues from its plan. A real day (breaks, hot meals): PyVRP's plan repaired to hold every
     rule and OR-Tools' own plan of the full model are compared, and OR-Tools continues from the
-    better one for the rest of the time. A re-plan with done or locked stops, or a plain day
-    far too full (:func:`.seed.crowded`): OR-Tools alone. Each plan found is completed
+    better one for the rest of the time. A plain day far too full (:func:`.seed.crowded`): the
+    same without PyVRP (OR-Tools' own plan, completed, then continued). A re-plan with done or
+    locked stops: OR-Tools alone. Each plan found is completed
     by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
     objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
     """
@@ -146,13 +147,17 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
         model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
-    elif keep and params.seed != "none" and seed.usable(problem) and not seed.supports(problem, nodes):
+    elif keep and params.seed != "none" and seed.usable(problem):
         # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
         # OR-Tools' own plan of the full day: on a day with breaks and hot meals either may
         # keep more important orders or travel less; the better one is continued by OR-Tools
-        routes, seed_stats = seed.solve(problem, nodes, until(params.repair_share), params.random_seed,
-                                        iterations)
-        engine_name = "pyvrp|ortools"
+        # from where insertion and exchange left it. A plain day too full for its orders
+        # skips PyVRP (measured: its prizes keep fewer important orders in the same time) and
+        # has OR-Tools continue its own completed plan.
+        exact = seed.supports(problem, nodes)
+        routes, seed_stats = (None, {}) if exact else seed.solve(
+            problem, nodes, until(params.repair_share), params.random_seed, iterations)
+        engine_name = "ortools" if exact else "pyvrp|ortools"
         best, label, inserted = None, "search", 0
         if routes is not None:
             _kept, timed = repair.repair(problem, nodes, routes)
@@ -177,8 +182,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                 more, more_inserted = completed(to_plan(problem, nodes, raw), True)
                 if score.key(problem, more, fair) < score.key(problem, best, fair):
                     plan, inserted, chosen = more, more_inserted, f"{label}, continued"
-    else:  # a re-plan, or a plain day too full for all its orders (measured: OR-Tools alone
-        # keeps more important orders there than PyVRP's prizes in the same time)
+    else:  # a re-plan (done or locked stops), or no seed asked for
         model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
         rounds = None if raw.found or not problem.done else done_rounds(problem)
         if rounds is not None:  # what is done stays done, and the rest goes in where it fits
