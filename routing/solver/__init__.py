@@ -1,15 +1,17 @@
 """Plan the day: :func:`solve` turns a :class:`routing.model.Problem` into a checked Plan.
 
-The engine is OR-Tools (:mod:`.engine`). For plain problems (one travel mode, at most one window
-per stop, no breaks, ride limits, preferences or pins, e.g. the benchmark instances) it can be
-seeded from PyVRP (:mod:`.seed`); OR-Tools then continues from that plan, so the result is never
-worse than the seed and is always OR-Tools' own model's answer. Every plan is run through the
-independent checker (:mod:`routing.check`) and carries its violations (none when feasible).
+The engines are PyVRP (:mod:`.seed`: the day as exactly as it can say it, breaks as reserved
+gaps; :mod:`.repair` makes its rounds hold every rule) and OR-Tools (:mod:`.engine`: the full
+model), see :func:`solve` for which runs when. Every plan is judged by one recomputed objective
+(:mod:`.score`) and run through the independent checker (:mod:`routing.check`); it carries its
+violations (none when feasible).
 
 Determinism: the same problem and params give the same plan when the run ends on its
 ``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
-local optimum; a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
-which). Left-out orders are then put in where they still fit (:mod:`.insert`), by a count too.
+local optimum, and PyVRP on ``seed_iterations`` (or one per ``WORK_PER_ITERATION`` steps of the
+work limit); a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
+which). Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are
+counted too.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class SolveParams:
     ``first_solution``: an OR-Tools FirstSolutionStrategy name, or ``"AUTO"`` (global cheapest
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
-    ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
+    ``seed``: ``"auto"`` (PyVRP where it helps, see :func:`solve`) or ``"none"`` (OR-Tools alone);
     ``seed_share`` of the time goes to PyVRP where its model is exact, ``repair_share`` where
     its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
     in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
@@ -155,8 +157,11 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         # skips PyVRP (measured: its prizes keep fewer important orders in the same time) and
         # has OR-Tools continue its own completed plan.
         exact = seed.supports(problem, nodes)
+        # counted work decides where it is given, the shares are then only safety nets: PyVRP
+        # (slowest per iteration on big days) gets the larger part of them
+        shares = (params.repair_share, params.scratch_share) if iterations is None else (0.6, 0.2)
         routes, seed_stats = (None, {}) if exact else seed.solve(
-            problem, nodes, until(params.repair_share), params.random_seed, iterations)
+            problem, nodes, until(shares[0]), params.random_seed, iterations)
         engine_name = "ortools" if exact else "pyvrp|ortools"
         best, label, inserted = None, "search", 0
         if routes is not None:
@@ -164,7 +169,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
             best, inserted = completed(Plan(timed, [], 0), True)
             label = "repaired seed"
             seed_stats["seed_repaired"] = True
-        model, raw = ortools(until(params.repair_share + params.scratch_share), None, half)
+        model, raw = ortools(until(sum(shares)), None, half)
         first_solution = model.first_solution
         if raw.found:
             own, own_inserted = completed(to_plan(problem, nodes, raw), True)
