@@ -160,3 +160,27 @@ def test_planning_a_real_day_twice_with_counted_work_gives_the_same_plan(day60):
     assert one.stats["engine"] == "pyvrp|ortools"
     assert [r.to_dict() for r in one.routes] == [r.to_dict() for r in two.routes]
     assert [u.to_dict() for u in one.unplanned] == [u.to_dict() for u in two.unplanned]
+
+
+def test_a_replan_that_finds_no_plan_still_keeps_what_was_done(day60):
+    """The fallback when OR-Tools finds no plan around done stops (it can, on a loaded machine
+    with a short limit): each round keeps its done stops, at their times, and the checker agrees."""
+    from routing.model import Done
+    from routing.solver import done_rounds
+
+    plan = solve(day60, SolveParams(**COUNTED))
+    route = max(plan.routes, key=lambda r: len(r.visits))
+    done = tuple(Done(v.order_id, v.action, route.assistant_id, v.start) for v in route.visits[:5])
+    again = replace(day60, done=done, now=route.visits[4].end)
+    rounds = done_rounds(again)
+    assert rounds is not None
+    kept = plan_of(again, rounds)
+    assert check(again, kept) == []
+    mine = next(r for r in rounds if r.assistant_id == route.assistant_id)
+    assert [(v.order_id, v.action, v.start) for v in mine.visits[:5]] == \
+        [(d.order_id, d.action, d.start) for d in done]
+
+
+def plan_of(problem: Problem, rounds) -> Plan:
+    there = {v.order_id for r in rounds for v in r.visits}
+    return Plan(rounds, [Unplanned(o.id, "over_full", "not yet") for o in problem.orders if o.id not in there])
