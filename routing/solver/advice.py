@@ -135,5 +135,6 @@ def advise(problem: Problem, plan: Plan) -> Plan:
             if found is None and longer is not None and longer[0] <= 3600:
                 found = longer[1]
             found = found or make_way(problem, routes, o, equal=True) or (longer[1] if longer else None)
-        said[u.order_id] = found or extra_assistant(problem, o) or u
+        locked = any(k.order_id == o.id for k in problem.locks)  # an extra assistant cannot take it
+        said[u.order_id] = found or (None if locked else extra_assistant(problem, o)) or u
     return replace(plan, unplanned=[said.get(u.order_id, u) for u in plan.unplanned])
