@@ -40,7 +40,8 @@ class SolveParams:
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP where it helps, see :func:`solve`) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP where its model is exact, ``repair_share`` where
+    ``seed_share`` of the time goes to PyVRP where its model is exact (``gathered_share`` when
+    many stops share a place, :func:`.seed.gathered`), ``repair_share`` where
     its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
     in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
     then split in two halves, one per OR-Tools run. For a reproducible plan give ``work_limit``
@@ -59,6 +60,7 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
+    gathered_share: float = 0.75
     repair_share: float = 0.4
     scratch_share: float = 0.3
     random_seed: int = 0
@@ -143,8 +145,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         plan, inserted = completed(to_plan(problem, nodes, raw), True)
     elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes) \
             and not seed.crowded(problem, nodes):
-        initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed,
-                                         iterations)
+        share = min(params.seed_share, params.gathered_share) if seed.gathered(nodes) else params.seed_share
+        initial, seed_stats = seed.solve(problem, nodes, until(share), params.random_seed, iterations)
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
         model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)

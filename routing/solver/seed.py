@@ -71,6 +71,21 @@ def supports(problem: Problem, nodes: Nodes) -> bool:
     )
 
 
+GATHERED = 10
+"""More stops than this at one place (a pharmacy's pickups) make a day "gathered"."""
+
+
+def gathered(nodes: Nodes) -> bool:
+    """True when many stops share one place, as the pickups at a pharmacy or the meal kitchen
+    do on a real day (never on the benchmark instances). PyVRP's granular neighbourhood then
+    sees mostly stops at the same place, and OR-Tools' polishing of its plan is worth more time
+    (measured on the relaxed 60-order day at 3 s: 0.75 of the time to PyVRP gave 216 → 206 min
+    on average over 8 seeds against 0.95; at 10 s no difference)."""
+    depots = len(set(nodes.starts) | set(nodes.ends))
+    _, counts = np.unique(nodes.loc[depots:], return_counts=True)
+    return bool(len(counts)) and int(counts.max()) > GATHERED
+
+
 CROWDED = 0.9
 """Estimated work / working time above which a day is taken to be over-full."""
 
