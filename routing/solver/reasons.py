@@ -3,7 +3,8 @@
 Before solving, orders no assistant could do even alone are taken out with a reason (capacity,
 ride time, no shift, window unreachable, a lock that cannot hold). After solving, the orders the
 search left out are tried at the places of the plan (:mod:`.insert`); what fits nowhere is
-``over_full``. ``time_limit`` is left for a search that found no plan at all.
+``over_full``, whose sentence :mod:`.advice` then replaces by the cheapest change found by
+trying that would let it in. ``time_limit`` is left for a search that found no plan at all.
 """
 
 from __future__ import annotations
