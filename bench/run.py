@@ -43,6 +43,12 @@ def day() -> None:
     (RESULTS / "day.json").write_text(json.dumps(rows, indent=2) + "\n")
 
 
+def peers() -> None:
+    """The demo days of 60, 100 and 150 orders, full and relaxed, at 3 s and 10 s: Buurtroute,
+    PyVRP and VROOM side by side, every plan checked (bench/day_peers.py, about 5 minutes)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "day_peers.py")], cwd=ROOT, check=True)
+
+
 def solve() -> None:
     """All 112 instances at 1 s and 10 s each (about 25 minutes), and Solomon at 0.4 s, the
     time of VROOM's published +1.63 %."""
@@ -59,6 +65,6 @@ def service() -> None:
 
 
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["matrix", "day", "service", "solve"]
+    wanted = sys.argv[1:] or ["matrix", "day", "peers", "service", "solve"]
     for name in wanted:
         globals()[name]()

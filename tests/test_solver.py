@@ -5,6 +5,8 @@ Every plan is run through the independent checker (``routing.check``) as well.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import itertools
 
 import numpy as np
@@ -285,10 +287,13 @@ def test_over_full_says_so_when_no_place_fits():
     # one hour of shift, two orders of 40 minutes each at the door
     orders = [Order(f"o{i}", "visit", 1, praatje=40 * 60, handling=0) for i in range(2)]
     p = problem([(0, 0), (1, 0)], orders, [Assistant("a", start=0, shift=W(9 * H, 10 * H))])
-    plan = solve(p, FAST)
+    plan = solve(p, replace(FAST, advice=False))
     ok(p, plan)
     (u,) = plan.unplanned
     assert u.code == "over_full" and "the day is full" in u.reason
+    # with advice: the change found by trying (80 minutes at the doors, 2 km walked)
+    (u,) = solve(p, FAST).unplanned
+    assert u.code == "over_full" and u.reason == "fits in the round of a if the shift lasts until 10:30"
 
 
 # ---------------------------------------------------------------- re-planning and pins

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from routing.solver import advice
 from routing.solver import reasons as core
 
 DUTCH: dict[str, str] = {
@@ -46,6 +47,10 @@ DUTCH: dict[str, str] = {
         "dienst, een pauze of de kratcapaciteit breken; opnieuw plannen met meer tijd kan nog "
         "ruimte maken",
     "no plan was found in the time given": "in de gegeven tijd is geen planning gevonden",
+    advice.MAKE_WAY: "past in de ronde van {name} als {what} {ids} naar een andere dag gaat",
+    advice.MAKE_WAY_MANY: "past in de ronde van {name} als {what} {ids} naar een andere dag gaan",
+    advice.LONGER_SHIFT: "past in de ronde van {name} als de dienst tot {until} duurt",
+    advice.EXTRA: "past met een {nth} assistent van {start} tot {end}",
 }
 
 #: Words the core puts into its sentences.
@@ -55,6 +60,12 @@ WORDS: dict[str, str] = {
     "the parcel point": "het pakketpunt",
     "the pickup place": "het ophaalpunt",
     core.SHIFT: "van de dienst",
+    # what makes way (advice.make_way) and which extra assistant (advice.extra_assistant)
+    "medicine": "medicijn", "medicines": "medicijnen", "meal": "maaltijd", "meals": "maaltijden",
+    "parcel": "pakket", "parcels": "pakketten", "visit": "bezoek", "visits": "bezoeken",
+    "job": "klusje", "jobs": "klusjes", "order": "bestelling", "orders": "bestellingen",
+    "second": "tweede", "third": "derde", "fourth": "vierde", "fifth": "vijfde", "sixth": "zesde",
+    "seventh": "zevende", "eighth": "achtste",
 }
 
 

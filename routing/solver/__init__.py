@@ -1,26 +1,37 @@
 """Plan the day: :func:`solve` turns a :class:`routing.model.Problem` into a checked Plan.
 
-The engine is OR-Tools (:mod:`.engine`). For plain problems (one travel mode, at most one window
-per stop, no breaks, ride limits, preferences or pins, e.g. the benchmark instances) it can be
-seeded from PyVRP (:mod:`.seed`); OR-Tools then continues from that plan, so the result is never
-worse than the seed and is always OR-Tools' own model's answer. Every plan is run through the
-independent checker (:mod:`routing.check`) and carries its violations (none when feasible).
+The engines are PyVRP (:mod:`.seed`: the day as exactly as it can say it, breaks as reserved
+gaps; :mod:`.repair` makes its rounds hold every rule) and OR-Tools (:mod:`.engine`: the full
+model), see :func:`solve` for which runs when. Every plan is judged by one recomputed objective
+(:mod:`.score`) and run through the independent checker (:mod:`routing.check`); it carries its
+violations (none when feasible).
 
 Determinism: the same problem and params give the same plan when the run ends on its
 ``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
-local optimum; a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
-which). Left-out orders are then put in where they still fit (:mod:`.insert`), by a count too.
+local optimum, and PyVRP on ``seed_iterations`` (or one per ``WORK_PER_ITERATION`` steps of the
+work limit); a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
+which). Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are
+counted too.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import engine, insert, reasons, seed
+from . import advice, engine, exchange, insert, reasons, repair, score, seed
 from .nodes import Nodes, build
+
+
+WORK_PER_ITERATION = 20
+"""PyVRP iterations for a work limit given without ``seed_iterations``: one per 20 OR-Tools
+search steps (both take about the same time on a 100-order day)."""
+SCRATCH_WORK = 60_000
+"""Search steps of OR-Tools' own plan on a crowded plain day (about 1 s on the 150-order day)."""
+RESERVE = 0.05
+"""Share of the time limit kept for insertion and exchange after the last search."""
 
 
 @dataclass(frozen=True)
@@ -30,10 +41,17 @@ class SolveParams:
     ``first_solution``: an OR-Tools FirstSolutionStrategy name, or ``"AUTO"`` (global cheapest
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
-    ``seed``: ``"auto"`` (PyVRP first when the problem is plain) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP. For a reproducible plan give ``work_limit``
+    ``seed``: ``"auto"`` (PyVRP where it helps, see :func:`solve`) or ``"none"`` (OR-Tools alone);
+    ``seed_share`` of the time goes to PyVRP where its model is exact (``gathered_share`` when
+    many stops share a place, :func:`.seed.gathered`), ``repair_share`` where
+    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
+    in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
+    then split in two halves, one per OR-Tools run. For a reproducible plan give ``work_limit``
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
+    ``exchange``: after the search, let left-out orders take the place of less important ones
+    (:mod:`.exchange`). ``advice``: say for each order the full day left out which change
+    was found to let it in (:mod:`.advice`; counted work after the time limit).
     """
 
     time_limit: float = 5.0
@@ -44,12 +62,27 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
+    gathered_share: float = 0.75
+    repair_share: float = 0.4
+    scratch_share: float = 0.3
     random_seed: int = 0
     log: bool = False
+    exchange: bool = True
+    advice: bool = True
 
 
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
-    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included)."""
+    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
+
+    A plain day (PyVRP's model is exact) where everything may fit: PyVRP, then OR-Tools
+    continues from its plan. A real day (breaks, hot meals): PyVRP's plan repaired to hold every
+    rule and OR-Tools' own plan of the full model are compared, and OR-Tools continues from the
+    better one for the rest of the time. A plain day far too full (:func:`.seed.crowded`): the
+    same without PyVRP (OR-Tools' own plan, completed, then continued). A re-plan with done or
+    locked stops: OR-Tools alone. Each plan found is completed
+    by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
+    objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
+    """
     t0 = time.monotonic()
     pinned = {d.order_id for d in problem.done}
     unplanned: list[Unplanned] = []
@@ -57,52 +90,149 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     for o in problem.orders:
         why = None if o.id in pinned else reasons.why_alone(problem, o)
         (unplanned.append(why) if why else keep.append(o))
+    kept = {o.id for o in keep}
     nodes = build(problem, keep)
-    initial, engine_name, seed_stats = None, "ortools", {}
-    if keep and params.seed != "none" and seed.supports(problem, nodes):
-        budget = params.time_limit * params.seed_share - (time.monotonic() - t0)
-        initial, seed_stats = seed.solve(problem, nodes, max(0.05, budget), params.random_seed,
-                                         params.seed_iterations)
-        engine_name = "pyvrp+ortools" if initial is not None else "ortools"
-    if problem.assistants:  # OR-Tools crashes on a model without vehicles
-        model = engine.Model(problem, nodes)
-        # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
-        left = max(0.05 if initial is None else 0.01, params.time_limit - (time.monotonic() - t0))
-        raw = model.run(left, params.first_solution, params.metaheuristic,
-                        params.solution_limit, initial, params.log, params.work_limit)
-    else:
-        raw = engine.Raw([], status="no assistants", found=True)
-        model = None
-    plan = to_plan(problem, nodes, raw)
-    planned = {v.order_id for r in plan.routes for v in r.visits}
-    left = [o for o in keep if o.id not in planned]
-    filled = insert.fill(problem, plan, left) if raw.found and left else None
-    stopped = raw.status not in ("success", "optimal")  # on the clock: more time may fit more
 
-    def account(p: Plan) -> Plan:
+    def account(p: Plan, found: bool = True) -> Plan:
         """Every order not in ``p`` gets its reason; then the checker looks at all of it."""
         there = {v.order_id for r in p.routes for v in r.visits}
         p.unplanned = list(unplanned) + [
-            reasons.why_left_out(problem, o, stopped) if raw.found else
+            reasons.why_left_out(problem, o) if found else
             Unplanned.because(o.id, "time_limit", "no plan was found in the time given")
-            for o in left if o.id not in there]
+            for o in keep if o.id not in there]
         order_pos = {o.id: i for i, o in enumerate(problem.orders)}
         p.unplanned.sort(key=lambda u: order_pos[u.order_id])
         p.violations = check(problem, p)
         return p
 
-    plan, inserted = account(plan), 0
-    if filled is not None and filled[1]:
-        trial = account(filled[0])
-        if len(trial.violations) <= len(plan.violations):  # never trade a held rule for an order
-            plan, inserted = trial, len(filled[1])
+    def completed(p: Plan, found: bool) -> tuple[Plan, int]:
+        """``p`` with the orders it left out inserted where they still fit, and put in the place
+        of less important ones, as long as that holds."""
+        planned = {v.order_id for r in p.routes for v in r.visits}
+        left = [o for o in keep if o.id not in planned]
+        p = account(p, found)
+        filled = insert.fill(problem, p, left) if found and left else None
+        inserted = 0
+        if filled is not None and filled[1]:
+            trial = account(filled[0])
+            if len(trial.violations) <= len(p.violations):  # never trade a held rule for an order
+                p, inserted = trial, len(filled[1])
+        left = [problem.order(u.order_id) for u in p.unplanned if u.order_id in kept]
+        if found and left and params.exchange:
+            better, came, _went = exchange.improve(problem, p, left)
+            if came:
+                trial = account(better)
+                if len(trial.violations) <= len(p.violations):
+                    p, inserted = trial, inserted + len(came)
+        return p, inserted
+
+    def until(share: float) -> float:
+        """Seconds left until ``share`` of the time limit has passed (at least a little)."""
+        return max(0.05, params.time_limit * share - (time.monotonic() - t0))
+
+    def ortools(seconds: float, initial=None, work: int | None = None):
+        model = engine.Model(problem, nodes)
+        raw = model.run(seconds, params.first_solution, params.metaheuristic,
+                        params.solution_limit, initial, params.log, work)
+        return model, raw
+
+    half = params.work_limit // 2 if params.work_limit else None
+    iterations = params.seed_iterations
+    if iterations is None and params.work_limit:  # a work limit alone makes the plan reproducible
+        iterations = max(1, params.work_limit // WORK_PER_ITERATION)
+    engine_name, seed_stats, model, raw, chosen = "ortools", {}, None, None, "search"
+    fair = engine.fair_shares(problem, nodes) if problem.weights.balance and len(problem.assistants) > 1 else None
+    if not problem.assistants:  # OR-Tools crashes on a model without vehicles
+        raw = engine.Raw([], status="no assistants", found=True)
+        plan, inserted = completed(to_plan(problem, nodes, raw), True)
+    elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes) \
+            and not seed.crowded(problem, nodes):
+        share = min(params.seed_share, params.gathered_share) if seed.gathered(nodes) else params.seed_share
+        initial, seed_stats = seed.solve(problem, nodes, until(share), params.random_seed, iterations)
+        engine_name = "pyvrp+ortools" if initial is not None else "ortools"
+        # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
+        model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
+        plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+    elif keep and params.seed != "none" and seed.usable(problem):
+        # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
+        # OR-Tools' own plan of the full day: on a day with breaks and hot meals either may
+        # keep more important orders or travel less; the better one is continued by OR-Tools
+        # from where insertion and exchange left it. A plain day too full for its orders
+        # skips PyVRP (measured: its prizes keep fewer important orders in the same time) and
+        # has OR-Tools continue its own completed plan.
+        exact = seed.supports(problem, nodes)
+        # counted work decides where it is given, the shares are then only safety nets: PyVRP
+        # (slowest per iteration on big days) gets the larger part of them
+        shares = (params.repair_share, params.scratch_share) if iterations is None else (0.6, 0.2)
+        routes, seed_stats = (None, {}) if exact else seed.solve(
+            problem, nodes, until(shares[0]), params.random_seed, iterations)
+        engine_name = "ortools" if exact else "pyvrp|ortools"
+        best, label, inserted = None, "search", 0
+        if routes is not None:
+            _kept, timed = repair.repair(problem, nodes, routes)
+            best, inserted = completed(Plan(timed, [], 0), True)
+            label = "repaired seed"
+            seed_stats["seed_repaired"] = True
+        # without PyVRP (a crowded plain day) OR-Tools' own plan stops on a count in a timed
+        # run too, so a longer run starts its continuation from the same plan and only goes on
+        # further from it: more time does not make that part worse
+        first_work = half if half is not None or not exact else SCRATCH_WORK
+        model, raw = ortools(until(sum(shares)), None, first_work)
+        first_solution = model.first_solution
+        if raw.found:
+            own, own_inserted = completed(to_plan(problem, nodes, raw), True)
+            if best is None or score.key(problem, own, fair) < score.key(problem, best, fair):
+                best, label, inserted = own, "search", own_inserted
+        plan, chosen = best, label
+        if best is None:
+            plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+        else:
+            node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+            start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in best.routes]
+            model, raw = ortools(until(1.0 - RESERVE), start, half)
+            model.first_solution = first_solution
+            if raw.found:
+                more, more_inserted = completed(to_plan(problem, nodes, raw), True)
+                if score.key(problem, more, fair) < score.key(problem, best, fair):
+                    plan, inserted, chosen = more, more_inserted, f"{label}, continued"
+    else:  # a re-plan (done or locked stops), or no seed asked for
+        model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
+        rounds = None if raw.found or not problem.done else done_rounds(problem)
+        if rounds is not None:  # what is done stays done, and the rest goes in where it fits
+            plan, inserted = completed(Plan(rounds, [], 0), True)
+            chosen, raw = "done stops kept", replace(raw, found=True)
+        else:
+            plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
+    plan.cost = score.cost(problem, plan, fair)
+    searched = round(time.monotonic() - t0, 3)
+    if params.advice and raw.found and any(u.code == "over_full" for u in plan.unplanned):
+        plan = advice.advise(problem, plan)
     plan.stats = {"engine": engine_name, "status": raw.status, "seconds": round(time.monotonic() - t0, 3),
+                  "search_seconds": searched,
                   "first_solution": getattr(model, "first_solution", None),
                   "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
-                  "inserted_after_search": inserted,
+                  "inserted_after_search": inserted, "chosen": chosen,
                   "params": asdict(params), **seed_stats}
     return plan
+
+
+def done_rounds(problem: Problem) -> list[Route] | None:
+    """Each assistant's round of only their done stops (and the deliveries of pickups they
+    did), timed by the scheduler; None if one does not hold. OR-Tools can fail to find any plan
+    around done stops (its first-plan heuristics on a re-plan); then this is the plan to fill,
+    so that a re-plan never loses what was done."""
+    rounds = []
+    for a in problem.assistants:
+        mine = sorted((d for d in problem.done if d.assistant_id == a.id), key=lambda d: d.start)
+        stops = [(d.order_id, d.action) for d in mine]
+        stops += [(oid, "delivery") for oid, act in list(stops)
+                  if act == "pickup" and (oid, "delivery") not in stops]
+        route = insert.schedule(problem, a, stops)
+        if route is None:
+            return None
+        rounds.append(route)
+    return rounds
 
 
 def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:

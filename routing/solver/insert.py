@@ -251,33 +251,39 @@ def _locks_hold(problem: Problem, a: Assistant, stops: list[Stop]) -> bool:
                if k.assistant_id == a.id and k.position is not None and (k.order_id, k.action) in pos)
 
 
+def place(problem: Problem, routes: dict[str, Route], o: Order, only: str | None = None,
+          tries: int = TRIES_PER_ORDER) -> Route | None:
+    """The round of ``routes`` (of assistant ``only``, if given) with ``o`` put in at the
+    cheapest place that holds, or None: at most ``tries`` places are timed in full."""
+    done_keys = {(d.order_id, d.action) for d in problem.done}
+    locked_to = {k.assistant_id for k in problem.locks if k.order_id == o.id}
+    options = []
+    for a in problem.assistants:
+        if (locked_to and a.id not in locked_to) or (only is not None and a.id != only):
+            continue
+        route = routes[a.id]
+        first = sum(1 for v in route.visits if (v.order_id, v.action) in done_keys)
+        options += [(extra, a.id, stops) for extra, stops in _candidates(problem, a, route, o, first)]
+    options = [c for c in options if _locks_hold(problem, problem.assistant(c[1]), c[2])]
+    options.sort(key=lambda c: c[0])  # stable: cheaper first, then assistant order
+    for extra, aid, stops in options[:tries]:
+        new = schedule(problem, problem.assistant(aid), stops, routes[aid])
+        if new is not None:
+            return new
+    return None
+
+
 def fill(problem: Problem, plan: Plan, left_out: list[Order]) -> tuple[Plan, list[str]]:
     """``plan`` with as many of ``left_out`` inserted as fit (most important first), and the
     ids of the orders placed."""
     routes = {r.assistant_id: r for r in plan.routes}
-    done_keys = {(d.order_id, d.action) for d in problem.done}
     placed = []
     pinned = {d.order_id for d in problem.done}
     at_position = {k.order_id for k in problem.locks if k.position is not None}
     # orders pinned to a stop number go last: inserting others after them would shift them
     for o in sorted((o for o in left_out if o.id not in pinned),
                     key=lambda o: (o.id in at_position, o.rank)):
-        locked_to = {k.assistant_id for k in problem.locks if k.order_id == o.id}
-        options = []
-        for a in problem.assistants:
-            if locked_to and a.id not in locked_to:
-                continue
-            route = routes[a.id]
-            first = sum(1 for v in route.visits if (v.order_id, v.action) in done_keys)
-            options += [(extra, a.id, stops) for extra, stops in _candidates(problem, a, route, o, first)]
-        options = [c for c in options if _locks_hold(problem, problem.assistant(c[1]), c[2])]
-        options.sort(key=lambda c: c[0])  # stable: cheaper first, then assistant order
-        best = None
-        for extra, aid, stops in options[:TRIES_PER_ORDER]:
-            new = schedule(problem, problem.assistant(aid), stops, routes[aid])
-            if new is not None:
-                best = new
-                break
+        best = place(problem, routes, o)
         if best is not None:
             routes[best.assistant_id] = best
             placed.append(o.id)

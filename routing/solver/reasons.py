@@ -3,7 +3,8 @@
 Before solving, orders no assistant could do even alone are taken out with a reason (capacity,
 ride time, no shift, window unreachable, a lock that cannot hold). After solving, the orders the
 search left out are tried at the places of the plan (:mod:`.insert`); what fits nowhere is
-``over_full``. ``time_limit`` is left for a search that found no plan at all.
+``over_full``, whose sentence :mod:`.advice` then replaces by the cheapest change found by
+trying that would let it in. ``time_limit`` is left for a search that found no plan at all.
 """
 
 from __future__ import annotations
@@ -113,4 +114,7 @@ def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned
         return Unplanned.because(o.id, "locked", "locked at stop {position} of the round of "
                                  "{name}; no plan keeps it there (move or unlock it)",
                                  position=k.position + 1, name=a.name or a.id)
-    return Unplanned.because(o.id, "over_full", FULL_STOPPED if stopped else FULL)
+    # ``stopped`` no longer changes the sentence: a longer search was measured to change
+    # nothing on a full day, and "plan again with more time" is no control a coordinator has.
+    # :mod:`.advice` replaces this with the change that was found to make room.
+    return Unplanned.because(o.id, "over_full", FULL)
