@@ -105,13 +105,29 @@ def _subproblem(problem: Problem, assistant_ids: set[str], order_ids: set[str],
                    problem.now, problem.name)
 
 
+SEARCH_SECONDS = 5.0
+"""A round searched again during the day gets at most this long (it is one or two rounds)."""
+
+
 def _search(problem: Problem, who: set[str], orders: set[str], params: SolveParams,
             first: frozenset[str] = frozenset()) -> dict[str, Route]:
-    """Search the rounds of ``who`` again, on their own, with ``orders``."""
-    sub = solve(_subproblem(problem, who, orders, first), params)
-    if any(u.code == "time_limit" for u in sub.unplanned):
-        raise RuntimeError(f"no plan found for the rounds of {', '.join(sorted(who))}")
-    return {r.assistant_id: r for r in sub.routes}
+    """Search the rounds of ``who`` again, on their own, with ``orders``. Where no plan is
+    found, each of those rounds keeps only its done stops; the insertion step that follows
+    puts back what fits."""
+    sub = solve(_subproblem(problem, who, orders, first),
+                replace(params, time_limit=min(params.time_limit, SEARCH_SECONDS)))
+    if not any(u.code == "time_limit" for u in sub.unplanned):
+        return {r.assistant_id: r for r in sub.routes}
+    out: dict[str, Route] = {}
+    for aid in sorted(who):
+        a = problem.assistant(aid)
+        done = [(d.order_id, d.action) for d in sorted(problem.done, key=lambda d: d.start)
+                if d.assistant_id == aid]
+        route = schedule(problem, a, done)
+        if route is None:
+            raise RuntimeError(f"the done stops of {aid} do not make a round")
+        out[aid] = route
+    return out
 
 
 def _unchanged(problem: Problem, route: Route | None, stops: list[Stop]) -> bool:

@@ -261,10 +261,14 @@ class Model:
             # re-plan into one that loses its done stops). Stop at the first plan found.
             # Insertion heuristics can also fail outright where done stops pin half a pair;
             # building arc by arc then still finds a plan.
-            sp.time_limit.FromMilliseconds(int(max(FIRST_PLAN_SECONDS, 10 * seconds) * 1000))
+            # ... within a bounded budget: FIRST_PLAN_SECONDS in all, shared by the strategies
+            # (once 10× the time limit for each, which let a 30 s run go on for 15 minutes)
+            strategies = (first_solution, *FALLBACK_FIRST_SOLUTIONS)
+            budget = min(FIRST_PLAN_SECONDS, max(2.0, 2 * seconds)) / len(strategies)
+            sp.time_limit.FromMilliseconds(int(budget * 1000))
             sp.solution_limit = 1
             self.work = -(10 ** 18)  # no work limit on the search for a first plan
-            for fallback in (first_solution, *FALLBACK_FIRST_SOLUTIONS):
+            for fallback in strategies:
                 sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
                                                      fallback)
                 solution = routing.SolveWithParameters(sp)
