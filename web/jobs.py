@@ -54,7 +54,16 @@ def init_app(app: Flask) -> None:
     def reap() -> None:
         planning.reap_all(app)
 
+    @huey.periodic_task(crontab(minute="17", hour="3"), name="purge")
+    def purge() -> None:
+        """The nightly retention purge (``web.retention``): what is past its period goes."""
+        from . import retention
+
+        removed = retention.purge_app(app)
+        log.info("retention purge: %s", ", ".join(f"{k} {v}" for k, v in removed.items()))
+
     app.extensions["buurtroute.queue"] = huey
+    app.extensions["buurtroute.purge_task"] = purge
     app.extensions["buurtroute.plan_task"] = plan_day
 
 
