@@ -345,7 +345,7 @@ def test_purge_removes_exactly_what_is_past_its_period_and_reports_still_add_up(
     assert dry == done
     gone_residents = old_residents - kept_residents
     assert done["orders"] == len(moved) and done["order_events"] == events
-    assert done["facts"] == 5 and done["daily_stats"] == len(moved)
+    assert done["facts"] == 5 and done["counted_in_stats"] == len(moved)
     assert done["plans"] == 2  # the old day's plan and the superseded one of 40 days
     assert done["idempotency_keys"] == 1 and done["user_sessions"] == 1
     assert done["login_throttle"] == 1
@@ -585,3 +585,31 @@ def test_scrub_keeps_other_residents_stops(app, accounts, web_area):
         left = [v["order_id"] for r in after.payload["routes"] for v in r["visits"]]
     assert left == [v for v in visits if v.lstrip("r") not in {str(i) for i in ids}]
     assert len(left) < len(visits)
+
+
+def test_a_privacy_officer_is_created_by_the_cli_and_reads_only_the_log(tmp_path, seeded_db):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.test_backup import ROOT
+
+    database = tmp_path / "officer.sqlite"
+    shutil.copy(seeded_db[0], database)
+    env = {**__import__("os").environ, "DATABASE_URL": f"sqlite:///{database}",
+           "BUURTROUTE_AREA": "helsinki-demo", "BUURTROUTE_SECRET_KEY": "s",
+           "BUURTROUTE_INSTANCE_PATH": str(tmp_path / "instance")}
+    made = subprocess.run([sys.executable, "-m", "web.cli", "create-privacy-officer", "fg",
+                           "--password-stdin"], input="a-long-password-1\n", cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    short = subprocess.run([sys.executable, "-m", "web.cli", "create-privacy-officer", "fg2",
+                            "--password-stdin"], input="short\n", cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert short.returncode != 0 and "10 characters" in short.stderr
+    app = make_app(tmp_path, database)
+    client = app.test_client()
+    assert login(client, "fg", "a-long-password-1").headers["Location"] == "/privacy/"
+    assert client.get("/privacy/").status_code == 200
+    assert client.get("/coordinator/residents").status_code == 403
+    app.extensions["buurtroute.engine"].dispose()

@@ -5,6 +5,7 @@
     worker [--threads 1]              a planning worker (start more, on any machine that
                                       reaches the database and the queue)
     create-coordinator NAME           the first login (password asked, or from stdin)
+    create-privacy-officer NAME       a login that reads the access log (and nothing else)
     db-upgrade                        bring the database to the newest schema
     backup PATH                       a consistent, checked copy of the database (app running)
     restore PATH [--yes]              replace the database with a backup (server stopped)
@@ -60,6 +61,27 @@ def create_coordinator(username: str, password_stdin: bool):
     finally:
         session.close()
     click.echo(f"Coordinator {username!r} created.")
+
+
+@cli.command("create-privacy-officer")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_privacy_officer(username: str, password_stdin: bool):
+    """Create a privacy officer's login: reads the access log, nothing else."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = new_session()
+    try:
+        create_user(session, username, password, "privacy_officer")
+        session.commit()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Privacy officer {username!r} created.")
 
 
 @cli.command("db-upgrade")
@@ -239,8 +261,10 @@ def purge_command(dry_run: bool):
         session.close()
     click.echo("would remove (dry run):" if dry_run else "removed:")
     for table, count in removed.items():
-        label = "orders counted into" if table == "daily_stats" else "rows of"
-        click.echo(f"  {count:>7}  {label} {table}")
+        if table == "counted_in_stats":
+            click.echo(f"  {count:>7}  orders counted into daily_stats first")
+        else:
+            click.echo(f"  {count:>7}  rows of {table}")
 
 
 def _cli_who():

@@ -35,7 +35,8 @@ PERIODS: dict[str, tuple[int, str]] = {
 }
 #: The tables a purge may touch, in the order it reports them.
 TABLES = ("orders", "order_events", "facts", "stop_locks", "idempotency_keys", "plans",
-          "plan_requests", "residents", "user_sessions", "login_throttle", "daily_stats")
+          "plan_requests", "residents", "user_sessions", "login_throttle",
+          "counted_in_stats")
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,13 @@ def delete_plans(session: Session, ids: list[int]) -> int:
 def purge(session: Session, today: date, now: datetime, periods: Periods,
           dry_run: bool = False) -> dict[str, int]:
     """Remove what is past its period; commit (or roll back for ``dry_run``). Rows removed
-    per table (``daily_stats``: orders counted into the anonymous statistics)."""
+    per table, and ``counted_in_stats``: orders first counted into ``daily_stats``."""
     out = dict.fromkeys(TABLES, 0)
     try:
         cutoff = today - timedelta(days=periods.order_days)
         old = list(session.scalars(select(Order).where(Order.service_date < cutoff)
                                    .options(selectinload(Order.resident))))
-        out["daily_stats"] = stats.roll_up(session, old)
+        out["counted_in_stats"] = stats.roll_up(session, old)
         last: dict[int, date] = {}
         for order in old:
             last[order.resident_id] = max(order.service_date,

@@ -121,8 +121,8 @@ def erase(session: Session, resident: Resident, today: date) -> dict[str, int]:
     if open_now:
         raise Refused("orders", OPEN_ORDERS, n=len(open_now),
                       ids=", ".join("#" + str(o.id) for o in open_now[:10]))
-    counts = {"daily_stats": stats.roll_up(session, orders)}
-    counts["plans"] = scrub_plans(session, resident, orders)
+    counts = {"counted_in_stats": stats.roll_up(session, orders)}
+    counts["plans_scrubbed"] = scrub_plans(session, resident, orders)
     session.flush()
     ids = [o.id for o in orders]
     resident_id = resident.id
