@@ -613,3 +613,50 @@ def test_a_privacy_officer_is_created_by_the_cli_and_reads_only_the_log(tmp_path
     assert client.get("/privacy/").status_code == 200
     assert client.get("/coordinator/residents").status_code == 403
     app.extensions["buurtroute.engine"].dispose()
+
+
+def test_partner_form_and_csv_creations_are_logged(app):
+    from tests.test_web_partners import FORM
+
+    client = app.test_client()
+    login(client, "apotheek1")
+    pid = user_id(app, "apotheek1")
+    token = csrf_token(client, "/partner/orders/new")
+    since = last_id(app)
+    saved = client.post("/partner/orders/new", data={**FORM, "csrf_token": token})
+    assert saved.status_code == 302
+    rows = rows_since(app, since)
+    assert [(r.action, r.channel, r.role, r.user_id) for r in rows] == [
+        ("create", "page", "partner", pid)]
+    with db_session(app) as s:
+        newest = s.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert rows[0].resident_id == newest.resident_id
+        assert rows[0].detail == f"orders {newest.id}"
+    day = DAY.isoformat()
+    text = ("reference,recipient,address,kind,service_date,windows\n"
+            f"csv-1,P. Een,Kaivokatu 2,medicine,{day},10:00-12:00\n"
+            f"csv-2,P. Twee,Unioninkatu 29,medicine,{day},10:00-12:00\n"
+            f"csv-3,P. Drie,No Such Street 1,medicine,{day},10:00-12:00\n")
+    token = csrf_token(client, "/partner/upload")
+    since = last_id(app)
+    upload = client.post("/partner/upload", data={
+        "file": (__import__("io").BytesIO(text.encode()), "day.csv"), "csrf_token": token},
+        content_type="multipart/form-data")
+    assert upload.status_code == 200
+    rows = rows_since(app, since)
+    assert [(r.action, r.channel) for r in rows] == [("create", "csv")] * 2  # not the bad row
+
+
+def test_report_page_counts_and_names_bad_dates(app):
+    client = app.test_client()
+    login(client, "coordinator")
+    with db_session(app) as s:
+        total = len(s.scalars(select(Order.id).where(Order.service_date == DAY)).all())
+    page = client.get(f"/coordinator/report?from={DAY}&to={DAY}")
+    assert page.status_code == 200
+    assert f"{total} bestellingen" in page.get_data(as_text=True)
+    bad = client.get(f"/coordinator/report?from=gisteren&to={DAY}")
+    assert bad.status_code == 400 and "moet een datum zijn" in bad.get_data(as_text=True)
+    backwards = client.get(f"/coordinator/report?from={DAY}&to={DAY - timedelta(days=1)}")
+    assert backwards.status_code == 400 and "mag niet voor het begin liggen" in \
+        backwards.get_data(as_text=True)
