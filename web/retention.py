@@ -113,12 +113,13 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
         for order in old:
             last[order.resident_id] = max(order.service_date,
                                           last.get(order.resident_id, order.service_date))
+        old_ids = [o.id for o in old]
+        session.expunge_all()  # bulk statements from here on: nothing to keep in step
         for resident_id, day in last.items():
             session.execute(update(Resident).where(Resident.id == resident_id, (
                 Resident.last_order_date.is_(None)) | (Resident.last_order_date < day))
-                .values(last_order_date=day))
-        session.expunge_all()
-        for table, n in delete_orders(session, [o.id for o in old]).items():
+                .values(last_order_date=day).execution_options(synchronize_session=False))
+        for table, n in delete_orders(session, old_ids).items():
             out[table] += n
         plan_age = now - timedelta(days=periods.plan_days)
         stale = session.scalars(select(Plan.id).where(
