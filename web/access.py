@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
