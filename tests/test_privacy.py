@@ -660,3 +660,36 @@ def test_report_page_counts_and_names_bad_dates(app):
     backwards = client.get(f"/coordinator/report?from={DAY}&to={DAY - timedelta(days=1)}")
     assert backwards.status_code == 400 and "mag niet voor het begin liggen" in \
         backwards.get_data(as_text=True)
+
+
+def test_two_erasures_of_one_resident_at_once_count_its_orders_once(app, accounts, web_area):
+    """A double-clicked erase (or the CLI beside the page): one erases, the other is told the
+    resident is gone, and the statistics count the orders once."""
+    import threading
+
+    resident_id, ids = _resident_with_history(app, accounts, web_area)
+    with db_session(app) as s:
+        s.get(Order, ids[1]).set_status("cancelled")
+        s.commit()
+        before = stats.report(s, DAY, DAY).as_dict()
+    barrier, results = threading.Barrier(2), []
+
+    def erase():
+        with db_session(app) as s:
+            barrier.wait()
+            try:
+                rights.erase(s, resident_id, DAY)
+                s.commit()
+                results.append("erased")
+            except rights.Refused as exc:
+                s.rollback()
+                results.append(exc.field)
+
+    threads = [threading.Thread(target=erase) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == ["erased", "resident"]
+    with db_session(app) as s:
+        assert stats.report(s, DAY, DAY).as_dict() == before

@@ -434,6 +434,7 @@ DUTCH: dict[str, str] = {
         "{n} open bestelling(en) vanaf vandaag ({ids}); die moeten eerst bezorgd of "
         "geannuleerd zijn",
     "From": "Van",
+    "there is no resident {id} (any more)": "er is geen bewoner {id} (meer)",
     "To": "Tot en met",
     "Name": "Naam",
     "No orders.": "Geen bestellingen.",

@@ -11,6 +11,10 @@ runs safe (one per day, coalescing, a dead worker's run taken over) lives there,
 database, not in the queue: a queue may lose a job when a worker is killed, so the reaper
 (every minute, and when a worker starts) finds days with requests no run has taken and
 enqueues them again.
+
+The same workers run the nightly retention purge (:func:`web.retention.purge_app`, a
+periodic task beside the reaper): with several workers Huey schedules a periodic task on
+each, and a second purge in the same night finds nothing left to remove.
 """
 
 from __future__ import annotations

@@ -237,8 +237,9 @@ def erase(resident_id: int):
     if request.form.get("confirm", "").strip() != str(resident.id):
         flash(_("Confirm: type the resident number {id} to erase.", id=resident.id), "error")
         return back
+    db().rollback()  # erase() starts its own transaction with the lock
     try:
-        rights.erase(db(), resident, today(current_app))
+        rights.erase(db(), resident_id, today(current_app))
     except rights.Refused as exc:
         db().rollback()
         flash(_("Erasure refused: {reason}", reason=_(exc.template, **exc.params)), "error")

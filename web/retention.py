@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import stats
@@ -99,12 +99,26 @@ def delete_plans(session: Session, ids: list[int]) -> int:
     return n
 
 
+def serialise(session: Session) -> None:
+    """Start this transaction with the lock that one purge or erasure at a time holds, so
+    two of them (a worker on each machine, a double-clicked erase) never count the same
+    orders into the statistics twice. PostgreSQL: a transaction-scoped advisory lock;
+    SQLite: the database's write lock, taken by a first write before anything is read."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("select pg_advisory_xact_lock(7513)"))
+    else:
+        session.execute(update(LoginThrottle).where(LoginThrottle.key_hash == "")
+                        .values(failures=0).execution_options(synchronize_session=False))
+
+
 def purge(session: Session, today: date, now: datetime, periods: Periods,
           dry_run: bool = False) -> dict[str, int]:
     """Remove what is past its period; commit (or roll back for ``dry_run``). Rows removed
     per table, and ``counted_in_stats``: orders first counted into ``daily_stats``."""
     out = dict.fromkeys(TABLES, 0)
+    session.rollback()  # a fresh transaction that starts with the lock
     try:
+        serialise(session)
         cutoff = today - timedelta(days=periods.order_days)
         old = list(session.scalars(select(Order).where(Order.service_date < cutoff)
                                    .options(selectinload(Order.resident))))

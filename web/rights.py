@@ -23,10 +23,11 @@ from routing.model import hhmm
 
 from . import planning, stats
 from .adapter import return_id, store_id
-from .retention import delete_orders
+from .retention import delete_orders, serialise
 from .store import AccessLog, Fact, Order, Partner, Plan, Resident
 
 ERASED = "—"
+ALREADY_ERASED = "there is no resident {id} (any more)"
 OPEN_ORDERS = ("{n} open order(s) from today on ({ids}); they must be delivered or cancelled "
                "first")
 
@@ -112,9 +113,16 @@ def _planned_visits(session: Session, orders: list[Order]) -> dict[int, list[dic
     return out
 
 
-def erase(session: Session, resident: Resident, today: date) -> dict[str, int]:
-    """Erase ``resident`` (the caller commits). Refused while they have open orders from
-    ``today`` on: goods may be on their way, and the partner must cancel those first."""
+def erase(session: Session, resident: Resident | int, today: date) -> dict[str, int]:
+    """Erase ``resident`` (or the resident with this id; the caller commits). Refused while
+    they have open orders from ``today`` on: goods may be on their way, and the partner must
+    cancel those first. One erasure or purge at a time (``retention.serialise``): the same
+    orders are never counted twice."""
+    resident_id = resident if isinstance(resident, int) else resident.id
+    serialise(session)
+    resident = session.get(Resident, resident_id, populate_existing=True)
+    if resident is None:
+        raise Refused("resident", ALREADY_ERASED, id=resident_id)
     orders = list(session.scalars(select(Order).where(Order.resident_id == resident.id)
                                   .options(selectinload(Order.resident))))
     open_now = [o for o in orders if o.status in planning.OPEN and o.service_date >= today]
@@ -125,8 +133,9 @@ def erase(session: Session, resident: Resident, today: date) -> dict[str, int]:
     counts["plans_scrubbed"] = scrub_plans(session, resident, orders)
     session.flush()
     ids = [o.id for o in orders]
-    resident_id = resident.id
-    session.expunge_all()
+    for order in orders:  # bulk deletes follow: the session must not hold these any more
+        session.expunge(order)
+    session.expunge(resident)
     counts.update(delete_orders(session, ids))
     counts["residents"] = session.execute(delete(Resident).where(Resident.id == resident_id)
                                           ).rowcount
