@@ -58,6 +58,11 @@ def solve() -> None:
         subprocess.run([sys.executable, report, *extra], cwd=ROOT, check=True)
 
 
+def privacy() -> None:
+    """A demo month, erasure and the retention purge: bench/results/privacy.json."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "privacy.py")], cwd=ROOT, check=True)
+
+
 def service() -> None:
     """Load and faults against the production WSGI server (loopback); each writes its JSON."""
     for script in ("load.py", "faults.py"):
@@ -65,6 +70,6 @@ def service() -> None:
 
 
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["matrix", "day", "peers", "service", "solve"]
+    wanted = sys.argv[1:] or ["matrix", "day", "peers", "service", "privacy", "solve"]
     for name in wanted:
         globals()[name]()

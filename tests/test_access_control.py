@@ -18,8 +18,9 @@ from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name
     DAY, accounts, app, bearer, client, db_session, login, make_app, seeded_db, web_area)
 from web.store import ApiToken, Order, Partner, User
 
-ROLES = ("coordinator", "assistant", "partner")
-USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek1"}
+ROLES = ("coordinator", "assistant", "partner", "privacy_officer")
+USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek1",
+         "privacy_officer": "privacy"}
 #: Endpoints anyone may use.
 PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_language",
           "api.openapi",
@@ -29,22 +30,30 @@ PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_langu
           # own session fetches)
           "assistant.service_worker"}
 #: Single endpoints with their own rule (checked before the blueprint's).
-ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"}, {"assistant"}),
+ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"},
+                                      {"assistant", "privacy_officer"}),
              # PDF route sheets: all rounds for the coordinator, one's own round for assistants
-             "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant"}),
-             "pdf.one_round": ({"assistant"}, {"partner"})}
+             "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
+             "pdf.one_round": ({"assistant"}, {"partner", "privacy_officer"})}
 #: blueprint → (roles that must get in, roles that must be refused). A role in neither set may
 #: go either way (e.g. whether a coordinator may open an assistant's page is the web's choice).
 POLICY = {
-    "partners": ({"partner"}, {"coordinator", "assistant"}),
-    "coordinator": ({"coordinator"}, {"partner", "assistant"}),
-    "assistant": ({"assistant"}, {"partner"}),
+    # the privacy officer reads the access log and nothing else: no resident's data itself
+    "partners": ({"partner"}, {"coordinator", "assistant", "privacy_officer"}),
+    "coordinator": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
+    "assistant": ({"assistant"}, {"partner", "privacy_officer"}),
     # the API takes tokens only: a browser session of any role is no credential there
-    "api": (set(), {"partner", "coordinator", "assistant"}),
-    # residents' praatje, regular assistant and phone: the coordinator's alone
-    "residents": ({"coordinator"}, {"partner", "assistant"}),
+    "api": (set(), {"partner", "coordinator", "assistant", "privacy_officer"}),
+    # residents' praatje, regular assistant and phone, their export and erasure: the
+    # coordinator's alone
+    "residents": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
     # the coordinators' second factor (TOTP): their own setting
-    "totp": ({"coordinator"}, {"partner", "assistant"}),
+    "totp": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
+    # the access log and residents' access reports: the privacy officer (the coordinator only
+    # when ACCESS_LOG_READERS says so; not by default, see test_privacy.py)
+    "privacy": ({"privacy_officer"}, {"partner", "assistant", "coordinator"}),
+    # reports over a period (anonymous counts): the coordinator
+    "reports": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
@@ -196,7 +205,7 @@ def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, role):
 
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
-    "assistant"])
+    "assistant", "privacy_officer"])
 def test_every_route_lets_in_whom_it_must(open_app, role):
     own, _, own_tokens, _ = ids(open_app)
     values = {"order_id": own[0], "token_id": own_tokens[0]}

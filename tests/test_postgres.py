@@ -24,7 +24,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tests import test_web_api, test_web_partners, test_web_planning, test_web_store
+from tests import (test_privacy, test_web_api, test_web_partners, test_web_planning,
+                   test_web_store)
 from tests.test_web_api import new_order, spec, token_of  # noqa: F401 (spec: a fixture)
 from tests.test_web_assistant import round_of
 from tests.test_web_partners import FORM, csv_upload
@@ -97,7 +98,7 @@ def test_migrations_upgrade_downgrade_and_upgrade_again_from_empty(pg_database):
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(
                 connection, opts={"compare_type": True}), Base.metadata) == []
-            assert connection.scalar(text("select version_num from alembic_version")) == "0005"
+            assert connection.scalar(text("select version_num from alembic_version")) == "0006"
             columns = {c["name"]: c["type"] for c in inspect(connection).get_columns("orders")}
         assert type(columns["windows"]).__name__ == "JSON"
         assert type(columns["hot_meal"]).__name__ == "BOOLEAN"
@@ -122,6 +123,43 @@ def test_migrations_upgrade_downgrade_and_upgrade_again_from_empty(pg_database):
                 connection, opts={"compare_type": True}), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+# --- privacy: the access log refuses changes, the purge keeps reports' totals ----------------
+
+test_privacy_erasure_scrubs_only_that_residents_stops = \
+    test_privacy.test_scrub_keeps_other_residents_stops
+
+
+def test_access_log_is_append_only_and_purge_keeps_totals_on_postgresql(app):
+    from datetime import timedelta
+
+    from web import stats
+    from web.retention import Periods, purge
+    from web.store import AccessLog
+
+    client = app.test_client()
+    login(client, "coordinator")
+    assert client.get("/coordinator/residents").status_code == 200
+    engine = app.extensions["buurtroute.engine"]
+    with engine.connect() as connection:
+        count = connection.scalar(text("select count(*) from access_log"))
+    assert count > 0
+    for statement in ("update access_log set user_id = 99", "delete from access_log",
+                      "truncate access_log"):
+        with engine.connect() as connection:
+            with pytest.raises(Exception, match="append-only"):
+                connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.scalar(text("select count(*) from access_log")) == count
+    moved, kept = test_privacy._age(app, 100)
+    with db_session(app) as session:
+        before = stats.report(session, DAY - timedelta(days=200), DAY).as_dict()
+        removed = purge(session, DAY, utcnow(), Periods())
+        assert removed["orders"] == len(moved) and removed["counted_in_stats"] == len(moved)
+        assert stats.report(session, DAY - timedelta(days=200), DAY).as_dict() == before
+        assert set(session.scalars(select(Order.id))) == set(kept)
+        assert session.scalar(select(func.count(AccessLog.id))) >= count
 
 
 # --- the journey -----------------------------------------------------------------------------

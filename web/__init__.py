@@ -67,6 +67,17 @@ DEFAULTS: dict[str, Any] = {
     "MARK_UNDO_SECONDS": 5,
     "QUEUE": "sqlite",
     "REDIS_URL": None,
+    # Who reads the access log: "privacy_officer", or "privacy_officer,coordinator".
+    "ACCESS_LOG_READERS": "privacy_officer",
+    # Retention in days (web/retention.py; the README says why): orders and all that hangs on
+    # them after the service day, residents without orders, idempotency keys, superseded and
+    # failed plans, ended sessions, failed-login counts.
+    "RETAIN_ORDER_DAYS": 90,
+    "RETAIN_IDLE_RESIDENT_DAYS": 365,
+    "RETAIN_IDEMPOTENCY_DAYS": 7,
+    "RETAIN_PLAN_DAYS": 30,
+    "RETAIN_SESSION_DAYS": 30,
+    "RETAIN_THROTTLE_DAYS": 1,
 }
 
 
@@ -93,13 +104,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import (api, assistant, auth, coordinator, db, files, i18n, jobs, pages, partners,
-                   pdf, reqlog, residents, rounds, totp)
+    from . import (access, api, assistant, auth, coordinator, db, files, i18n, jobs, pages,
+                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds, totp)
+
+    retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
     files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)
     jobs.init_app(app)
     reqlog.init_app(app)
+    access.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     pages.init_app(app)
@@ -109,12 +123,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
-    for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp):
+    for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
+                      reports.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
                                  current_language=i18n.language, initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
-                                 note_flag=rounds.note_flag)
+                                 note_flag=rounds.note_flag,
+                                 log_readers=lambda: access.readers(app))
     return app
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from routing.geocode import AddressNotFound
 
-from . import orders, planning, today
+from . import access, orders, planning, today
 from .areas import current_area
 from .auth import partner_for_token
 from .db import db
@@ -82,6 +82,7 @@ def authenticate():
     if db().dirty:
         db().commit()  # last_used_at
     g.partner = partner
+    g.token_prefix = token.strip()[:10]  # the prefix the partner's token page shows
     return None
 
 
@@ -169,6 +170,7 @@ def list_orders():
     if fields:
         raise ApiError(422, "The query is not valid; see 'fields'.", fields)
     rows = db().scalars(query.order_by(Order.service_date, Order.id)).all()
+    access.note_orders(rows, "view", "orders", "api")
     return jsonify(orders=[order_json(o) for o in rows])
 
 
@@ -202,6 +204,7 @@ def create_order():
         raise ApiError(409, "The order conflicts with one created at the same moment.")
     planning.order_changed(current_app._get_current_object(), db(), order.service_date,
                            "order", None, order.id)
+    access.note_orders([order], "create", "order", "api")
     response = jsonify(order_json(order))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_order", order_id=order.id)
@@ -216,7 +219,9 @@ def _replay(key: str, digest: str):
     if record.request_hash != digest:
         raise ApiError(422, "This Idempotency-Key was already used with a different request.",
                        {"Idempotency-Key": "already used with a different body"})
-    response = jsonify(order_json(db().get(Order, record.order_id)))
+    replayed = db().get(Order, record.order_id)
+    access.note_orders([replayed], "view", "order", "api")
+    response = jsonify(order_json(replayed))
     response.status_code = 201
     response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = url_for("api.get_order", order_id=record.order_id)
@@ -225,7 +230,9 @@ def _replay(key: str, digest: str):
 
 @bp.get("/orders/<int:order_id>")
 def get_order(order_id: int):
-    return jsonify(order_json(_own(order_id)))
+    order = _own(order_id)
+    access.note_orders([order], "view", "order", "api")
+    return jsonify(order_json(order))
 
 
 @bp.patch("/orders/<int:order_id>")
@@ -241,6 +248,7 @@ def update_order(order_id: int):
         _check_cap(draft, order.id)
     orders.update(db(), order, draft)
     db().commit()
+    access.note_orders([order], "change", "order", "api")
     return jsonify(order_json(order))
 
 
@@ -254,6 +262,7 @@ def cancel_order(order_id: int):
     db().commit()
     planning.order_changed(current_app._get_current_object(), db(), order.service_date,
                            "cancel", None, order.id)
+    access.note_orders([order], "change", "status", "api")
     return jsonify(order_json(order))
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import facts, planning, rounds, today
+from . import access, facts, planning, rounds, today
 from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
@@ -97,6 +97,7 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
         steps = rounds.steps(area, rnd, language())
     done = done_times(db(), [s.order for s in rnd.stops]) if rnd is not None else {}
     open_stops = [s for s in rnd.stops if not s.happened] if rnd is not None else []
+    access.note_orders([o for s in rnd.stops for o in s.orders] if rnd else [], "view", "round")
     return render_template("assistant/round.html", assistant=assistant, day=service_date,
                            plan=plan, rnd=rnd, svg=svg, steps=steps, done=done,
                            changes=changes_for(plan, assistant.id), open_stops=open_stops,
@@ -206,6 +207,7 @@ def _record(order_ids: list[int], status: str, tap: str, at: str | None = None,
     except IntegrityError:  # the same tap, sent twice at once: the other one stored it
         db().rollback()
         recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
+    access.note_orders(orders, "change", "status")
     if not recorded.replayed:
         planning.request(app, db(), orders[0].service_date, "mark", user.id, orders[0].id)
     return recorded
@@ -249,6 +251,7 @@ def export(fmt: str):
     if rnd is None:
         rnd = rounds.Round(assistant, "#000000", mode=assistant.mode)
     body = rounds.exports(current_area(), rnd, fmt)
+    access.note_orders([o for s in rnd.stops for o in s.orders], "export", "round", fmt)
     mime = "application/gpx+xml" if fmt == "gpx" else "application/geo+json"
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f"attachment; filename=ronde-{_day().isoformat()}.{fmt}"})

@@ -26,13 +26,13 @@ from . import sessions
 from .db import db
 from .hygiene import clean
 from .i18n import gettext as _
-from .store import ApiToken, Partner, User, utcnow
+from .store import ROLES, ApiToken, Partner, User, utcnow
 
 bp = Blueprint("auth", __name__)
 hasher = PasswordHasher()
 TOKEN_PREFIX = "brt_"
 HOME = {"coordinator": "coordinator.day", "assistant": "assistant.round",
-        "partner": "partners.orders"}
+        "partner": "partners.orders", "privacy_officer": "privacy.index"}
 
 
 def hash_password(password: str) -> str:
@@ -65,7 +65,7 @@ def check_password(user: User | None, password: str) -> bool:
 def create_user(session: Session, username: str, password: str, role: str,
                 partner: Partner | None = None, assistant=None) -> User:
     """Add a login; the caller commits. Partners' and assistants' users name their owner."""
-    if role not in ("coordinator", "assistant", "partner"):
+    if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if (role == "partner") != (partner is not None):
         raise ValueError("a partner user belongs to exactly one partner")

@@ -5,10 +5,18 @@
     worker [--threads 1]              a planning worker (start more, on any machine that
                                       reaches the database and the queue)
     create-coordinator NAME           the first login (password asked, or from stdin)
+    create-privacy-officer NAME       a login that reads the access log (and nothing else)
     db-upgrade                        bring the database to the newest schema
     backup PATH                       a consistent, checked copy of the database (app running)
     restore PATH [--yes]              replace the database with a backup (server stopped)
     set-password NAME                 a new password; every session of that user ends
+    purge [--dry-run]                 remove what is past its retention period (counts per table)
+    export-resident ID [--pdf] [--out PATH]   everything stored about a resident (AVG art. 15)
+    erase-resident ID [--yes]         erase a resident (AVG art. 17); anonymous counts remain
+    access-report ID [--pdf] [--out PATH]     who accessed a resident's data (NEN 7513)
+
+The resident commands are written to the access log as role "cli", on behalf of the system
+user running them.
 """
 
 from __future__ import annotations
@@ -53,6 +61,27 @@ def create_coordinator(username: str, password_stdin: bool):
     finally:
         session.close()
     click.echo(f"Coordinator {username!r} created.")
+
+
+@cli.command("create-privacy-officer")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_privacy_officer(username: str, password_stdin: bool):
+    """Create a privacy officer's login: reads the access log, nothing else."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = new_session()
+    try:
+        create_user(session, username, password, "privacy_officer")
+        session.commit()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Privacy officer {username!r} created.")
 
 
 @cli.command("db-upgrade")
@@ -218,6 +247,160 @@ def worker(threads: int):
 
     app = create_app()
     run_worker(app, workers=threads)
+
+
+@cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go; remove nothing.")
+@with_appcontext
+def purge_command(dry_run: bool):
+    """Remove what is past its retention period (RETAIN_* settings); rows per table."""
+    from flask import current_app
+
+    from . import retention
+    from .store import utcnow
+
+    app = current_app._get_current_object()
+    session = new_session()
+    try:
+        removed = retention.purge(session, today(app), utcnow(),
+                                  retention.Periods.from_config(app.config), dry_run=dry_run)
+    finally:
+        session.close()
+    click.echo("would remove (dry run):" if dry_run else "removed:")
+    for table, count in removed.items():
+        if table == "counted_in_stats":
+            click.echo(f"  {count:>7}  orders counted into daily_stats first")
+        else:
+            click.echo(f"  {count:>7}  rows of {table}")
+
+
+def _cli_who():
+    import getpass
+
+    from .access import Who
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in a bare container
+        user = "unknown"
+    return Who(None, "cli", None, f"cli:{user}"[:80])
+
+
+def _resident(session, resident_id: int):
+    from .store import Resident, get
+
+    resident = get(session, Resident, resident_id)
+    if resident is None:
+        raise click.ClickException(f"resident: there is no resident {resident_id}")
+    return resident
+
+
+def _emit(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    from .files import write_private
+
+    write_private(out, data)
+    click.echo(f"written to {out} (readable by its owner only)", err=True)
+
+
+@cli.command("export-resident")
+@click.argument("resident_id", type=int)
+@click.option("--pdf", "as_pdf", is_flag=True, help="A PDF instead of JSON.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (0600) instead of standard output.")
+@with_appcontext
+def export_resident(resident_id: int, as_pdf: bool, out: Path | None):
+    """Everything stored about one resident (AVG art. 15), as JSON or PDF."""
+    import json
+
+    from flask import current_app, render_template
+
+    from . import access, rights
+
+    session = new_session()
+    try:
+        data = rights.export(session, _resident(session, resident_id))
+        if as_pdf:
+            from .pdf import html_to_pdf
+
+            with current_app.test_request_context():
+                body = html_to_pdf(render_template("privacy/export_pdf.html", data=data))
+        else:
+            body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        access.write(session, _cli_who(), [access.row(resident_id, "export", "all",
+                                                      "pdf" if as_pdf else "json")],
+                     "cli export-resident")
+        session.commit()
+    finally:
+        session.close()
+    _emit(body, out)
+
+
+@cli.command("erase-resident")
+@click.argument("resident_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_resident(resident_id: int, yes: bool):
+    """Erase one resident (AVG art. 17): only anonymous counts remain."""
+    from flask import current_app
+
+    from . import access, rights
+
+    session = new_session()
+    try:
+        resident = _resident(session, resident_id)
+        if not yes:
+            click.confirm(f"Erase resident {resident_id} and all their orders for good?",
+                          abort=True)
+        try:
+            counts = rights.erase(session, resident, today(current_app))
+        except rights.Refused as exc:
+            session.rollback()
+            raise click.ClickException(f"{exc.field}: {exc}") from exc
+        access.write(session, _cli_who(), [access.row(resident_id, "erase", "all", "cli")],
+                     "cli erase-resident")
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Resident {resident_id} erased: " + ", ".join(
+        f"{table} {n}" for table, n in counts.items()))
+
+
+@cli.command("access-report")
+@click.argument("resident_id", type=int)
+@click.option("--pdf", "as_pdf", is_flag=True, help="A PDF instead of JSON.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (0600) instead of standard output.")
+@with_appcontext
+def access_report_command(resident_id: int, as_pdf: bool, out: Path | None):
+    """Who accessed one resident's data, when, in which role (for the resident)."""
+    import json
+
+    from flask import current_app, g, render_template
+
+    from . import access, privacy
+
+    session = new_session()
+    try:
+        with current_app.test_request_context():
+            g.db = session  # the report reads through the request's session
+            data = privacy.access_report(resident_id)
+            if as_pdf:
+                from .pdf import html_to_pdf
+
+                body = html_to_pdf(render_template("privacy/report_pdf.html", report=data))
+            else:
+                body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+            g.pop("db")
+        access.write(session, _cli_who(), [access.row(resident_id, "export", "access_log",
+                                                      "pdf" if as_pdf else "json")],
+                     "cli access-report")
+        session.commit()
+    finally:
+        session.close()
+    _emit(body, out)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import facts, jobs, planning, rounds, today
+from . import access, facts, jobs, planning, rounds, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -48,6 +48,7 @@ def day():
     """The day at a glance: counts per buurt and kind, orders per buurt, shifts."""
     service_date = _day()
     orders = day_orders(service_date)
+    access.note_orders(orders, "view", "orders")
     active = [o for o in orders if o.status != "cancelled"]
     by_buurt: dict[str, list[Order]] = defaultdict(list)
     for order in active:
@@ -283,6 +284,7 @@ def lock_stop(order_id: int):
         lock.assistant_id, lock.position = assistant.id, position
         kind = "move" if position is None else "lock"
     _ask(order.service_date, kind, order.id, before)
+    access.note_orders([order], "change", "planning")
     flash(_("Re-planning with the change."), "info")
     return back
 
@@ -314,6 +316,7 @@ def hand_over(order_id: int):
         db().rollback()
         return back
     _ask(order.service_date, "handover", order.id)
+    access.note_orders([order], "change", "planning")
     flash(_("Handed over to {name}.", name=to.name), "success")
     return back
 
@@ -372,4 +375,6 @@ def print_rounds():
     day_rounds = [r for r in rounds.rounds_of(db(), plan) if r.stops] if plan else []
     area = current_area()
     sheets = [(r, rounds.map_svg(area, [r], title=r.assistant.name)) for r in day_rounds]
+    access.note_orders([o for r in day_rounds for s in r.stops for o in s.orders], "print",
+                       "round", "print")
     return render_template("round_print.html", day=service_date, sheets=sheets)

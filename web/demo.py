@@ -70,6 +70,8 @@ def seed(session: Session, area, day: date, seed_value: int = 1, orders_count: i
         orders.create(session, partner, draft)
     users = [("coordinator", "coordinator", COOPERATIVE)]
     create_user(session, "coordinator", password, "coordinator")
+    create_user(session, "privacy", password, "privacy_officer")
+    users.append(("privacy", "privacy_officer", COOPERATIVE))
     for assistant in assistants:
         create_user(session, assistant.name.lower(), password, "assistant", assistant=assistant)
         users.append((assistant.name.lower(), "assistant", assistant.name))

@@ -40,8 +40,8 @@ def protect_database(url: str) -> None:
             side.chmod(PRIVATE)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file that is 0600 from its first byte."""
+def write_private(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to a file that is 0600 from its first byte."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
-    with os.fdopen(fd, "w") as handle:
+    with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as handle:
         handle.write(text)

@@ -421,6 +421,85 @@ DUTCH: dict[str, str] = {
         "Met inloggen in twee stappen is een gestolen wachtwoord alleen niet genoeg om de "
         "gegevens van de bewoners te openen.",
     "Set up two-step login": "Inloggen in twee stappen instellen",
+    # privacy: access log, retention report, the resident's rights (issue 13)
+    "A copy of everything stored about this resident (AVG article 15):":
+        "Een kopie van alles wat over deze bewoner is opgeslagen (AVG artikel 15):",
+    "Access log": "Toegangslog",
+    "Access log of resident {id}": "Toegangslog van bewoner {id}",
+    "Access log of user {name}": "Toegangslog van gebruiker {name}",
+    "Access report": "Toegangsverslag",
+    "Access report for the resident (PDF)": "Toegangsverslag voor de bewoner (PDF)",
+    "Action": "Handeling",
+    "By buurt": "Per buurt",
+    "By kind and status": "Per soort en status",
+    "Channel": "Kanaal",
+    "Confirm: type the resident number {id} to erase.":
+        "Bevestig: typ het bewonersnummer {id} om te wissen.",
+    "Counts only: they stay the same after old orders are removed.":
+        "Alleen aantallen: die blijven gelijk als oude bestellingen worden verwijderd.",
+    "Details": "Details",
+    "Erase resident": "Bewoner wissen",
+    "Erase this resident (AVG article 17): their name, address, phone, orders and stops in "
+    "plans are removed for good; only anonymous counts remain. Open orders must be delivered "
+    "or cancelled first.":
+        "Deze bewoner wissen (AVG artikel 17): naam, adres, telefoon, bestellingen en stops in "
+        "planningen worden voorgoed verwijderd; alleen anonieme aantallen blijven. Open "
+        "bestellingen moeten eerst bezorgd of geannuleerd zijn.",
+    "Erasure refused: {reason}": "Wissen geweigerd: {reason}",
+    "{n} open order(s) from today on ({ids}); they must be delivered or cancelled first":
+        "{n} open bestelling(en) vanaf vandaag ({ids}); die moeten eerst bezorgd of "
+        "geannuleerd zijn",
+    "From": "Van",
+    "there is no resident {id} (any more)": "er is geen bewoner {id} (meer)",
+    "To": "Tot en met",
+    "Name": "Naam",
+    "No orders.": "Geen bestellingen.",
+    "Nothing logged.": "Niets gelogd.",
+    "On behalf of": "Namens",
+    "Organisation": "Organisatie",
+    "Part": "Deel",
+    "Per user": "Per gebruiker",
+    "Planned visits": "Geplande bezoeken",
+    "Privacy: the resident's rights": "Privacy: de rechten van de bewoner",
+    "Report": "Rapport",
+    "Resident number": "Bewonersnummer",
+    "Resident number: must be a whole number of 1 or more.":
+        "Bewonersnummer: moet een heel getal van 1 of meer zijn.",
+    "Resident {id} has been erased; only anonymous counts remain.":
+        "Bewoner {id} is gewist; alleen anonieme aantallen blijven.",
+    "Role": "Rol",
+    "There is no resident with this number (any more): erased, or never stored.":
+        "Er is geen bewoner (meer) met dit nummer: gewist, of nooit opgeslagen.",
+    "Type the resident number {id} to confirm": "Typ ter bevestiging het bewonersnummer {id}",
+    "When (UTC)": "Wanneer (UTC)",
+    "Who": "Wie",
+    "Who accessed the data of resident {id}, and when. Made on {at}.":
+        "Wie de gegevens van bewoner {id} heeft ingezien of gewijzigd, en wanneer. Gemaakt op "
+        "{at}.",
+    "Who accessed your data": "Wie uw gegevens heeft ingezien",
+    "Who looked at or changed which resident's data, when and in which role. Every reading "
+    "of this log is logged as well.":
+        "Wie welke gegevens van welke bewoner heeft ingezien of gewijzigd, wanneer en in welke "
+        "rol. Elke keer dat dit log wordt gelezen, wordt ook gelogd.",
+    "Your data at Buurtroute": "Uw gegevens bij Buurtroute",
+    "at most {n} days at once": "hoogstens {n} dagen tegelijk",
+    "must not be before the start": "mag niet voor het begin liggen",
+    "{orders} orders, {minutes} minutes of praatje.":
+        "{orders} bestellingen, {minutes} minuten praatje.",
+    # roles and actions in the access log
+    "coordinator": "coördinator",
+    "assistant": "assistent",
+    "partner": "partner",
+    "privacy_officer": "privacyfunctionaris",
+    "api": "API (partner)",
+    "cli": "beheer (opdrachtregel)",
+    "view": "ingezien",
+    "create": "aangemaakt",
+    "change": "gewijzigd",
+    "export": "geëxporteerd",
+    "print": "afgedrukt",
+    "erase": "gewist",
+    "log_view": "log gelezen",
     # the areas' titles (data/areas/*.toml)
     "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
         "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",

@@ -11,6 +11,10 @@ runs safe (one per day, coalescing, a dead worker's run taken over) lives there,
 database, not in the queue: a queue may lose a job when a worker is killed, so the reaper
 (every minute, and when a worker starts) finds days with requests no run has taken and
 enqueues them again.
+
+The same workers run the nightly retention purge (:func:`web.retention.purge_app`, a
+periodic task beside the reaper): with several workers Huey schedules a periodic task on
+each, and a second purge in the same night finds nothing left to remove.
 """
 
 from __future__ import annotations
@@ -54,7 +58,16 @@ def init_app(app: Flask) -> None:
     def reap() -> None:
         planning.reap_all(app)
 
+    @huey.periodic_task(crontab(minute="17", hour="3"), name="purge")
+    def purge() -> None:
+        """The nightly retention purge (``web.retention``): what is past its period goes."""
+        from . import retention
+
+        removed = retention.purge_app(app)
+        log.info("retention purge: %s", ", ".join(f"{k} {v}" for k, v in removed.items()))
+
     app.extensions["buurtroute.queue"] = huey
+    app.extensions["buurtroute.purge_task"] = purge
     app.extensions["buurtroute.plan_task"] = plan_day
 
 

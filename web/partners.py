@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from sqlalchemy import select
 
-from . import csvorders, orders, planning, today
+from . import access, csvorders, orders, planning, today
 from .areas import current_area
 from .auth import current_user, new_token, role_required
 from .db import db
@@ -47,6 +47,7 @@ def orders_list():
     rows = db().scalars(select(Order).where(Order.partner_id == current_user().partner_id,
                                             Order.service_date == day)
                         .order_by(Order.id)).all()
+    access.note_orders(rows, "view", "orders")
     return render_template("partner/orders.html", orders=rows, day=day)
 
 
@@ -57,7 +58,9 @@ bp.add_url_rule("/", "orders", orders_list)
 @bp.route("/orders/<int:order_id>")
 @role_required("partner")
 def order_detail(order_id: int):
-    return render_template("partner/order.html", order=own_order(order_id))
+    order = own_order(order_id)
+    access.note_orders([order], "view", "order")
+    return render_template("partner/order.html", order=order)
 
 
 def _form_payload(form) -> tuple[dict, dict]:
@@ -106,11 +109,13 @@ def _order_form(order: Order | None):
             if reason is not None:
                 errors["service_date"] = reason
         if not errors:
+            action = "create" if order is None else "change"
             if order is None:
                 order = orders.create(db(), partner, draft, current_user().id)
             else:
                 orders.update(db(), order, draft, current_user().id)
             db().commit()
+            access.note_orders([order], action, "order")
             planning.order_changed(current_app._get_current_object(), db(),
                                    order.service_date, "order", current_user().id, order.id)
             flash(_("Order {id} saved.", id=order.id), "success")
@@ -119,6 +124,8 @@ def _order_form(order: Order | None):
     places = [p for p in current_area().places if p.kind in
               {"pharmacy": ("pharmacy",), "meal_kitchen": ("meal_kitchen", "community_centre"),
                "parcel_point": ("parcel_point",)}.get(partner.kind, ())]
+    if order is not None:
+        access.note_orders([order], "view", "order")
     return render_template("partner/order_form.html", order=order, values=values,
                            errors=errors, places=places[:200], partner=partner), \
         422 if errors else 200
@@ -151,6 +158,7 @@ def order_cancel(order_id: int):
     else:
         order.set_status("cancelled", current_user().id)
         db().commit()
+        access.note_orders([order], "change", "status")
         planning.order_changed(current_app._get_current_object(), db(), order.service_date,
                                "cancel", current_user().id, order.id)
         flash(_("Order {id} cancelled.", id=order.id), "success")
@@ -170,6 +178,7 @@ def upload():
                                   today(current_app), _, current_user().id,
                                   current_app.config["CSV_MAX_ROWS"],
                                   int(current_app.config["PARTNER_DAILY_ORDER_CAP"]))
+        access.note_orders(result.saved, "create", "order", "csv")
     status = 422 if result is not None and result.errors and not result.saved else 200
     return render_template("partner/upload.html", result=result,
                            columns=csvorders.orders.FIELDS), status

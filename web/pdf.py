@@ -16,7 +16,7 @@ from datetime import date
 from flask import Blueprint, Response, redirect, render_template, url_for
 from markupsafe import Markup
 
-from . import planning, rounds
+from . import access, planning, rounds
 from .areas import current_area
 from .assistant import _day, _whose  # the HTML round page's rules: who may see which round
 from .auth import current_user, role_required
@@ -57,6 +57,8 @@ def one_round(assistant_id: int | None = None):
 def _download(day: date, plan: Plan | None, found: list[rounds.Round], filename: str,
               empty: str) -> Response:
     body = render_pdf(day, plan, [r for r in found if r.stops], empty)
+    access.note_orders([o for r in found for s in r.stops for o in s.orders], "export", "round",
+                       "pdf")
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store"})
@@ -70,6 +72,12 @@ def render_pdf(day: date, plan: Plan | None, found: list[rounds.Round], empty: s
     heading = _("Rounds of {date}", date=day.isoformat())
     html = render_template("round_pdf.html", day=day, sheets=sheets, title=heading,
                            heading=heading, empty=empty, page_label=_page_label())
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A self-contained HTML page as PDF bytes (route sheets, a resident's export and access
+    report)."""
     from weasyprint import HTML  # here: the app starts (and serves all else) without pango
     from weasyprint.urls import URLFetcher
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+import json
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from sqlalchemy import func, or_, select
 
 from routing.model import DEFAULT_PRAATJE
 
-from . import planning, today
+from . import access, planning, rights, today
 from .adapter import praatje_minutes
 from .auth import role_required
 from .db import db
@@ -94,6 +96,7 @@ def index():
     buurten = db().scalars(select(Resident.buurt).where(Resident.buurt.is_not(None))
                            .distinct().order_by(Resident.buurt)).all()
     first = (page - 1) * PER_PAGE + 1 if residents else 0
+    access.note(ids, "view", "name,address,praatje")
     return render_template("coordinator/residents.html", residents=residents, buurt=buurt,
                            query=query, buurten=buurten, open_counts=open_counts, page=page,
                            pages=pages, total=total, first=first,
@@ -158,6 +161,8 @@ def edit(resident_id: int):
                 if name in request.form:  # a field the form did not send stays as it was
                     setattr(resident, name, value)
             db().commit()
+            access.note([resident.id], "change", "resident",
+                        detail=",".join(sorted(k for k in values if k in request.form)))
             flash(_("{name} saved; the next plan uses it.", name=resident.name), "success")
             return redirect(url_for("residents.edit", resident_id=resident.id))
         shown = {k: request.form.get(k, "") for k in ("praatje_minutes",
@@ -176,6 +181,7 @@ def edit(resident_id: int):
         if plan is not None:
             planned.update(plan.payload.get("praatje", {}))
     upcoming = [(o, _next_praatje(o), planned.get(str(o.id))) for o in orders]
+    access.note([resident.id], "view", "resident,orders")
     assistants = db().scalars(select(Assistant).where(or_(
         Assistant.active, Assistant.id == resident.regular_assistant_id))
         .order_by(Assistant.name)).all()
@@ -191,3 +197,55 @@ def _next_praatje(order: Order) -> int:
     """Minutes of praatje the next plan gives ``order`` (what the planner will be told)."""
     minutes = praatje_minutes(order)
     return DEFAULT_PRAATJE[order.kind] // 60 if minutes is None else minutes
+
+
+# --- the resident's rights: a copy of their data (AVG art. 15) and erasure (art. 17) -------
+
+@bp.route("/<int:resident_id>/export.json")
+@role_required("coordinator")
+def export_json(resident_id: int):
+    """Everything stored about the resident, as JSON (logged as an export)."""
+    resident = get(db(), Resident, resident_id) or abort(404)
+    body = rights.export(db(), resident)
+    access.note([resident.id], "export", "all", "json")
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; filename="
+                             f"bewoner-{resident.id}.json", "Cache-Control": "no-store"})
+
+
+@bp.route("/<int:resident_id>/export.pdf")
+@role_required("coordinator")
+def export_pdf(resident_id: int):
+    """The same as a PDF to hand or send to the resident."""
+    from .pdf import html_to_pdf
+
+    resident = get(db(), Resident, resident_id) or abort(404)
+    html = render_template("privacy/export_pdf.html", data=rights.export(db(), resident))
+    access.note([resident.id], "export", "all", "pdf")
+    return Response(html_to_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="bewoner-{resident.id}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/<int:resident_id>/erase", methods=["POST"])
+@role_required("coordinator")
+def erase(resident_id: int):
+    """Erase the resident: only anonymous counts (and the access log by number) remain. The
+    form asks for the resident's number again, so a slip of the mouse erases nobody."""
+    resident = get(db(), Resident, resident_id) or abort(404)
+    back = redirect(url_for("residents.edit", resident_id=resident.id) + "#privacy")
+    if request.form.get("confirm", "").strip() != str(resident.id):
+        flash(_("Confirm: type the resident number {id} to erase.", id=resident.id), "error")
+        return back
+    db().rollback()  # erase() starts its own transaction with the lock
+    try:
+        rights.erase(db(), resident_id, today(current_app))
+    except rights.Refused as exc:
+        db().rollback()
+        flash(_("Erasure refused: {reason}", reason=_(exc.template, **exc.params)), "error")
+        return back
+    db().commit()
+    access.note([resident_id], "erase", "all")
+    flash(_("Resident {id} has been erased; only anonymous counts remain.", id=resident_id),
+          "success")
+    return redirect(url_for("residents.index"))

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
 
-ROLES = ("coordinator", "assistant", "partner")
+#: "privacy_officer" reads the access log (issue 13); nothing else.
+ROLES = ("coordinator", "assistant", "partner", "privacy_officer")
 PARTNER_KINDS = ("pharmacy", "meal_kitchen", "parcel_point", "cooperative")
 ORDER_KINDS = ("medicine", "meal", "parcel", "visit", "klusje")
 #: Which order kinds each kind of partner may submit (the cooperative books house calls, jobs).
@@ -139,6 +140,9 @@ class Resident(Base):
     #: The resident's usual praatje; None: the default for the kind of visit.
     praatje_minutes: Mapped[int | None]
     regular_assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    #: The service day of the newest order the retention purge removed: a resident without
+    #: orders is kept for ``RETAIN_IDLE_RESIDENT_DAYS`` after it (``web.retention``).
+    last_order_date: Mapped[date | None] = mapped_column(Date)
 
     regular_assistant: Mapped[Assistant | None] = relationship()
 
@@ -422,3 +426,58 @@ class UserTotp(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- privacy: the access log and anonymous statistics (migration 0006) ----------------------
+
+#: What an access did with a resident's data (NEN 7513: view, change, export, ...).
+ACCESS_ACTIONS = ("view", "create", "change", "export", "print", "erase", "log_view")
+
+
+class AccessLog(Base):
+    """Who looked at or changed which resident's data, when, in which role (NEN 7513).
+
+    Append-only: the app has no update or delete path, and database triggers (migration
+    0006, SQLite and PostgreSQL) refuse UPDATE and DELETE. It holds ids, never names or
+    addresses: ``resident_id`` is deliberately not a foreign key, so the log outlives an
+    erased resident without naming them."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: coordinator, assistant, partner, privacy_officer, api (a partner's token) or cli.
+    role: Mapped[str] = mapped_column(String(20))
+    #: The organisation: the partner of a partner's user or token; None: the cooperative.
+    partner_id: Mapped[int | None] = mapped_column(Integer)
+    #: On whose behalf, when not the user's own work: "token brt_abc123", "resident's request",
+    #: "cli:<system user>".
+    on_behalf: Mapped[str] = mapped_column(String(80), default="")
+    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: A reading of the access log per user names that user here.
+    subject_user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(12))
+    #: Which part of the data: "orders", "round", "resident", "phone", "all", "access_log", ...
+    part: Mapped[str] = mapped_column(String(60))
+    #: page, api, pdf, gpx, geojson, json, csv, print or cli.
+    channel: Mapped[str] = mapped_column(String(12), default="page")
+    #: The Flask endpoint or CLI command that did it.
+    endpoint: Mapped[str] = mapped_column(String(60), default="")
+    #: Order numbers or field names concerned (ids and names of fields only).
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DailyStat(Base):
+    """Anonymous counts that outlive the orders: per day, buurt, kind and status, how many
+    orders and how many praatje minutes. Orders are added here when the retention purge or an
+    erasure removes them, so reports over past periods still add up (``web.stats``)."""
+
+    __tablename__ = "daily_stats"
+    __table_args__ = (UniqueConstraint("service_date", "buurt", "kind", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    buurt: Mapped[str] = mapped_column(String(80), default="")
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    praatje_minutes: Mapped[int] = mapped_column(Integer, default=0)
