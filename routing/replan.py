@@ -174,6 +174,7 @@ def _repair(problem: Problem, base: Plan, params: SolveParams, keep_times: bool)
         candidate = _fill(problem, _assemble(problem, trial))
         if not _locked_out(problem, candidate):
             plan, searched = candidate, searched | who
+    plan = _unplan_misplaced(problem, plan)
     plan = account(problem, plan, base)
     plan.stats = {"engine": "repair", "searched": sorted(searched),
                   "orders": len(problem.orders),
@@ -191,6 +192,27 @@ def _fill(problem: Problem, plan: Plan) -> Plan:
     there = {v.order_id for r in plan.routes for v in r.visits}
     left = [o for o in problem.orders if o.id not in there]
     return fill(problem, plan, left)[0] if left else plan
+
+
+def _unplan_misplaced(problem: Problem, plan: Plan) -> Plan:
+    """Take out of their rounds the locked orders that are not where their lock says (the
+    previous plan had them elsewhere and no search could put them there): a plan that breaks
+    a lock is rejected by the checker, which would leave the day without any re-plan for as
+    long as the lock stands. Unplanned, they get the reason ("locked at stop N of ...")."""
+    for _ in range(len(problem.locks)):
+        there = {v.order_id for r in plan.routes for v in r.visits}
+        wrong = _locked_out(problem, plan) & there
+        if not wrong:
+            break
+        routes = []
+        for r in plan.routes:
+            stops = [(v.order_id, v.action) for v in r.visits]
+            kept = [s for s in stops if s[0] not in wrong]
+            if kept != stops:
+                r = schedule(problem, problem.assistant(r.assistant_id), kept, r) or r
+            routes.append(r)
+        plan = replace(plan, routes=routes)
+    return plan
 
 
 def _locked_out(problem: Problem, plan: Plan) -> set[str]:
