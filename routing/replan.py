@@ -106,12 +106,54 @@ def _subproblem(problem: Problem, assistant_ids: set[str], order_ids: set[str],
 
 
 def _search(problem: Problem, who: set[str], orders: set[str], params: SolveParams,
-            first: frozenset[str] = frozenset()) -> dict[str, Route]:
-    """Search the rounds of ``who`` again, on their own, with ``orders``."""
-    sub = solve(_subproblem(problem, who, orders, first), params)
-    if any(u.code == "time_limit" for u in sub.unplanned):
-        raise RuntimeError(f"no plan found for the rounds of {', '.join(sorted(who))}")
-    return {r.assistant_id: r for r in sub.routes}
+            first: frozenset[str] = frozenset(),
+            before: dict[str, list[Stop]] | None = None) -> dict[str, Route]:
+    """Search the rounds of ``who`` again, on their own, with ``orders``.
+
+    Goods on board (a done pickup whose delivery is still to come, e.g. a "niet thuis" that
+    goes back to the pharmacy) are half a pair the OR-Tools insertion heuristics cannot start
+    from: the engine then tries strategy after strategy for up to half a minute each, past
+    the planner's hard limit, and every later re-plan of the day would fail the same way.
+    Such rounds, and any round the search finds no plan for, are rebuilt by insertion
+    (:func:`_rebuild`), which always has a plan: the done stops."""
+    sub = _subproblem(problem, who, orders, first)
+    done = {(d.order_id, d.action) for d in sub.done}
+    if any(d.action == "pickup" and (d.order_id, "delivery") not in done for d in sub.done):
+        return _rebuild(sub, before or {})
+    plan = solve(sub, params)
+    if any(u.code == "time_limit" for u in plan.unplanned) or plan.violations:
+        return _rebuild(sub, before or {})
+    return {r.assistant_id: r for r in plan.routes}
+
+
+def _rebuild(sub: Problem, before: dict[str, list[Stop]]) -> dict[str, Route]:
+    """Each round of ``sub`` from its done stops, the deliveries of the goods on board at
+    their cheapest place, then as much of the previous round as still fits, in its order;
+    what is left is inserted where it fits (cheapest detour first)."""
+    done = sorted(sub.done, key=lambda d: d.start)
+    routes: dict[str, Route | None] = {}
+    for a in sub.assistants:
+        seq = [(d.order_id, d.action) for d in done if d.assistant_id == a.id]
+        route = schedule(sub, a, seq)
+        for d in done:
+            if d.assistant_id == a.id and d.action == "pickup" \
+                    and (d.order_id, "delivery") not in seq and route is not None:
+                route = insert_delivery(sub, a.id, seq, (d.order_id, "delivery"), None)
+                if route is not None:
+                    seq = [(v.order_id, v.action) for v in route.visits]
+        if route is None:
+            continue
+        there = {oid for oid, _ in seq}
+        ids = {o.id for o in sub.orders}
+        rest = [s for s in before.get(a.id, ()) if s[0] not in there and s[0] in ids]
+        for oid in dict.fromkeys(o for o, _ in rest):  # previous order, a pair at a time
+            pair = [s for s in rest if s[0] == oid]
+            trial = schedule(sub, a, seq + pair, route)
+            if trial is not None:
+                route, seq = trial, seq + pair
+        routes[a.id] = route
+    plan = _fill(sub, _assemble(sub, routes))
+    return {r.assistant_id: r for r in plan.routes}
 
 
 def _unchanged(problem: Problem, route: Route | None, stops: list[Stop]) -> bool:
@@ -161,7 +203,7 @@ def _repair(problem: Problem, base: Plan, params: SolveParams, keep_times: bool)
     searched = set()
     if broken:
         mine = {oid for aid in broken for oid, _ in seqs[aid]}
-        routes.update(_search(problem, broken, mine, params))
+        routes.update(_search(problem, broken, mine, params, before=seqs))
         searched |= broken
     plan = _assemble(problem, routes)
     plan = _fill(problem, plan)
