@@ -11,7 +11,6 @@ real ``python -m web.cli worker`` and the seeded Helsinki demo day.
 from __future__ import annotations
 
 import json
-import re
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser_fixtures import (PASSWORD, ROOT, LiveServer, coordinator_session,
+from tests.browser_fixtures import (ROOT, LiveServer, assistant_session, coordinator_session,
                                     copy_database)
 from tests.redis_fixtures import redis_url  # noqa: F401 (fixture by name)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
@@ -33,17 +32,6 @@ from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures 
 #: Small fixed search work: a run takes about a second and gives the same plan every time.
 FAST = {"BUURTROUTE_NOW": "09:00", "BUURTROUTE_PLAN_WORK_LIMIT": "20000",
         "BUURTROUTE_PLAN_TIME_LIMIT": "30"}
-META = re.compile(r'name="csrf-token" content="([^"]+)"')
-
-
-def assistant_session(url: str, username: str) -> tuple[requests.Session, str]:
-    """A logged-in assistant over HTTP and the CSRF token the round page's script sends."""
-    session = requests.Session()
-    page = session.get(url + "/login", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    session.post(url + "/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": token}, timeout=30).raise_for_status()
-    return session, META.search(session.get(url + "/assistant/", timeout=60).text)[1]
 
 
 def ask_plan(session: requests.Session, token: str, url: str, day: date,
