@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from routing import model, replan  # noqa: E402
 from tests.browser_fixtures import (LiveServer, assistant_session,  # noqa: E402
-                                    coordinator_session, seed_database)
+                                    coordinator_session, copy_database, seed_database)
 
 RESULTS = ROOT / "bench" / "results"
 ASSISTANTS = {"anna": "1", "bram": "2", "chantal": "3"}
@@ -120,6 +120,7 @@ class Assistant(threading.Thread):
         self.acked: list[dict] = []
         self.latencies: list[float] = []
         self.refused: list[str] = []
+        self.watchers: list[threading.Thread] = []
 
     def state(self) -> int | None:
         response = self.session.get(self.server.url + "/assistant/round/state", timeout=30)
@@ -145,9 +146,10 @@ class Assistant(threading.Thread):
             if v["action"] == "pickup":
                 if status != "planned":
                     continue
-                batch = [oid]
+                batch = [oid]  # the packages ready at this pickup place now: one tap
                 for w in route["visits"][k + 1:]:
                     if w["action"] == "pickup" and w["location"] == v["location"] \
+                            and w["start"] <= v["start"] + 120 \
                             and not w["order_id"].startswith("r") \
                             and statuses.get(int(w["order_id"])) == "planned":
                         batch.append(int(w["order_id"]))
@@ -180,11 +182,21 @@ class Assistant(threading.Thread):
         return acked
 
     def wait_for(self, stops: list[tuple[str, str]], since: float) -> None:
-        """Poll the round state until the plan it names has these stops done."""
+        """Watch, beside the assistant who walks on, until ``GET /assistant/round/state``
+        names a plan that has these stops done; the time from the acknowledgement is one
+        re-plan latency."""
+        watcher = threading.Thread(target=self._watch, args=(stops, since), daemon=True)
+        watcher.start()
+        self.watchers.append(watcher)
+
+    def _watch(self, stops: list[tuple[str, str]], since: float) -> None:
+        session = requests.Session()
+        session.cookies.update(self.session.cookies)
         deadline = since + 120
         seen: dict[int, dict] = {}
         while time.monotonic() < deadline:
-            plan_id = self.state()
+            response = session.get(self.server.url + "/assistant/round/state", timeout=30)
+            plan_id = response.json()["plan_id"]
             if plan_id is not None:
                 payload = seen.get(plan_id) or seen.setdefault(plan_id, self.store.plan(plan_id))
                 if all(reflects(payload, s) for s in stops):
@@ -357,7 +369,7 @@ def audit(store: Store, acked: list[dict]) -> dict:
             "facts": len(facts)}
 
 
-def run(minutes: float, seed: int, moves: int) -> dict:
+def run(minutes: float, seed: int, moves: int, keep: Path | None = None) -> dict:
     day = date.today()
     rng = random.Random(seed)
     env = {"BUURTROUTE_NOW": "09:00", "BUURTROUTE_PLAN_TIME_LIMIT": "10"}
@@ -389,6 +401,9 @@ def run(minutes: float, seed: int, moves: int) -> dict:
             moved = coordinator(server, store, clock, rng, shared, moves)
             for a in assistants:
                 a.join(timeout=180)
+            for a in assistants:
+                for w in a.watchers:
+                    w.join(timeout=130)
             shared["stop"].set()
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -425,6 +440,8 @@ def run(minutes: float, seed: int, moves: int) -> dict:
             }
         finally:
             server.stop()
+            if keep is not None:  # for a post-mortem of the day
+                copy_database(database, keep)
     return result
 
 
@@ -435,8 +452,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--moves", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS / "liveday.json")
+    parser.add_argument("--keep", type=Path, help="copy the day's database here at the end")
     args = parser.parse_args()
-    result = run(args.minutes, args.seed, args.moves)
+    result = run(args.minutes, args.seed, args.moves, args.keep)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "moves"}, indent=2))

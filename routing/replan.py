@@ -138,9 +138,11 @@ def _rebuild(sub: Problem, before: dict[str, list[Stop]]) -> dict[str, Route]:
         for d in done:
             if d.assistant_id == a.id and d.action == "pickup" \
                     and (d.order_id, "delivery") not in seq and route is not None:
-                route = insert_delivery(sub, a.id, seq, (d.order_id, "delivery"), None)
-                if route is not None:
-                    seq = [(v.order_id, v.action) for v in route.visits]
+                # goods on board whose delivery fits nowhere stay on the bike, reported
+                # unplanned (the checker allows exactly that); the round keeps its done stops
+                trial = insert_delivery(sub, a.id, seq, (d.order_id, "delivery"), None)
+                if trial is not None:
+                    route, seq = trial, [(v.order_id, v.action) for v in trial.visits]
         if route is None:
             continue
         there = {oid for oid, _ in seq}

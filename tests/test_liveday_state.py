@@ -239,7 +239,7 @@ class LiveDay(RuleBasedStateMachine):
             self.drain()
 
     @rule(who=st.sampled_from(ASSISTANTS), index=st.integers(0, 10_000),
-          at=st.sampled_from(["09:10", "09:40", "10:15"]))
+          at=st.sampled_from(["09:10", "09:40", "10:15", "12:35", "13:10"]))
     def two_marks_in_one_instant(self, who: str, index: int, at: str) -> None:
         """Two taps at the same second (a phone replaying its offline queue), no run
         between them."""

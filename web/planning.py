@@ -518,15 +518,27 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
         a = problem.assistant(who)
         dur = problem.durations[a.mode]
         here, free = a.start, departures.get(who, a.shift.start)
+        rest = a.break_  # the break, until a gap between done stops holds it
         for _, t, oid, action in sorted(stops):
             o = problem.order(oid)
             place = o.pickup.location if action == "pickup" else o.location
-            start = max(t, free + int(dur[here, place]))
+            service = o.pickup.handling if action == "pickup" else o.service
+            lowest = free + int(dur[here, place])
+            if rest is not None and max(t, lowest) + service > rest.window.end:
+                # the break cannot come after this stop any more: it came before (an
+                # assistant who marks through the break window would otherwise leave the day
+                # with no valid plan, and every re-plan rejected by the checker)
+                lowest = max(lowest, max(free, rest.window.start) + rest.duration
+                             + int(dur[here, place]))
+            start = max(t, lowest)
             kept = before.get((oid, action))
-            if kept is not None and kept[0] == who and kept[1] >= free + int(dur[here, place]):
+            if kept is not None and kept[0] == who and kept[1] >= lowest:
                 start = kept[1]
+            if rest is not None and max(free, rest.window.start) <= rest.window.end and \
+                    max(free, rest.window.start) + rest.duration + int(dur[here, place]) <= start:
+                rest = None  # the gap before this stop holds the break
             out.append(model.Done(oid, action, who, start))
-            free = start + (o.pickup.handling if action == "pickup" else o.service)
+            free = start + service
             here = place
     return out
 
