@@ -499,14 +499,22 @@ def _raw_done(facts: list[Fact], keep: dict[int, Order]
 
 def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, int]],
            departures: dict[str, int], before: dict[tuple[str, str], tuple[str, int]]
-           ) -> list[model.Done]:
+           ) -> tuple[list[model.Done], dict[str, model.Assistant]]:
     """Done stops with times a round can have: in the order they were recorded, none before
     the assistant could have been there (a mark made late or early does not break the plan's
     arithmetic; who did what, and in which order, is kept exactly).
 
     A done stop keeps the time the current plan gave it (``before``): what happened does not
-    move when a later mark, a whole-day search or an undo plans the rest of the day again."""
+    move when a later mark, a whole-day search or an undo plans the rest of the day again.
+
+    What happened also wins over the day's rules where they disagree: an assistant whose done
+    stops left no gap for the break before its window closed did not take it (the break is
+    dropped for the rest of the day), and one whose done stops run past the end of the shift
+    works late (the shift ends when they are back). Otherwise no plan could hold those facts,
+    the checker would reject every run, and the day would stay on a stale plan. Answers the
+    done stops and the assistants changed that way."""
     out = []
+    changed: dict[str, model.Assistant] = {}
     by_assistant: dict[str, list[tuple[int, int, str, str]]] = {}
     known = {o.id for o in problem.orders}
     for (oid, action), (who, t, rank) in raw.items():
@@ -518,29 +526,30 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
         a = problem.assistant(who)
         dur = problem.durations[a.mode]
         here, free = a.start, departures.get(who, a.shift.start)
-        rest = a.break_  # the break, until a gap between done stops holds it
+        rest = a.break_  # the break, until a gap between done stops could hold it
         for _, t, oid, action in sorted(stops):
             o = problem.order(oid)
             place = o.pickup.location if action == "pickup" else o.location
             service = o.pickup.handling if action == "pickup" else o.service
             lowest = free + int(dur[here, place])
-            if rest is not None and max(t, lowest) + service > rest.window.end:
-                # the break cannot come after this stop any more: it came before (an
-                # assistant who marks through the break window would otherwise leave the day
-                # with no valid plan, and every re-plan rejected by the checker)
-                lowest = max(lowest, max(free, rest.window.start) + rest.duration
-                             + int(dur[here, place]))
             start = max(t, lowest)
             kept = before.get((oid, action))
             if kept is not None and kept[0] == who and kept[1] >= lowest:
                 start = kept[1]
-            if rest is not None and max(free, rest.window.start) <= rest.window.end and \
-                    max(free, rest.window.start) + rest.duration + int(dur[here, place]) <= start:
-                rest = None  # the gap before this stop holds the break
+            if rest is not None:
+                b0 = max(free, rest.window.start)
+                if b0 <= rest.window.end and b0 + rest.duration + int(dur[here, place]) <= start:
+                    rest = None  # the gap before this stop holds the break
+                elif start + service > rest.window.end:
+                    changed[who] = a = replace(a, break_=None)  # not taken: skipped
+                    rest = None
             out.append(model.Done(oid, action, who, start))
             free = start + service
             here = place
-    return out
+        home = free + int(dur[here, a.end_location])
+        if home > a.shift.end:
+            changed[who] = a = replace(a, shift=model.TimeWindow(a.shift.start, home))
+    return out, changed
 
 
 def build(app: Flask, session: Session, day: date, base: Plan | None,
@@ -596,7 +605,8 @@ def build(app: Flask, session: Session, day: date, base: Plan | None,
                       for r in followed.payload.get("routes", ()) if r["visits"]}
         before = {(d["order_id"], d["action"]): (d["assistant_id"], d["start"])
                   for d in followed.payload.get("done", ())}
-    done = _timed(problem, {k: v for k, v in raw.items() if v[0] in shift_ids}, departures,
-                  before)
-    problem = replace(problem, done=tuple(done), now=now if done else None)
+    done, changed = _timed(problem, {k: v for k, v in raw.items() if v[0] in shift_ids},
+                           departures, before)
+    problem = replace(problem, done=tuple(done), now=now if done else None,
+                      assistants=tuple(changed.get(a.id, a) for a in problem.assistants))
     return Built(day_in, keep, problem, done, locks, now)
