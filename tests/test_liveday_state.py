@@ -558,3 +558,23 @@ def test_the_live_day_keeps_its_promises(planned_day):
         max_examples=int(os.environ.get("LIVEDAY_EXAMPLES", 6)), stateful_step_count=12,
         deadline=None, derandomize=True, phases=PHASES,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+
+
+@pytest.mark.parametrize("at", ["13:59", "16:30"])
+def test_marks_through_the_break_or_past_the_shift_are_planned(planned_day, at):
+    """Chantal works 10:00-15:00 with a break to start by 14:00. Marks made through the break
+    window, or after her shift, are facts: the next plans must hold them (the break skipped,
+    the shift run late), not be rejected one after the other while the day stays on a stale
+    plan (what bench/liveday.py found)."""
+    day = LiveDay()
+    try:
+        for index in range(3):
+            day.two_marks_in_one_instant("chantal", index, at)
+            day.drain()  # fails if a run does not become current
+            day.facts_are_kept()
+            day.only_checked_plans_are_current()
+            day.done_stops_never_change()
+            day.a_planned_day_holds_every_order_once()
+        assert len(day.acked) >= 3, day.log
+    finally:
+        day.teardown()
