@@ -509,8 +509,10 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
 
     What happened also wins over the day's rules where they disagree: an assistant whose done
     stops left no gap for the break before its window closed did not take it (the break is
-    dropped for the rest of the day), and one whose done stops run past the end of the shift
-    works late (the shift ends when they are back). Otherwise no plan could hold those facts,
+    dropped for the rest of the day), one whose done stops run past the end of the shift
+    works late (the shift ends when they are back), and one who picked up more than the
+    planned capacity had room for it (the capacity becomes what they carried, plus any goods
+    from the start). Otherwise no plan could hold those facts,
     the checker would reject every run, and the day would stay on a stale plan. Answers the
     done stops and the assistants changed that way."""
     out = []
@@ -527,6 +529,7 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
         dur = problem.durations[a.mode]
         here, free = a.start, departures.get(who, a.shift.start)
         rest = a.break_  # the break, until a gap between done stops could hold it
+        load = peak = 0
         for _, t, oid, action in sorted(stops):
             o = problem.order(oid)
             place = o.pickup.location if action == "pickup" else o.location
@@ -546,6 +549,11 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
             out.append(model.Done(oid, action, who, start))
             free = start + service
             here = place
+            load += o.size if action == "pickup" else -o.size
+            peak = max(peak, load)
+        if peak > a.capacity:  # they carried more than planned: the bike held it
+            depot = sum(o.size for o in problem.orders if o.pickup is None)
+            changed[who] = a = replace(a, capacity=peak + depot)
         home = free + int(dur[here, a.end_location])
         if home > a.shift.end:
             changed[who] = a = replace(a, shift=model.TimeWindow(a.shift.start, home))
