@@ -119,6 +119,8 @@ class Assistant(threading.Thread):
         self.session, self.csrf = assistant_session(server.url, name)
         self.acked: list[dict] = []
         self.latencies: list[float] = []
+        #: (acknowledged at, seconds until seen) per mark, to tell the worker's restart apart
+        self.timeline: list[tuple[float, float]] = []
         self.refused: list[str] = []
         self.watchers: list[threading.Thread] = []
 
@@ -201,6 +203,7 @@ class Assistant(threading.Thread):
                 payload = seen.get(plan_id) or seen.setdefault(plan_id, self.store.plan(plan_id))
                 if all(reflects(payload, s) for s in stops):
                     self.latencies.append(time.monotonic() - since)
+                    self.timeline.append((since, time.monotonic() - since))
                     return
             time.sleep(0.05)
         self.latencies.append(float("inf"))
@@ -254,6 +257,7 @@ def coordinator(server: LiveServer, store: Store, clock: Clock, rng: random.Rand
             running = store.running()
             server.kill_worker()
             shared["killed"] = {"sim_time": clock.hhmm(), "during_run": bool(running)}
+            shared["killed_at"] = time.monotonic()
             time.sleep(0.5)
             server.start_worker()
         if plan_times and clock.now() >= plan_times[0]:
@@ -412,6 +416,13 @@ def run(minutes: float, seed: int, moves: int, keep: Path | None = None) -> dict
                     break
                 time.sleep(0.3)
             acked = [m for a in assistants for m in a.acked]
+            timeline = sorted(x for a in assistants for x in a.timeline)
+            killed_at = shared.get("killed_at")
+            # the worker's restart: from the kill until the first mark made after it is seen
+            recovered = min((t + d for t, d in timeline if killed_at and t >= killed_at),
+                            default=None)
+            calm = sorted(d for t, d in timeline if not killed_at or recovered is None
+                          or t + d < killed_at or t > recovered)
             latencies = sorted(x for a in assistants for x in a.latencies)
             finite = [x for x in latencies if x != float("inf")]
             result = {
@@ -431,6 +442,11 @@ def run(minutes: float, seed: int, moves: int, keep: Path | None = None) -> dict
                 if finite else None,
                 "replan_max_s": round(max(finite), 3) if finite else None,
                 "replans_never_seen": len(latencies) - len(finite),
+                "worker_restart_s": round(recovered - killed_at, 2)
+                if killed_at and recovered else None,
+                "replan_p95_s_outside_worker_restart": round(
+                    calm[min(len(calm) - 1, int(0.95 * len(calm)))], 3) if calm else None,
+                "marks_waiting_on_worker_restart": len(timeline) - len(calm),
                 "moves": moved,
                 "moves_during_run": sum(1 for m in moved if m["during_run"]),
                 "untouched_stops_changed_per_move": round(statistics.mean(
