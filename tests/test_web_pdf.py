@@ -86,6 +86,20 @@ def hide_secrets_in_a_planned_order(app, route: dict) -> int:
         return order_id
 
 
+
+def stop_starts(visits: list[dict]) -> list[dict]:
+    """The visits that open a stop on the sheet: packages picked up one after the other at
+    the same place are one stop (a batch), shown with the first one's arrival."""
+    out = []
+    for k, v in enumerate(visits):
+        before = visits[k - 1] if k else None
+        if before is not None and v["action"] == before["action"] == "pickup" \
+                and v["location"] == before["location"] \
+                and not v["order_id"].startswith("r") and not before["order_id"].startswith("r"):
+            continue
+        out.append(v)
+    return out
+
 def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
     status = planned(app)
     routes = routes_by_name(app, status["plan_id"])
@@ -131,7 +145,8 @@ def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
         # the stop table: every stop's arrival, goods by label, residents by initials
         flat = re.sub(r"\s+", " ", text)
         for v in route["visits"]:
-            assert hhmm(v["arrival"]) in text, (name, v)
+            if v in stop_starts(route["visits"]):
+                assert hhmm(v["arrival"]) in text, (name, v)
             assert labels[int(v["order_id"])] in flat
             if v["action"] == "delivery":
                 assert initials(residents[int(v["order_id"])]) in flat
@@ -161,7 +176,7 @@ def test_assistant_pdf_is_the_own_round_only(app):
     text = "\n".join(pages)
     assert set(running_heads(response)) == {"Anna"}
     assert "Bram" not in text and "Chantal" not in text
-    for v in routes["Anna"]["visits"]:
+    for v in stop_starts(routes["Anna"]["visits"]):
         assert hhmm(v["arrival"]) in text
     assert pages_of(client.get(f"/assistant/{ids['anna']}/round.pdf?date={DAY}")) == pages
     assert client.get(f"/assistant/{ids['bram']}/round.pdf?date={DAY}").status_code == 403
@@ -173,7 +188,7 @@ def test_assistant_pdf_is_the_own_round_only(app):
     response = coordinator.get(f"/assistant/{ids['bram']}/round.pdf?date={DAY}")
     bram = pages_of(response)
     assert set(running_heads(response)) == {"Bram"}
-    for v in routes["Bram"]["visits"]:
+    for v in stop_starts(routes["Bram"]["visits"]):
         assert hhmm(v["arrival"]) in "\n".join(bram)
     back = coordinator.get(f"/assistant/round.pdf?date={DAY}")
     assert back.status_code == 302 and back.headers["Location"].startswith(
