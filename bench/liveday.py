@@ -28,7 +28,9 @@ Figures (written to ``bench/results/liveday.json``), with their targets:
   ``GET /assistant/round/state`` names a plan that has the stop done.
 * ``untouched_stops_changed_per_move`` (≤ 0.05): per coordinator move, the share of stops in
   the rounds the move did not touch whose assistant or place changed
-  (:func:`routing.replan.touched_share`), averaged.
+  (:func:`routing.replan.touched_share`) between the plan the move's run repaired and the
+  plan it made, averaged. (That run may also take marks made meanwhile; a mark's own
+  changes count against the move.)
 
     .venv/bin/python bench/liveday.py [--minutes 2.5] [--seed 7]
 
@@ -300,12 +302,18 @@ def one_move(session, token: str, server: LiveServer, store: Store, clock: Clock
                           "order by id limit 1", (newest,))
         if rows:
             after = store.plan(rows[0][0])
-            share = replan.touched_share(model.Plan.from_dict(before),
+            # against the plan this run repaired (marks planned since the move was made are
+            # in it already), so that only the run that took the move is measured
+            base_id = store.rows("select supersedes_id from plans where id = ?",
+                                 (rows[0][0],))[0][0]
+            base = store.plan(base_id) if base_id is not None else before
+            share = replan.touched_share(model.Plan.from_dict(base),
                                          model.Plan.from_dict(after), {source, target})
             where = [r["assistant_id"] for r in after["routes"]
                      if any(v["order_id"] == oid for v in r["visits"])]
             return {"order": oid, "from": source, "to": target, "during_run": during,
-                    "plan_before": plan_id, "plan_after": rows[0][0],
+                    "plan_at_move": plan_id, "plan_repaired": base_id,
+                    "plan_after": rows[0][0],
                     "untouched_changed_share": round(share, 4),
                     "now_with": where[0] if where else "unplanned"}
         time.sleep(0.1)
