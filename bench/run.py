@@ -49,6 +49,11 @@ def peers() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "day_peers.py")], cwd=ROOT, check=True)
 
 
+def liveday() -> None:
+    """The demo day played forward with a real worker (about 4 minutes)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "liveday.py")], cwd=ROOT, check=True)
+
+
 def solve() -> None:
     """All 112 instances at 1 s and 10 s each (about 25 minutes), and Solomon at 0.4 s, the
     time of VROOM's published +1.63 %."""
@@ -64,8 +69,9 @@ def privacy() -> None:
 
 
 def service() -> None:
-    """Load and faults against the production WSGI server (loopback); each writes its JSON."""
-    for script in ("load.py", "faults.py"):
+    """Load, faults and the live day against the production WSGI server (loopback); each
+    writes its JSON."""
+    for script in ("load.py", "faults.py", "liveday.py"):
         subprocess.run([sys.executable, str(ROOT / "bench" / script)], cwd=ROOT, check=True)
 
 

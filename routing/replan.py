@@ -110,24 +110,56 @@ SEARCH_SECONDS = 5.0
 
 
 def _search(problem: Problem, who: set[str], orders: set[str], params: SolveParams,
-            first: frozenset[str] = frozenset()) -> dict[str, Route]:
-    """Search the rounds of ``who`` again, on their own, with ``orders``. Where no plan is
-    found, each of those rounds keeps only its done stops; the insertion step that follows
-    puts back what fits."""
-    sub = solve(_subproblem(problem, who, orders, first),
-                replace(params, time_limit=min(params.time_limit, SEARCH_SECONDS)))
-    if not any(u.code == "time_limit" for u in sub.unplanned):
-        return {r.assistant_id: r for r in sub.routes}
-    out: dict[str, Route] = {}
-    for aid in sorted(who):
-        a = problem.assistant(aid)
-        done = [(d.order_id, d.action) for d in sorted(problem.done, key=lambda d: d.start)
-                if d.assistant_id == aid]
-        route = schedule(problem, a, done)
+            first: frozenset[str] = frozenset(),
+            before: dict[str, list[Stop]] | None = None) -> dict[str, Route]:
+    """Search the rounds of ``who`` again, on their own, with ``orders``.
+
+    Goods on board (a done pickup whose delivery is still to come, e.g. a "niet thuis" that
+    goes back to the pharmacy) are half a pair the OR-Tools insertion heuristics cannot start
+    from: the engine then tries strategy after strategy for up to half a minute each, past
+    the planner's hard limit, and every later re-plan of the day would fail the same way.
+    Such rounds, and any round the search finds no plan for, are rebuilt by insertion
+    (:func:`_rebuild`), which always has a plan: the done stops."""
+    sub = _subproblem(problem, who, orders, first)
+    done = {(d.order_id, d.action) for d in sub.done}
+    if any(d.action == "pickup" and (d.order_id, "delivery") not in done for d in sub.done):
+        return _rebuild(sub, before or {})
+    plan = solve(sub, replace(params, time_limit=min(params.time_limit, SEARCH_SECONDS)))
+    if any(u.code == "time_limit" for u in plan.unplanned) or plan.violations:
+        return _rebuild(sub, before or {})
+    return {r.assistant_id: r for r in plan.routes}
+
+
+def _rebuild(sub: Problem, before: dict[str, list[Stop]]) -> dict[str, Route]:
+    """Each round of ``sub`` from its done stops, the deliveries of the goods on board at
+    their cheapest place, then as much of the previous round as still fits, in its order;
+    what is left is inserted where it fits (cheapest detour first)."""
+    done = sorted(sub.done, key=lambda d: d.start)
+    routes: dict[str, Route | None] = {}
+    for a in sub.assistants:
+        seq = [(d.order_id, d.action) for d in done if d.assistant_id == a.id]
+        route = schedule(sub, a, seq)
+        for d in done:
+            if d.assistant_id == a.id and d.action == "pickup" \
+                    and (d.order_id, "delivery") not in seq and route is not None:
+                # goods on board whose delivery fits nowhere stay on the bike, reported
+                # unplanned (the checker allows exactly that); the round keeps its done stops
+                trial = insert_delivery(sub, a.id, seq, (d.order_id, "delivery"), None)
+                if trial is not None:
+                    route, seq = trial, [(v.order_id, v.action) for v in trial.visits]
         if route is None:
-            raise RuntimeError(f"the done stops of {aid} do not make a round")
-        out[aid] = route
-    return out
+            continue
+        there = {oid for oid, _ in seq}
+        ids = {o.id for o in sub.orders}
+        rest = [s for s in before.get(a.id, ()) if s[0] not in there and s[0] in ids]
+        for oid in dict.fromkeys(o for o, _ in rest):  # previous order, a pair at a time
+            pair = [s for s in rest if s[0] == oid]
+            trial = schedule(sub, a, seq + pair, route)
+            if trial is not None:
+                route, seq = trial, seq + pair
+        routes[a.id] = route
+    plan = _fill(sub, _assemble(sub, routes))
+    return {r.assistant_id: r for r in plan.routes}
 
 
 def _unchanged(problem: Problem, route: Route | None, stops: list[Stop]) -> bool:
@@ -177,7 +209,7 @@ def _repair(problem: Problem, base: Plan, params: SolveParams, keep_times: bool)
     searched = set()
     if broken:
         mine = {oid for aid in broken for oid, _ in seqs[aid]}
-        routes.update(_search(problem, broken, mine, params))
+        routes.update(_search(problem, broken, mine, params, before=seqs))
         searched |= broken
     plan = _assemble(problem, routes)
     plan = _fill(problem, plan)
@@ -190,6 +222,7 @@ def _repair(problem: Problem, base: Plan, params: SolveParams, keep_times: bool)
         candidate = _fill(problem, _assemble(problem, trial))
         if not _locked_out(problem, candidate):
             plan, searched = candidate, searched | who
+    plan = _unplan_misplaced(problem, plan)
     plan = account(problem, plan, base)
     plan.stats = {"engine": "repair", "searched": sorted(searched),
                   "orders": len(problem.orders),
@@ -207,6 +240,27 @@ def _fill(problem: Problem, plan: Plan) -> Plan:
     there = {v.order_id for r in plan.routes for v in r.visits}
     left = [o for o in problem.orders if o.id not in there]
     return fill(problem, plan, left)[0] if left else plan
+
+
+def _unplan_misplaced(problem: Problem, plan: Plan) -> Plan:
+    """Take out of their rounds the locked orders that are not where their lock says (the
+    previous plan had them elsewhere and no search could put them there): a plan that breaks
+    a lock is rejected by the checker, which would leave the day without any re-plan for as
+    long as the lock stands. Unplanned, they get the reason ("locked at stop N of ...")."""
+    for _ in range(len(problem.locks)):
+        there = {v.order_id for r in plan.routes for v in r.visits}
+        wrong = _locked_out(problem, plan) & there
+        if not wrong:
+            break
+        routes = []
+        for r in plan.routes:
+            stops = [(v.order_id, v.action) for v in r.visits]
+            kept = [s for s in stops if s[0] not in wrong]
+            if kept != stops:
+                r = schedule(problem, problem.assistant(r.assistant_id), kept, r) or r
+            routes.append(r)
+        plan = replace(plan, routes=routes)
+    return plan
 
 
 def _locked_out(problem: Problem, plan: Plan) -> set[str]:

@@ -423,6 +423,21 @@ def coordinator_session(url: str, password: str = PASSWORD) -> tuple[requests.Se
     return session, re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
 
 
+def assistant_session(url: str, username: str, password: str = PASSWORD
+                      ) -> tuple[requests.Session, str]:
+    """A logged-in assistant over HTTP and the CSRF token the round page's script sends with
+    its JSON marks (``X-CSRFToken``)."""
+    import re
+
+    session = requests.Session()
+    page = session.get(url + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    session.post(url + "/login", data={"username": username, "password": password,
+                                       "csrf_token": token}, timeout=30).raise_for_status()
+    page = session.get(url + "/assistant/", timeout=60).text
+    return session, re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+
+
 def plans_in(database: Path) -> list[tuple]:
     import sqlite3
 

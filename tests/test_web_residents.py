@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.test_web_planning import app, plan_day  # noqa: F401 (fixture by name)
+from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture by name)
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, accounts, bearer, db_session, login, post_form, seeded_db, web_area)
 from web import planning

@@ -471,53 +471,93 @@ def day_facts(session: Session, day: date) -> list[Fact]:
                                 .order_by(Fact.id)))
 
 
-def _raw_done(facts: list[Fact], keep: dict[int, Order]) -> dict[tuple[str, str], tuple[str, int]]:
-    """(core order id, action) → (assistant, second) for every stop that happened, from the
-    facts of orders that are under way or visited."""
-    raw: dict[tuple[str, str], tuple[str, int]] = {}
+def _raw_done(facts: list[Fact], keep: dict[int, Order]
+              ) -> dict[tuple[str, str], tuple[str, int, int]]:
+    """(core order id, action) → (assistant, second, rank) for every stop that happened, from
+    the facts of orders that are under way or visited. ``rank`` orders an assistant's done
+    stops as they were recorded (the fact's id, a pickup before its delivery), so a mark
+    recorded later never goes before one recorded earlier, even with the same or an earlier
+    time (two taps in one second, a phone's offline queue sent late)."""
+    raw: dict[tuple[str, str], tuple[str, int, int]] = {}
     for f in facts:
         o = keep.get(f.order_id)
         if o is None or o.status not in ("picked_up", *VISITED):
             continue
-        oid, who = str(o.id), str(f.assistant_id)
+        oid, who, rank = str(o.id), str(f.assistant_id), 3 * f.id
         if f.action == "picked_up":
-            raw[(oid, "pickup")] = (who, f.at_seconds)
+            raw[(oid, "pickup")] = (who, f.at_seconds, rank)
         elif f.action == "handed_over" and (oid, "pickup") in raw:
-            raw[(oid, "pickup")] = (who, max(raw[(oid, "pickup")][1], f.at_seconds))
+            raw[(oid, "pickup")] = (who, max(raw[(oid, "pickup")][1], f.at_seconds), rank)
         elif f.action in ("delivered", "not_home"):
             if o.pickup_lat is not None and (oid, "pickup") not in raw:
-                raw[(oid, "pickup")] = (who, f.at_seconds)  # picked up without a tick
-            raw[(oid, "delivery")] = (who, f.at_seconds)
+                raw[(oid, "pickup")] = (who, f.at_seconds, rank)  # picked up without a tick
+            raw[(oid, "delivery")] = (who, f.at_seconds, rank + 1)
         elif f.action == "returned":
-            raw[(return_id(o.id), "delivery")] = (who, f.at_seconds)
+            raw[(return_id(o.id), "delivery")] = (who, f.at_seconds, rank)
     return raw
 
 
-def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int]],
-           departures: dict[str, int]) -> list[model.Done]:
-    """Done stops with times a round can have: in the order they happened, none before the
-    assistant could have been there (a mark made late or early does not break the plan's
-    arithmetic; who did what, and in which order, is kept exactly)."""
+def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, int]],
+           departures: dict[str, int], before: dict[tuple[str, str], tuple[str, int]]
+           ) -> tuple[list[model.Done], dict[str, model.Assistant]]:
+    """Done stops with times a round can have: in the order they were recorded, none before
+    the assistant could have been there (a mark made late or early does not break the plan's
+    arithmetic; who did what, and in which order, is kept exactly).
+
+    A done stop keeps the time the current plan gave it (``before``): what happened does not
+    move when a later mark, a whole-day search or an undo plans the rest of the day again.
+
+    What happened also wins over the day's rules where they disagree: an assistant whose done
+    stops left no gap for the break before its window closed did not take it (the break is
+    dropped for the rest of the day), one whose done stops run past the end of the shift
+    works late (the shift ends when they are back), and one who picked up more than the
+    planned capacity had room for it (the capacity becomes what they carried, plus any goods
+    from the start). Otherwise no plan could hold those facts,
+    the checker would reject every run, and the day would stay on a stale plan. Answers the
+    done stops and the assistants changed that way."""
     out = []
+    changed: dict[str, model.Assistant] = {}
     by_assistant: dict[str, list[tuple[int, int, str, str]]] = {}
     known = {o.id for o in problem.orders}
-    for (oid, action), (who, t) in raw.items():
+    for (oid, action), (who, t, rank) in raw.items():
         if action == "delivery" and (oid, "pickup") in raw:  # a pickup comes first
             t = max(t, raw[(oid, "pickup")][1])
         if who in {a.id for a in problem.assistants} and oid in known:
-            by_assistant.setdefault(who, []).append((t, action == "delivery", oid, action))
+            by_assistant.setdefault(who, []).append((rank, t, oid, action))
     for who, stops in by_assistant.items():
         a = problem.assistant(who)
         dur = problem.durations[a.mode]
         here, free = a.start, departures.get(who, a.shift.start)
-        for t, _, oid, action in sorted(stops):
+        rest = a.break_  # the break, until a gap between done stops could hold it
+        load = peak = 0
+        for _, t, oid, action in sorted(stops):
             o = problem.order(oid)
             place = o.pickup.location if action == "pickup" else o.location
-            start = max(t, free + int(dur[here, place]))
+            service = o.pickup.handling if action == "pickup" else o.service
+            lowest = free + int(dur[here, place])
+            start = max(t, lowest)
+            kept = before.get((oid, action))
+            if kept is not None and kept[0] == who and kept[1] >= lowest:
+                start = kept[1]
+            if rest is not None:
+                b0 = max(free, rest.window.start)
+                if b0 <= rest.window.end and b0 + rest.duration + int(dur[here, place]) <= start:
+                    rest = None  # the gap before this stop holds the break
+                elif start + service > rest.window.end:
+                    changed[who] = a = replace(a, break_=None)  # not taken: skipped
+                    rest = None
             out.append(model.Done(oid, action, who, start))
-            free = start + (o.pickup.handling if action == "pickup" else o.service)
+            free = start + service
             here = place
-    return out
+            load += o.size if action == "pickup" else -o.size
+            peak = max(peak, load)
+        if peak > a.capacity:  # they carried more than planned: the bike held it
+            depot = sum(o.size for o in problem.orders if o.pickup is None)
+            changed[who] = a = replace(a, capacity=peak + depot)
+        home = free + int(dur[here, a.end_location])
+        if home > a.shift.end:
+            changed[who] = a = replace(a, shift=model.TimeWindow(a.shift.start, home))
+    return out, changed
 
 
 def build(app: Flask, session: Session, day: date, base: Plan | None,
@@ -542,7 +582,8 @@ def build(app: Flask, session: Session, day: date, base: Plan | None,
         rang = raw.get((str(o.id), "delivery"))
         if o.status in MISSED and comes_back(o) and rang is not None:
             day_in.orders.append(return_to_model(o, day_in))
-            raw[(return_id(o.id), "pickup")] = (rang[0], rang[1] + service[str(o.id)].service)
+            raw[(return_id(o.id), "pickup")] = (rang[0], rang[1] + service[str(o.id)].service,
+                                                rang[2] + 1)
     shift_ids = {str(s.assistant_id) for s in shifts}
     centre = next((p for p in area.places if p.kind == "community_centre"), area.places[0])
     for shift in shifts:
@@ -563,10 +604,17 @@ def build(app: Flask, session: Session, day: date, base: Plan | None,
         stops.add(lat, lon)
     problem = day_problem(area, stops, day_in.orders, day_in.assistants, locks=locks,
                           name=day.isoformat())
-    departures = {}
-    if base is not None:
-        departures = {r["assistant_id"]: r["departure"] for r in base.payload.get("routes", ())
-                      if r["visits"]}
-    done = _timed(problem, {k: v for k, v in raw.items() if v[0] in shift_ids}, departures)
-    problem = replace(problem, done=tuple(done), now=now if done else None)
+    # the plan the assistants followed (not the one an undo goes back to, nor none for a
+    # whole-day search): its departures and done times stay as they were
+    followed = current_plan(session, day) or base
+    departures, before = {}, {}
+    if followed is not None:
+        departures = {r["assistant_id"]: r["departure"]
+                      for r in followed.payload.get("routes", ()) if r["visits"]}
+        before = {(d["order_id"], d["action"]): (d["assistant_id"], d["start"])
+                  for d in followed.payload.get("done", ())}
+    done, changed = _timed(problem, {k: v for k, v in raw.items() if v[0] in shift_ids},
+                           departures, before)
+    problem = replace(problem, done=tuple(done), now=now if done else None,
+                      assistants=tuple(changed.get(a.id, a) for a in problem.assistants))
     return Built(day_in, keep, problem, done, locks, now)

@@ -98,7 +98,7 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
                 breaks.append(TimeWindow(b0, b0 + brk.duration))
                 later = max(earliest, b0 + brk.duration, t + travel + brk.duration)
                 start = d.start if d is not None else _first_start(later, wins)
-                if start is None:
+                if start is None or start < later:  # a done stop leaves no room for it
                     return None, None
         arrival = t + travel + sum(b.end - b.start for b in breaks if t <= b.start and b.end <= start)
         if start < arrival:
