@@ -21,7 +21,6 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.browser_fixtures import (ROOT, LiveServer, assistant_session, coordinator_session,
