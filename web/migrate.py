@@ -7,6 +7,7 @@ the same way: ``python -m web.cli db upgrade`` or automatically when the app sta
 from __future__ import annotations
 
 import fcntl
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -65,7 +66,8 @@ def _file_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "a") as handle:
+    path = f"{database}.migrate-lock"  # private like the database it sits beside
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
