@@ -108,3 +108,43 @@ def test_required_two_step_login_is_set_up_before_anything_else(tmp_path, seeded
                                     "code": otp.now()})
     assert off.status_code == 422 and "verplicht" in off.get_data(as_text=True)
     app.extensions["buurtroute.engine"].dispose()
+
+
+def test_a_recovery_code_opens_one_login_when_the_phone_is_lost(app):
+    client = app.test_client()
+    otp = switch_on(client)
+    login(client, "coordinator")
+    with db_session(app) as s:
+        step = s.scalar(select(UserTotp.last_step))
+    assert post_form(client, "/login/code", {"code": next_code(otp, step)}).status_code == 302
+    page = post_form(client, SETUP, {"action": "recovery"}).get_data(as_text=True)
+    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", page)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    with db_session(app) as s:
+        kept = s.scalar(select(UserTotp.recovery))
+        assert len(kept) == 10 and not any(c in str(kept) for c in codes)  # hashes only
+    assert client.get(SETUP).get_data(as_text=True).count(codes[0]) == 0  # shown once
+    logout(client)
+    lost = app.test_client()
+    login(lost, "coordinator")
+    assert post_form(lost, "/login/code", {"code": codes[3].upper()}).status_code == 302
+    assert lost.get("/coordinator/residents").status_code == 200
+    again = app.test_client()
+    login(again, "coordinator")
+    assert post_form(again, "/login/code", {"code": codes[3]}).status_code == 401  # used up
+    assert post_form(again, "/login/code", {"code": "abcde-fghjk"}).status_code == 401
+    with db_session(app) as s:
+        assert len(s.scalar(select(UserTotp.recovery))) == 9
+
+
+def test_the_privacy_officer_has_two_step_login_too(app):
+    client = app.test_client()
+    assert login(client, "privacy").status_code == 302
+    page = post_form(client, SETUP, {"action": "start"}).get_data(as_text=True)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page)[1]
+    otp = pyotp.TOTP(secret)
+    assert post_form(client, SETUP, {"action": "confirm", "code": otp.now()}).status_code == 302
+    logout(client)
+    response = login(client, "privacy")
+    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    assert client.get("/privacy/").status_code == 302  # half logged in: nothing

@@ -136,7 +136,8 @@ def role_required(*roles: str):
                 return redirect(url_for("auth.login", next=request.full_path))
             if user.role not in roles:
                 abort(403)
-            if (user.role == "coordinator" and request.endpoint != "totp.setup"
+            if (user.role in ("coordinator", "privacy_officer")
+                    and request.endpoint != "totp.setup"
                     and current_app.config["COORDINATOR_TOTP"] == "required"):
                 from . import totp
 
@@ -187,7 +188,7 @@ def login():
             throttle.succeed(db(), username, client_address())
             from . import totp
 
-            if user.role == "coordinator" and totp.enabled(db(), user) is not None:
+            if user.role in totp.ROLES and totp.enabled(db(), user) is not None:
                 db().commit()
                 totp.begin(user, safe_next(request.args.get("next")))
                 return redirect(url_for("totp.code"))

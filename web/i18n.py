@@ -288,6 +288,14 @@ DUTCH: dict[str, str] = {
     "Show the new round": "Toon de nieuwe ronde",
     "What changed in your round": "Wat er in uw ronde veranderde",
     "Next stop": "Volgende stop",
+    "Your recovery codes": "Uw herstelcodes",
+    "Each code opens one login without the app, for when your phone is lost. Write them down or print them now and keep them safe: they are not shown again.":
+        "Elke code opent één keer een login zonder de app, voor als uw telefoon kwijt is. "
+        "Schrijf ze op of druk ze nu af en bewaar ze veilig: ze worden niet nog eens getoond.",
+    "Recovery codes left: {n}.": "Herstelcodes over: {n}.",
+    "Make new recovery codes": "Nieuwe herstelcodes maken",
+    "Phone lost? Give one of your recovery codes (like abcde-fghjk) instead.":
+        "Telefoon kwijt? Geef dan een van uw herstelcodes (zoals abcde-fghjk).",
     "{done} of {total} doors": "{done} van {total} deuren",
     "{n} not home": "{n} niet thuis",
     "Done": "Gedaan",

@@ -426,6 +426,8 @@ class UserTotp(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_step: Mapped[int | None] = mapped_column(Integer)
+    #: SHA-256 of the recovery codes not used yet (each opens one login without the app).
+    recovery: Mapped[list[Any]] = mapped_column(default=list)
 
 
 # --- privacy: the access log and anonymous statistics (migration 0006) ----------------------

@@ -1,4 +1,5 @@
-"""A second factor for coordinators: a six-digit code from an authenticator app (TOTP).
+"""A second factor for coordinators and the privacy officer: a six-digit code from an
+authenticator app (TOTP), or one of ten recovery codes when the phone is lost.
 
 Why: the coordinator sees every resident of the cooperative, and a password alone is guessed,
 phished or reused. After the right password a coordinator with TOTP switched on is only
@@ -10,7 +11,10 @@ second factor to set one up before any other page.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
+import secrets
 import time
 from datetime import datetime
 
@@ -52,6 +56,39 @@ def check_code(row: UserTotp, code: str, now: float | None = None) -> bool:
     return False
 
 
+#: Who gives a second factor: whoever can open every resident's data.
+ROLES = ("coordinator", "privacy_officer")
+RECOVERY_CODES = 10
+RECOVERY = re.compile(r"^[a-z2-9]{5}-[a-z2-9]{5}$")
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_recovery_codes(row: UserTotp) -> list[str]:
+    """Ten codes for when the phone is lost, each good for one login; only their hashes are
+    kept, so they are shown once."""
+    codes = ["-".join("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(2))
+             for _ in range(RECOVERY_CODES)]
+    row.recovery = [_digest(c) for c in codes]
+    return codes
+
+
+def use_recovery_code(row: UserTotp, code: str) -> bool:
+    """Whether ``code`` is an unused recovery code (it is used up by this)."""
+    code = "".join(code.split()).lower()
+    if not RECOVERY.match(code):
+        return False
+    digest = _digest(code)
+    for kept in list(row.recovery or ()):
+        if hmac.compare_digest(kept, digest):
+            row.recovery = [k for k in row.recovery if k != kept]
+            return True
+    return False
+
+
 def begin(user: User, next_url: str | None) -> None:
     """Remember a half-finished login (right password, code still to come)."""
     lang = session.get("lang")
@@ -82,7 +119,8 @@ def code():
         if wait:
             error = _("Too many failed attempts; try again in {seconds} seconds.", seconds=wait)
             return render_template("login_code.html", error=error), 429
-        if check_code(row, request.form.get("code", "")):
+        given = request.form.get("code", "")
+        if check_code(row, given) or use_recovery_code(row, given):
             throttle.succeed(db(), name, client_address())
             return finish_login(user, pending.get("next"))
         db().rollback()
@@ -92,7 +130,7 @@ def code():
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
-@role_required("coordinator")
+@role_required(*ROLES)
 def setup():
     """Switch the second factor on (scan or type the key, confirm one code) or off."""
     user = current_user()
@@ -115,6 +153,11 @@ def setup():
                 return redirect(url_for("totp.setup"))
             db().rollback()
             error, status = _("That code is not right; use the newest code of your app."), 422
+        elif action == "recovery" and row is not None and row.enabled_at is not None:
+            codes = new_recovery_codes(row)
+            db().commit()
+            return render_template("totp_setup.html", row=row, uri=None, error=None,
+                                   required=required(), codes=codes)
         elif action == "disable" and row is not None and row.enabled_at is not None:
             if required():
                 error, status = _("Two-step login is required for coordinators."), 422
