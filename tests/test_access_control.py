@@ -47,8 +47,8 @@ POLICY = {
     # residents' praatje, regular assistant and phone, their export and erasure: the
     # coordinator's alone
     "residents": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
-    # the second factor (TOTP) of those who see every resident: their own setting
-    "totp": ({"coordinator", "privacy_officer"}, {"partner", "assistant"}),
+    # one's own second factor (TOTP): anyone logged in may switch it on
+    "totp": ({"coordinator", "privacy_officer", "partner", "assistant"}, set()),
     # the access log and residents' access reports: the privacy officer (the coordinator only
     # when ACCESS_LOG_READERS says so; not by default, see test_privacy.py)
     "privacy": ({"privacy_officer"}, {"partner", "assistant", "coordinator"}),

@@ -148,3 +148,16 @@ def test_the_privacy_officer_has_two_step_login_too(app):
     response = login(client, "privacy")
     assert response.status_code == 302 and response.headers["Location"] == "/login/code"
     assert client.get("/privacy/").status_code == 302  # half logged in: nothing
+
+
+def test_an_assistant_may_switch_two_step_login_on_too(app):
+    client = app.test_client()
+    assert login(client, "anna").status_code == 302
+    assert 'href="/account/two-factor"' in client.get("/assistant/").get_data(as_text=True)
+    page = post_form(client, SETUP, {"action": "start"}).get_data(as_text=True)
+    otp = pyotp.TOTP(re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page)[1])
+    assert post_form(client, SETUP, {"action": "confirm", "code": otp.now()}).status_code == 302
+    logout(client)
+    response = login(client, "anna")
+    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    assert client.get("/assistant/").status_code == 302

@@ -136,7 +136,7 @@ def role_required(*roles: str):
                 return redirect(url_for("auth.login", next=request.full_path))
             if user.role not in roles:
                 abort(403)
-            if (user.role in ("coordinator", "privacy_officer")
+            if (user.role in ("coordinator", "privacy_officer")  # totp.REQUIRED_ROLES
                     and request.endpoint != "totp.setup"
                     and current_app.config["COORDINATOR_TOTP"] == "required"):
                 from . import totp

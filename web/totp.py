@@ -56,8 +56,10 @@ def check_code(row: UserTotp, code: str, now: float | None = None) -> bool:
     return False
 
 
-#: Who gives a second factor: whoever can open every resident's data.
-ROLES = ("coordinator", "privacy_officer")
+#: Who may switch a second factor on (everyone); ``REQUIRED_ROLES`` are those who see every
+#: resident's data, for whom ``COORDINATOR_TOTP = "required"`` makes it compulsory.
+ROLES = ("coordinator", "privacy_officer", "assistant", "partner")
+REQUIRED_ROLES = ("coordinator", "privacy_officer")
 RECOVERY_CODES = 10
 RECOVERY = re.compile(r"^[a-z2-9]{5}-[a-z2-9]{5}$")
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
@@ -157,9 +159,10 @@ def setup():
             codes = new_recovery_codes(row)
             db().commit()
             return render_template("totp_setup.html", row=row, uri=None, error=None,
-                                   required=required(), codes=codes)
+                                   required=required() and user.role in REQUIRED_ROLES,
+                                   codes=codes)
         elif action == "disable" and row is not None and row.enabled_at is not None:
-            if required():
+            if required() and user.role in REQUIRED_ROLES:
                 error, status = _("Two-step login is required for coordinators."), 422
             elif check_password(user, request.form.get("password", "")) and check_code(
                     row, request.form.get("code", "")):
@@ -175,7 +178,7 @@ def setup():
     uri = (pyotp.TOTP(row.secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
            if row is not None and row.enabled_at is None else None)
     return render_template("totp_setup.html", row=row, uri=uri, error=error,
-                           required=required()), status
+                           required=required() and user.role in REQUIRED_ROLES), status
 
 
 def required() -> bool:
