@@ -491,3 +491,35 @@ def kill_during_plan(server: LiveServer, day: date, kill_after: float = 0.3) -> 
             "rerun_status": rerun.status_code, "plans_after_rerun": len(final),
             "current_plans": sum(1 for _, superseded, _ in final if not superseded),
             **integrity(server.database)}
+
+
+# --- a real Chromium (Debian's, headless, driven by Playwright) -------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+
+
+def launch_browser():
+    """A module's browser (use in a ``yield`` fixture): Debian's Chromium, or a failure that
+    says how to install it."""
+    import playwright.sync_api as playwright_api
+
+    assert CHROMIUM.exists(), "apt-get install chromium (.ci/run does)"
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(page, live: LiveServer, username: str) -> None:
+    """Log in through the login page, as a person would (Dutch or English labels)."""
+    import re
+
+    page.goto(live.url + "/login")
+    page.get_by_label(re.compile("Gebruikersnaam|Username")).fill(username)
+    page.get_by_label(re.compile("Wachtwoord|Password")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Inloggen|Log in")).click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{username} could not log in"

@@ -19,17 +19,12 @@ import re
 import sqlite3
 from pathlib import Path
 
-import playwright.sync_api as playwright_api
 import pytest
 
-from tests.browser_fixtures import (ARTIFACTS, BAD_ADDRESS, GOOD_ADDRESS, PASSWORD, LiveServer,
-                                    copy_database)
+from tests.browser_fixtures import (ARTIFACTS, BAD_ADDRESS, GOOD_ADDRESS, PASSWORD, PHONE,
+                                    LiveServer, copy_database, launch_browser, log_in)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
 
 
 def axe_source() -> str:
@@ -52,11 +47,7 @@ def live(tmp_path_factory, seeded_db):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "apt-get install chromium (.ci/run does)"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
@@ -75,15 +66,6 @@ def shot(page, name: str, **kwargs) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, **kwargs)
     return path
-
-
-def log_in(page, live: LiveServer, username: str) -> None:
-    page.goto(live.url + "/login")
-    page.get_by_label(re.compile("Gebruikersnaam|Username")).fill(username)
-    page.get_by_label(re.compile("Wachtwoord|Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Inloggen|Log in")).click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not log in"
 
 
 def axe_violations(page, serious_only: bool = True) -> list[dict]:

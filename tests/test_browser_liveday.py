@@ -17,16 +17,12 @@ import sqlite3
 import time
 from pathlib import Path
 
-import playwright.sync_api as playwright_api
 import pytest
 
-from tests.browser_fixtures import PASSWORD, LiveServer, copy_database
+from tests.browser_fixtures import (PHONE, LiveServer, copy_database, launch_browser,
+                                    log_in)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +39,7 @@ def live(tmp_path_factory, seeded_db):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "apt-get install chromium (.ci/run does)"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-def log_in(page, live: LiveServer, username: str) -> None:
-    page.goto(live.url + "/login")
-    page.get_by_label(re.compile("Gebruikersnaam|Username")).fill(username)
-    page.get_by_label(re.compile("Wachtwoord|Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Inloggen|Log in")).click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not log in"
+    yield from launch_browser()
 
 
 def query(database: Path, sql: str, *args) -> list[tuple]:

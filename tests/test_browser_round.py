@@ -12,16 +12,12 @@ import sqlite3
 import time
 from pathlib import Path
 
-import playwright.sync_api as playwright_api
 import pytest
 
-from tests.browser_fixtures import PASSWORD, LiveServer, coordinator_session, copy_database
+from tests.browser_fixtures import (PASSWORD, PHONE, LiveServer, coordinator_session,
+                                    copy_database, launch_browser)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +42,7 @@ def live(tmp_path_factory, seeded_db):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "apt-get install chromium (.ci/run does)"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    yield from launch_browser()
 
 
 @pytest.fixture

@@ -48,18 +48,7 @@ def cli():
 @with_appcontext
 def create_coordinator(username: str, password_stdin: bool):
     """Create a coordinator login (the first account of a fresh installation)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    session = new_session()
-    try:
-        create_user(session, username, password, "coordinator")
-        session.commit()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
+    _create_login(username, "coordinator", password_stdin)
     click.echo(f"Coordinator {username!r} created.")
 
 
@@ -69,20 +58,23 @@ def create_coordinator(username: str, password_stdin: bool):
 @with_appcontext
 def create_privacy_officer(username: str, password_stdin: bool):
     """Create a privacy officer's login: reads the access log, nothing else."""
+    _create_login(username, "privacy_officer", password_stdin)
+    click.echo(f"Privacy officer {username!r} created.")
+
+
+def _create_login(username: str, role: str, password_stdin: bool) -> None:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = new_session()
     try:
-        create_user(session, username, password, "privacy_officer")
+        create_user(session, username, password, role)
         session.commit()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         session.close()
-    click.echo(f"Privacy officer {username!r} created.")
-
 
 @cli.command("db-upgrade")
 def db_upgrade():
