@@ -21,6 +21,7 @@ user running them.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -297,6 +298,18 @@ def _emit(data: bytes, out: Path | None) -> None:
     click.echo(f"written to {out} (readable by its owner only)", err=True)
 
 
+def _document(content: dict, pdf_template: str | None, **context) -> bytes:
+    """``content`` as indented JSON, or rendered by ``pdf_template`` into a PDF (inside a
+    request context)."""
+    if pdf_template is None:
+        return (json.dumps(content, ensure_ascii=False, indent=2) + "\n").encode()
+    from flask import render_template
+
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(render_template(pdf_template, **context))
+
+
 @cli.command("export-resident")
 @click.argument("resident_id", type=int)
 @click.option("--pdf", "as_pdf", is_flag=True, help="A PDF instead of JSON.")
@@ -305,22 +318,15 @@ def _emit(data: bytes, out: Path | None) -> None:
 @with_appcontext
 def export_resident(resident_id: int, as_pdf: bool, out: Path | None):
     """Everything stored about one resident (AVG art. 15), as JSON or PDF."""
-    import json
-
-    from flask import current_app, render_template
+    from flask import current_app
 
     from . import access, rights
 
     session = new_session()
     try:
         data = rights.export(session, _resident(session, resident_id))
-        if as_pdf:
-            from .pdf import html_to_pdf
-
-            with current_app.test_request_context():
-                body = html_to_pdf(render_template("privacy/export_pdf.html", data=data))
-        else:
-            body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        with current_app.test_request_context():
+            body = _document(data, "privacy/export_pdf.html" if as_pdf else None, data=data)
         access.write(session, _cli_who(), [access.row(resident_id, "export", "all",
                                                       "pdf" if as_pdf else "json")],
                      "cli export-resident")
@@ -368,9 +374,7 @@ def erase_resident(resident_id: int, yes: bool):
 @with_appcontext
 def access_report_command(resident_id: int, as_pdf: bool, out: Path | None):
     """Who accessed one resident's data, when, in which role (for the resident)."""
-    import json
-
-    from flask import current_app, g, render_template
+    from flask import current_app, g
 
     from . import access, privacy
 
@@ -379,12 +383,7 @@ def access_report_command(resident_id: int, as_pdf: bool, out: Path | None):
         with current_app.test_request_context():
             g.db = session  # the report reads through the request's session
             data = privacy.access_report(resident_id)
-            if as_pdf:
-                from .pdf import html_to_pdf
-
-                body = html_to_pdf(render_template("privacy/report_pdf.html", report=data))
-            else:
-                body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+            body = _document(data, "privacy/report_pdf.html" if as_pdf else None, report=data)
             g.pop("db")
         access.write(session, _cli_who(), [access.row(resident_id, "export", "access_log",
                                                       "pdf" if as_pdf else "json")],
