@@ -18,9 +18,9 @@ from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name
     DAY, accounts, app, bearer, client, db_session, login, make_app, seeded_db, web_area)
 from web.store import ApiToken, Order, Partner, User
 
-ROLES = ("coordinator", "assistant", "partner", "privacy_officer")
+ROLES = ("coordinator", "assistant", "partner", "privacy_officer", "service_admin")
 USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek1",
-         "privacy_officer": "privacy"}
+         "privacy_officer": "privacy", "service_admin": "beheer"}
 #: Endpoints anyone may use.
 PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_language",
           "api.openapi",
@@ -31,29 +31,36 @@ PUBLIC = {"static", "auth.login", "auth.logout", "pages.index", "pages.set_langu
           "assistant.service_worker"}
 #: Single endpoints with their own rule (checked before the blueprint's).
 ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"},
-                                      {"assistant", "privacy_officer"}),
+                                      {"assistant", "privacy_officer", "service_admin"}),
              # PDF route sheets: all rounds for the coordinator, one's own round for assistants
-             "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
-             "pdf.one_round": ({"assistant"}, {"partner", "privacy_officer"})}
+             "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                                  "service_admin"}),
+             "pdf.one_round": ({"assistant"}, {"partner", "privacy_officer", "service_admin"})}
 #: blueprint → (roles that must get in, roles that must be refused). A role in neither set may
 #: go either way (e.g. whether a coordinator may open an assistant's page is the web's choice).
 POLICY = {
-    # the privacy officer reads the access log and nothing else: no resident's data itself
-    "partners": ({"partner"}, {"coordinator", "assistant", "privacy_officer"}),
-    "coordinator": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
-    "assistant": ({"assistant"}, {"partner", "privacy_officer"}),
+    # the privacy officer reads the access log and nothing else: no resident's data itself;
+    # the service admin runs the service and sees no cooperative's work at all
+    "partners": ({"partner"}, {"coordinator", "assistant", "privacy_officer", "service_admin"}),
+    "coordinator": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                      "service_admin"}),
+    "assistant": ({"assistant"}, {"partner", "privacy_officer", "service_admin"}),
     # the API takes tokens only: a browser session of any role is no credential there
-    "api": (set(), {"partner", "coordinator", "assistant", "privacy_officer"}),
+    "api": (set(), {"partner", "coordinator", "assistant", "privacy_officer", "service_admin"}),
     # residents' praatje, regular assistant and phone, their export and erasure: the
     # coordinator's alone
-    "residents": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
+    "residents": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                    "service_admin"}),
     # one's own second factor (TOTP): anyone logged in may switch it on
-    "totp": ({"coordinator", "privacy_officer", "partner", "assistant"}, set()),
+    "totp": ({"coordinator", "privacy_officer", "partner", "assistant", "service_admin"},
+             set()),
     # the access log and residents' access reports: the privacy officer (the coordinator only
     # when ACCESS_LOG_READERS says so; not by default, see test_privacy.py)
-    "privacy": ({"privacy_officer"}, {"partner", "assistant", "coordinator"}),
+    "privacy": ({"privacy_officer"}, {"partner", "assistant", "coordinator", "service_admin"}),
     # reports over a period (anonymous counts): the coordinator
-    "reports": ({"coordinator"}, {"partner", "assistant", "privacy_officer"}),
+    "reports": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
+    # organisations and their first coordinator: the service admin alone
+    "admin": ({"service_admin"}, {"partner", "assistant", "privacy_officer", "coordinator"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from sqlalchemy import select
 
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
-    DAY, app, csrf_token, login, seeded_db, web_area)
+    DAY, app, csrf_token, db_session, login, seeded_db, web_area)
 from web import csvorders
 from web.i18n import english
 from web.store import Order, Partner, User
@@ -90,9 +90,7 @@ def counts(session) -> dict[str, int]:
 def test_any_csv_never_crashes_and_stores_only_whole_clean_rows(app, web_area, upload):
     data, references = upload
     with app.app_context():
-        from web.db import new_session
-
-        session = new_session()
+        session = db_session(app)
         try:
             partner = pharmacy(session)
             before = counts(session)
@@ -136,9 +134,7 @@ def test_a_clean_file_stores_every_row_with_its_values(app, web_area):
     writer.writeheader()
     writer.writerows(rows)
     with app.app_context():
-        from web.db import new_session
-
-        session = new_session()
+        session = db_session(app)
         result = csvorders.upload(session, pharmacy(session), out.getvalue().encode(
             "utf-8-sig"), web_area, DAY, english)
         assert not result.errors and len(result.saved) == 2
@@ -155,9 +151,7 @@ def test_a_row_with_one_bad_field_stores_nothing_of_it(app, web_area):
             f"b-2,J. Twee,Unioninkatu 29,medicine,{DAY},999\n"  # size out of range
             f"b-3,J. Drie,Unioninkatu 9999,medicine,{DAY},1\n")  # no such house number
     with app.app_context():
-        from web.db import new_session
-
-        session = new_session()
+        session = db_session(app)
         before = counts(session)
         result = csvorders.upload(session, pharmacy(session), text.encode(), web_area, DAY,
                                   english)
@@ -177,9 +171,7 @@ def test_a_row_with_one_bad_field_stores_nothing_of_it(app, web_area):
 ])
 def test_monster_cells_are_reported_not_a_crash(app, web_area, data):
     with app.app_context():
-        from web.db import new_session
-
-        session = new_session()
+        session = db_session(app)
         before = counts(session)
         result = csvorders.upload(session, pharmacy(session), data, web_area, DAY, english)
         assert not result.saved and result.errors

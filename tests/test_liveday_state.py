@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 from routing import model
 from routing.check import check
 from tests.browser_fixtures import GOOD_ADDRESS, order_payload
-from tests.web_fixtures import (DAY, bearer, login, make_app, seeded_db,  # noqa: F401
+from tests.web_fixtures import (DAY, bearer, db_session, login, make_app, seeded_db,  # noqa: F401
                                 tap, web_area)
 from web import planning
 from web.adapter import RETURN, comes_back
@@ -106,8 +106,9 @@ class LiveDay(RuleBasedStateMachine):
         database = self.folder / "day.sqlite"
         shutil.copy(_PLANNED["database"], database)
         self.app = make_app(self.folder, database, **CONFIG)
-        self.queue: list[str] = []
-        self.app.extensions["buurtroute.plan_task"] = self.queue.append
+        self.queue: list[tuple[int, str]] = []  # (cooperative, day) as the task takes them
+        self.app.extensions["buurtroute.plan_task"] = lambda org, day: self.queue.append(
+            (org, day))
         self.tokens: dict[str, str] = _PLANNED["tokens"]  # type: ignore[assignment]
         self.clients, self.csrf, self.assistant_of = {}, {}, {}
         for name in ("coordinator", *ASSISTANTS):
@@ -141,7 +142,7 @@ class LiveDay(RuleBasedStateMachine):
     # --- helpers ------------------------------------------------------------------------
 
     def session(self):
-        return self.app.extensions["buurtroute.sessions"]()
+        return db_session(self.app)
 
     def current(self) -> Plan | None:
         with self.app.app_context(), self.session() as s:
@@ -152,7 +153,8 @@ class LiveDay(RuleBasedStateMachine):
         for _ in range(50):
             if not self.queue:
                 return
-            run = planning.run_day(self.app, date.fromisoformat(self.queue.pop(0)))
+            org, day = self.queue.pop(0)
+            run = planning.run_day(self.app, org, date.fromisoformat(day))
             if run is not None and not self.faults:
                 with self.session() as s:
                     row = s.get(Plan, run.id)
@@ -548,7 +550,7 @@ class LiveDay(RuleBasedStateMachine):
                     assert where.get(oid, carrier) == carrier or oid in unplanned, \
                         (oid, carrier, where.get(oid), self.log)
                     assert oid in where or oid in unplanned
-            built = planning.build(self.app, s, DAY, plan, planning.clock_now(self.app, DAY))
+            built = planning.build(self.app, s, DAY, plan, planning.clock_now(self.app, s, DAY))
             assert check(built.problem, model.Plan.from_dict(payload)) == [], self.log
 
 

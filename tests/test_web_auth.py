@@ -34,7 +34,9 @@ def test_repeated_failed_logins_are_throttled(client):
 
 
 def test_passwords_are_stored_with_argon2(app, accounts):
-    with db_session(app) as session:
+    from web import tenancy
+
+    with db_session(app, None) as session, tenancy.system(session, "every login"):
         hashes = [u.password_hash for u in session.scalars(select(User))]
     assert len(hashes) == len(accounts.users)
     assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)

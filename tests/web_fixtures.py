@@ -95,8 +95,18 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
                        **kwargs)
 
 
-def db_session(app):
-    return app.extensions["buurtroute.sessions"]()
+def db_session(app, slug: str | None = "demo"):
+    """A session scoped to the demo cooperative (or to the cooperative ``slug``; None: no
+    scope at all, which may not read any cooperative's rows)."""
+    from web import tenancy
+    from web.organisations import by_slug
+
+    session = app.extensions["buurtroute.sessions"]()
+    if slug is None:
+        return session
+    with tenancy.system(session, "a test looks up its cooperative"):
+        org = by_slug(session, slug)
+    return tenancy.use(session, tenancy.of(org.id))
 
 
 def bearer(token: str) -> dict:

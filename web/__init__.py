@@ -104,8 +104,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import (access, api, assistant, auth, coordinator, db, files, i18n, jobs, pages,
-                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds, totp)
+    from . import (access, admin, api, assistant, auth, coordinator, db, files, i18n, jobs,
+                   pages, partners, pdf, privacy, reports, reqlog, residents, retention, rounds,
+                   totp)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
@@ -124,14 +125,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
-                      reports.bp):
+                      reports.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
                                  current_language=i18n.language, initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
                                  note_flag=rounds.note_flag,
-                                 log_readers=lambda: access.readers(app))
+                                 log_readers=lambda: access.readers(app),
+                                 cooperative_name=_cooperative_name)
     return app
+
+
+def _cooperative_name() -> str:
+    """The name of the request's cooperative (pages of one cooperative's people)."""
+    from .db import db
+    from .tenancy import organisation
+
+    org = organisation(db())
+    return org.name if org is not None else ""
 
 
 def today(app: Flask) -> date:

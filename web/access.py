@@ -19,7 +19,7 @@ from flask import Flask, g, request
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .store import ACCESS_ACTIONS, AccessLog, Order, User, utcnow
+from .store import ACCESS_ACTIONS, AccessLog, Order, Resident, User, utcnow
 
 #: Roles that may read the access log, unless ``ACCESS_LOG_READERS`` says otherwise.
 DEFAULT_READERS = ("privacy_officer",)
@@ -103,7 +103,22 @@ def write(session: Session, who: Who, rows: list[dict], endpoint: str) -> None:
     now = utcnow()
     session.execute(insert(AccessLog), [
         {"at": now, "user_id": who.user_id, "role": who.role, "partner_id": who.partner_id,
-         "on_behalf": who.on_behalf[:80], "endpoint": endpoint[:60], **row} for row in rows])
+         "on_behalf": who.on_behalf[:80], "endpoint": endpoint[:60],
+         **row} for row in _with_org(session, rows)])
+
+
+def _with_org(session: Session, rows: list[dict]) -> list[dict]:
+    """Each row names the organisation whose data it is: the resident's (a partner serving
+    several cooperatives reads residents of each), else the session's one organisation."""
+    from . import tenancy
+
+    scope = tenancy.scope_of(session)
+    single = scope.single if scope is not None else None
+    ids = {r["resident_id"] for r in rows if r.get("resident_id") and "org_id" not in r}
+    orgs = dict(session.execute(select(Resident.id, Resident.org_id).where(
+        Resident.id.in_(ids))).all()) if ids and single is None else {}
+    return [{**r, "org_id": r.get("org_id", orgs.get(r.get("resident_id"), single))}
+            for r in rows]
 
 
 

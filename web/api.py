@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from routing.geocode import AddressNotFound
 
-from . import access, orders, planning, today
+from . import access, orders, organisations, planning, tenancy, today
 from .areas import current_area
 from .auth import partner_for_token
 from .db import db
@@ -89,7 +89,8 @@ def authenticate():
 def order_json(order: Order) -> dict:
     resident = order.resident
     return {
-        "id": order.id, "reference": order.reference, "status": order.status,
+        "id": order.id, "cooperative": order.organisation.slug, "reference": order.reference,
+        "status": order.status,
         "kind": order.kind, "label": order.label,
         "service_date": order.service_date.isoformat(),
         "recipient": resident.name, "address": resident.address, "buurt": resident.buurt,
@@ -127,10 +128,28 @@ def _json_body() -> dict:
 
 
 def _own(order_id: int) -> Order:
+    """The partner's order; the request then works in that order's cooperative."""
     order = get(db(), Order, order_id)
     if order is None or order.partner_id != g.partner.id:
         raise ApiError(404, f"There is no order {order_id} of yours.")
+    tenancy.use(db(), tenancy.of(order.org_id, why="partner"))
     return order
+
+
+def _cooperative(body: dict) -> None:
+    """Work in the cooperative the body names (``cooperative``: its slug), or in the only one
+    the partner serves; the field is taken out of the body."""
+    slug = body.pop("cooperative", None)
+    served = organisations.served_by(db(), g.partner.id)
+    if slug is None and len(served) == 1:
+        chosen = served[0]
+    else:
+        chosen = next((o for o in served if o.slug == slug), None)
+    if chosen is None:
+        options = ", ".join(o.slug for o in served)
+        raise ApiError(422, "Name the cooperative this order is for; see 'fields'.",
+                       {"cooperative": english("must be one of: {options}", options=options)})
+    tenancy.use(db(), tenancy.of(chosen.id, why="partner"))
 
 
 def _validated(payload: dict, order_id: int | None = None):
@@ -163,6 +182,12 @@ def list_orders():
             query = query.where(Order.service_date == date.fromisoformat(request.args["date"]))
         except ValueError:
             fields["date"] = english("must be a date like 2025-03-14")
+    if "cooperative" in request.args:
+        served = {o.slug: o.id for o in organisations.served_by(db(), g.partner.id)}
+        if request.args["cooperative"] not in served:
+            fields["cooperative"] = english("must be one of: {options}",
+                                            options=", ".join(served))
+        query = query.where(Order.org_id == served.get(request.args["cooperative"], 0))
     if "status" in request.args:
         if request.args["status"] not in STATUSES:
             fields["status"] = english("must be one of: {options}", options=", ".join(STATUSES))
@@ -186,6 +211,7 @@ def create_order():
         replay = _replay(key, digest)
         if replay is not None:
             return replay
+    _cooperative(body)
     draft = _validated(body)
     _check_cap(draft)
     try:
@@ -202,8 +228,7 @@ def create_order():
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
         raise ApiError(409, "The order conflicts with one created at the same moment.")
-    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
-                           "order", None, order.id)
+    planning.order_changed(current_app._get_current_object(), db(), order, "order")
     access.note_orders([order], "create", "order", "api")
     response = jsonify(order_json(order))
     response.status_code = 201
@@ -242,6 +267,9 @@ def update_order(order_id: int):
     if order.status != "submitted":
         raise ApiError(409, f"The order is {order.status}; only submitted orders can change.",
                        {"status": order.status})
+    if "cooperative" in body and body.pop("cooperative") != order.organisation.slug:
+        raise ApiError(422, "An order stays with its cooperative; cancel it and submit anew.",
+                       {"cooperative": english("cannot change")})
     merged = {**orders.as_payload(order), **body}
     draft = _validated({k: v for k, v in merged.items() if v is not None}, order.id)
     if draft.service_date != order.service_date:
@@ -260,8 +288,7 @@ def cancel_order(order_id: int):
                        {"status": order.status})
     order.set_status("cancelled")
     db().commit()
-    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
-                           "cancel", None, order.id)
+    planning.order_changed(current_app._get_current_object(), db(), order, "cancel")
     access.note_orders([order], "change", "status", "api")
     return jsonify(order_json(order))
 
@@ -269,6 +296,7 @@ def cancel_order(order_id: int):
 @bp.post("/addresses/check")
 def check_address():
     body = _json_body()
+    _cooperative(body)
     query = body.get("query")
     if set(body) - {"query"}:
         raise ApiError(422, "Unknown fields in the body.",

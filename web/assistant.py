@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date, timezone
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import access, facts, planning, rounds, today
+from . import access, facts, planning, rounds, tenancy, today
 from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
@@ -65,13 +64,12 @@ def done_times(session: Session, orders: Iterable[Order]) -> dict[int, dict[str,
     """When each stop that happened was marked: per order, per status ("delivered",
     "not_home", "returned") the "HH:MM" local time of its latest event, from the history.
 
-    The history is stored in UTC; the round is lived in the service area's time zone
-    (``TIMEZONE``, Europe/Amsterdam unless configured).
+    The history is stored in UTC; the round is lived in the cooperative's time zone.
     """
     ids = {o.id for o in orders if o.status in VISITED}
     if not ids:
         return {}
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Amsterdam")
+    zone = tenancy.zone(session)
     out: dict[int, dict[str, str]] = {}
     for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(ids))
                                  .order_by(OrderEvent.id)):
@@ -112,7 +110,7 @@ def progress(rnd, open_stops: list, service_date: date) -> dict[str, str]:
     total = len(rnd.stops)
     at = total - len(open_stops) + 1 if open_stops else total
     text = _("Stop {n} of {total}", n=min(at, total), total=total)
-    now = planning.clock_now(current_app._get_current_object(), service_date)
+    now = planning.clock_now(current_app._get_current_object(), db(), service_date)
     if open_stops and now is not None:
         late = (now - seconds(open_stops[0].arrival)) // 60
         if late > 5:
@@ -138,6 +136,8 @@ def mark(order_id: int):
     """Afgeleverd / niet thuis / opgehaald / teruggebracht from the round page (a form with
     the tap's id; ``order_ids`` lists the other packages of a batch pickup)."""
     more = [int(x) for x in request.form.get("order_ids", "").split(",") if x.isdigit()]
+    if get(db(), Order, order_id) is None:
+        abort(404)  # no such order (or another cooperative's: the same to the asker)
     stop = request.form.get("stop", "")
     back = redirect(url_for("assistant.round")
                     + (f"#{stop}" if STOP_ANCHOR.match(stop) else ""))
@@ -199,7 +199,7 @@ def _record(order_ids: list[int], status: str, tap: str, at: str | None = None,
     app = current_app._get_current_object()
     # when it happened: "at" (the area's local time) or "ago" (seconds before now, which a
     # phone that was offline knows whatever its clock or time zone says)
-    now = planning.clock_now(app, orders[0].service_date) if orders else 0
+    now = planning.clock_now(app, db(), orders[0].service_date) if orders else 0
     when = seconds(at) if at else max(0, (now or 0) - ago)
     try:
         recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)

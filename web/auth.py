@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import lru_cache, wraps
+from typing import Callable
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -22,17 +23,18 @@ from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, ren
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import sessions
+from . import sessions, tenancy
 from .db import db
 from .hygiene import clean
 from .i18n import gettext as _
-from .store import ROLES, ApiToken, Partner, User, utcnow
+from .store import ORG_ROLES, ROLES, ApiToken, Partner, User, utcnow
 
 bp = Blueprint("auth", __name__)
 hasher = PasswordHasher()
 TOKEN_PREFIX = "brt_"
 HOME = {"coordinator": "coordinator.day", "assistant": "assistant.round",
-        "partner": "partners.orders", "privacy_officer": "privacy.index"}
+        "partner": "partners.orders", "privacy_officer": "privacy.index",
+        "service_admin": "admin.index"}
 
 
 def hash_password(password: str) -> str:
@@ -63,10 +65,18 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def create_user(session: Session, username: str, password: str, role: str,
-                partner: Partner | None = None, assistant=None) -> User:
-    """Add a login; the caller commits. Partners' and assistants' users name their owner."""
+                partner: Partner | None = None, assistant=None,
+                org_id: int | None = None) -> User:
+    """Add a login; the caller commits. Partners' and assistants' users name their owner;
+    coordinators, assistants and privacy officers their organisation."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
+    if role in ORG_ROLES:
+        org_id = org_id or (assistant.org_id if assistant is not None else None)
+        if org_id is None:
+            raise ValueError(f"a {role} belongs to an organisation")
+    else:
+        org_id = None
     if (role == "partner") != (partner is not None):
         raise ValueError("a partner user belongs to exactly one partner")
     if (role == "assistant") != (assistant is not None):
@@ -76,10 +86,11 @@ def create_user(session: Session, username: str, password: str, role: str,
     if not username or clean(username) != username or not username.isprintable() or any(
             ch.isspace() for ch in username):  # no look-alike "coordinator\u200b"
         raise ValueError("a username must be plain printable text without spaces")
-    if session.scalar(select(User).where(User.username == username)):
-        raise ValueError(f"user {username!r} already exists")
+    with tenancy.system(session, "usernames are unique across the service"):
+        if session.scalar(select(User).where(User.username == username)):
+            raise ValueError(f"user {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role,
-                partner=partner, assistant=assistant)
+                partner=partner, assistant=assistant, org_id=org_id)
     session.add(user)
     return user
 
@@ -111,9 +122,13 @@ def new_token(session: Session, partner: Partner, label: str = "") -> str:
 
 
 def partner_for_token(session: Session, token: str) -> Partner | None:
+    """The partner of a live token; the session is scoped to the cooperatives it serves."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
                                                 ApiToken.revoked_at.is_(None)))
-    if row is None or not row.partner.active:
+    if row is None:
+        return None
+    tenancy.use(session, tenancy.for_partner(session, row.partner_id))
+    if not row.partner or not row.partner.active:
         return None
     now = utcnow()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
@@ -125,8 +140,10 @@ def current_user() -> User | None:
     return g.get("user")
 
 
-def role_required(*roles: str):
-    """Let in logged-in users with one of ``roles``; others go to the login page or get 403."""
+def role_required(*roles: str | Callable[[], tuple[str, ...]]):
+    """Let in logged-in users with one of ``roles`` (or of the roles a callable answers at
+    request time, for a setting such as ``ACCESS_LOG_READERS``); others go to the login page
+    or get 403. Roles that need a second factor are sent to set it up first."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -134,13 +151,14 @@ def role_required(*roles: str):
             if user is None:
                 flash(_("Please log in to continue."), "info")
                 return redirect(url_for("auth.login", next=request.full_path))
-            if user.role not in roles:
+            allowed = [r for role in roles for r in (role() if callable(role) else (role,))]
+            if user.role not in allowed:
                 abort(403)
-            if (user.role in ("coordinator", "privacy_officer")  # totp.REQUIRED_ROLES
+            from . import totp
+
+            if (user.role in totp.REQUIRED_ROLES
                     and request.endpoint != "totp.setup"
                     and current_app.config["COORDINATOR_TOTP"] == "required"):
-                from . import totp
-
                 if totp.enabled(db(), user) is None:
                     flash(_("Set up two-step login first."), "info")
                     return redirect(url_for("totp.setup"))
@@ -175,7 +193,8 @@ def login():
                                                   429))
             response.headers["Retry-After"] = str(wait)
             return response
-        user = db().scalar(select(User).where(User.username == username))
+        with tenancy.system(db(), "logging in"):
+            user = db().scalar(select(User).where(User.username == username))
         if not check_password(user, password):
             db().rollback()
             throttle.fail(db(), username, client_address())
@@ -244,6 +263,7 @@ def init_app(app: Flask) -> None:
     def load_user():
         sid = session.get("sid")
         g.user = sessions.resume(db(), sid, lifetimes) if isinstance(sid, str) else None
+        tenancy.use(db(), tenancy.for_user(db(), g.user))
         if g.user is None and ("sid" in session or "user_id" in session):
             lang = session.get("lang")  # an ended or pre-upgrade session: forget it
             session.clear()

@@ -4,8 +4,10 @@
                                       (the demo: a fresh seeded day)
     worker [--threads 1]              a planning worker (start more, on any machine that
                                       reaches the database and the queue)
-    create-coordinator NAME           the first login (password asked, or from stdin)
-    create-privacy-officer NAME       a login that reads the access log (and nothing else)
+    create-organisation SLUG NAME     a cooperative on the service [--area] [--time-zone]
+    create-service-admin NAME         a login that creates organisations (sees no residents)
+    create-coordinator NAME [--org]   a cooperative's coordinator (password asked, or stdin)
+    create-privacy-officer NAME [--org]  reads the cooperative's access log (nothing else)
     db-upgrade                        bring the database to the newest schema
     backup PATH                       a consistent, checked copy of the database (app running)
     restore PATH [--yes]              replace the database with a backup (server stopped)
@@ -29,7 +31,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app, today
+from . import create_app, tenancy, today
 from .auth import create_user
 from .db import new_session
 
@@ -43,34 +45,100 @@ def cli():
     """Buurtroute planner."""
 
 
+ORG_OPTION = click.option("--org", "slug", default=None,
+                          help="The cooperative (its short name); needed when there are several.")
+PASSWORD_OPTION = click.option("--password-stdin", is_flag=True,
+                               help="Read the password from standard input.")
+
+
+@cli.command("create-organisation")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--area", default=None, help="Its area (default: the service's).")
+@click.option("--time-zone", default="Europe/Amsterdam", show_default=True)
+@with_appcontext
+def create_organisation(slug: str, name: str, area: str | None, time_zone: str):
+    """Add a cooperative to the service."""
+    from . import organisations, tenancy
+
+    session = new_session()
+    try:
+        with tenancy.system(session, "cli create-organisation"):
+            organisations.create(session, slug, name, area, time_zone)
+            session.commit()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Organisation {slug!r} created.")
+
+
+@cli.command("create-service-admin")
+@click.argument("username")
+@PASSWORD_OPTION
+@with_appcontext
+def create_service_admin(username: str, password_stdin: bool):
+    """Create a service admin: adds organisations and their first coordinator."""
+    _create_login(username, "service_admin", password_stdin, None)
+    click.echo(f"Service admin {username!r} created.")
+
+
 @cli.command("create-coordinator")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@ORG_OPTION
+@PASSWORD_OPTION
 @with_appcontext
-def create_coordinator(username: str, password_stdin: bool):
-    """Create a coordinator login (the first account of a fresh installation)."""
-    _create_login(username, "coordinator", password_stdin)
+def create_coordinator(username: str, slug: str | None, password_stdin: bool):
+    """Create a coordinator login of a cooperative."""
+    _create_login(username, "coordinator", password_stdin, _org(slug))
     click.echo(f"Coordinator {username!r} created.")
 
 
 @cli.command("create-privacy-officer")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@ORG_OPTION
+@PASSWORD_OPTION
 @with_appcontext
-def create_privacy_officer(username: str, password_stdin: bool):
-    """Create a privacy officer's login: reads the access log, nothing else."""
-    _create_login(username, "privacy_officer", password_stdin)
+def create_privacy_officer(username: str, slug: str | None, password_stdin: bool):
+    """Create a privacy officer's login: reads the cooperative's access log, nothing else."""
+    _create_login(username, "privacy_officer", password_stdin, _org(slug))
     click.echo(f"Privacy officer {username!r} created.")
 
 
-def _create_login(username: str, role: str, password_stdin: bool) -> None:
+def _org(slug: str | None) -> int:
+    """The id of the cooperative ``slug``; without one, the only cooperative there is."""
+    from sqlalchemy import select
+
+    from . import tenancy
+    from .store import Organisation
+
+    session = new_session()
+    try:
+        with tenancy.system(session, "cli: which organisation"):
+            query = select(Organisation.id, Organisation.slug)
+            rows = session.execute(query.where(Organisation.slug == slug) if slug else query
+                                   ).all()
+    finally:
+        session.close()
+    if slug and not rows:
+        raise click.ClickException(f"org: there is no organisation {slug!r}")
+    if not rows:
+        raise click.ClickException("org: there is no organisation yet; create-organisation "
+                                   "first")
+    if len(rows) > 1:
+        raise click.ClickException("org: name the organisation (--org), one of: "
+                                   + ", ".join(r.slug for r in rows))
+    return rows[0].id
+
+
+def _create_login(username: str, role: str, password_stdin: bool, org_id: int | None) -> None:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = new_session()
     try:
-        create_user(session, username, password, role)
+        create_user(session, username, password, role, org_id=org_id)
         session.commit()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -146,7 +214,8 @@ def set_password_command(username: str, password_stdin: bool):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = new_session()
     try:
-        user = session.scalar(select(User).where(User.username == username))
+        with tenancy.system(session, "cli set-password"):
+            user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"there is no user {username!r}")
         set_password(session, user, password)
@@ -253,12 +322,7 @@ def purge_command(dry_run: bool):
     from .store import utcnow
 
     app = current_app._get_current_object()
-    session = new_session()
-    try:
-        removed = retention.purge(session, today(app), utcnow(),
-                                  retention.Periods.from_config(app.config), dry_run=dry_run)
-    finally:
-        session.close()
+    removed = retention.purge_all(app, today(app), utcnow(), dry_run=dry_run)
     click.echo("would remove (dry run):" if dry_run else "removed:")
     for table, count in removed.items():
         if table == "counted_in_stats":
@@ -279,12 +343,23 @@ def _cli_who():
     return Who(None, "cli", None, f"cli:{user}"[:80])
 
 
-def _resident(session, resident_id: int):
-    from .store import Resident, get
+def _resident(session, resident_id: int, erased_too: bool = False):
+    """The resident (any cooperative: the CLI is the service's operator); the session is
+    scoped to the resident's cooperative from here on. ``erased_too``: a resident who was
+    erased is known by the access log rows about them (None is answered)."""
+    from sqlalchemy import select
 
-    resident = get(session, Resident, resident_id)
-    if resident is None:
+    from . import tenancy
+    from .store import AccessLog, Resident, get
+
+    with tenancy.system(session, "cli: whose resident"):
+        resident = get(session, Resident, resident_id)
+        org = resident.org_id if resident is not None else session.scalar(
+            select(AccessLog.org_id).where(AccessLog.resident_id == resident_id,
+                                           AccessLog.org_id.is_not(None)).limit(1))
+    if resident is None and not (erased_too and org):
         raise click.ClickException(f"resident: there is no resident {resident_id}")
+    tenancy.use(session, tenancy.of(org, why="cli"))
     return resident
 
 
@@ -380,6 +455,7 @@ def access_report_command(resident_id: int, as_pdf: bool, out: Path | None):
 
     session = new_session()
     try:
+        _resident(session, resident_id, erased_too=True)
         with current_app.test_request_context():
             g.db = session  # the report reads through the request's session
             data = privacy.access_report(resident_id)

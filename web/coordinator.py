@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, timezone
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, today
+from . import access, facts, jobs, planning, rounds, tenancy, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -85,7 +84,7 @@ def day():
 
 
 def _now_minutes(service_date: date) -> int | None:
-    now = planning.clock_now(current_app._get_current_object(), service_date)
+    now = planning.clock_now(current_app._get_current_object(), db(), service_date)
     return None if now is None else now // 60
 
 
@@ -115,11 +114,10 @@ def _changes(plan) -> dict:
 
 
 def local_time(at) -> str:
-    """A stored UTC time as "HH:MM" in the service area's time zone."""
+    """A stored UTC time as "HH:MM" in the cooperative's time zone."""
     if at is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Amsterdam")
-    return at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%H:%M")
+    return at.replace(tzinfo=timezone.utc).astimezone(tenancy.zone(db())).strftime("%H:%M")
 
 
 @bp.route("/shifts", methods=["POST"])
@@ -250,7 +248,7 @@ def undo():
     db().flush()
     change.undone_by = req.id
     db().commit()
-    jobs.enqueue_plan(current_app._get_current_object(), service_date)
+    jobs.enqueue_plan(current_app._get_current_object(), tenancy.org_id(db()), service_date)
     flash(_("The last change is being undone."), "info")
     return back
 
@@ -306,7 +304,7 @@ def hand_over(order_id: int):
     app = current_app._get_current_object()
     try:
         facts.hand_over(db(), order, to, current_user().id, request.form.get("event_id", ""),
-                        planning.clock_now(app, order.service_date) or 0)
+                        planning.clock_now(app, db(), order.service_date) or 0)
         db().commit()
     except facts.Refused as exc:
         db().rollback()

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from . import migrate
+from . import migrate, tenancy
 from .store import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["buurtroute.engine"] = engine
-    app.extensions["buurtroute.sessions"] = make_sessionmaker(engine)
+    factory = make_sessionmaker(engine)
+    tenancy.install(factory)
+    app.extensions["buurtroute.sessions"] = factory
     if app.config["AUTO_MIGRATE"]:
         migrate.upgrade(engine)
     app.teardown_appcontext(_close)
@@ -24,9 +26,11 @@ def db() -> Session:
     return g.db
 
 
-def new_session() -> Session:
-    """A session outside a request (CLI, seeding); the caller closes it."""
-    return current_app.extensions["buurtroute.sessions"]()
+def new_session(scope: "tenancy.Scope | None" = None) -> Session:
+    """A session outside a request (CLI, seeding, workers); the caller closes it. Without a
+    scope it reads no organisation's data until given one (``web.tenancy``)."""
+    session = current_app.extensions["buurtroute.sessions"]()
+    return tenancy.use(session, scope) if scope is not None else session
 
 
 def _close(_exc) -> None:

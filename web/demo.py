@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from routing.demo import demo_day
 
-from . import orders
+from . import orders, organisations, tenancy
 from .auth import create_user, new_token
 from .i18n import english
 from .store import Assistant, Partner, Shift
 
 COOPERATIVE = "Wijkcoöperatie"
+DEMO_SLUG = "demo"
 USERNAMES = {"pharmacy": "apotheek", "meal_kitchen": "keuken", "parcel_point": "pakketpunt",
              "cooperative": "wijk"}
 
@@ -34,16 +35,22 @@ class DemoAccounts:
 
 
 def seed(session: Session, area, day: date, seed_value: int = 1, orders_count: int = 70,
-         password: str | None = None) -> DemoAccounts:
-    """Fill an empty database with the demo day on ``day``; commit; return the accounts."""
+         password: str | None = None, slug: str = DEMO_SLUG, prefix: str = "") -> DemoAccounts:
+    """Add a demo cooperative (``slug``) with the demo day on ``day``; commit; return the
+    accounts. Its usernames start with ``prefix`` (several demo cooperatives side by side)."""
     plan = demo_day(area, orders=orders_count, assistants=3, seed=seed_value)
     password = password or secrets.token_urlsafe(9)
+    with tenancy.system(session, "creating the demo cooperative"):
+        org = organisations.create(session, slug, COOPERATIVE, area=area.name)
+        session.commit()
+    tenancy.use(session, tenancy.of(org.id))
     partners = {name: Partner(name=name, kind=place.kind, pickup_name=name,
                               pickup_address=place.address, pickup_lat=place.lat,
                               pickup_lon=place.lon)
                 for name, place in plan.partners.items()}
-    partners[COOPERATIVE] = Partner(name=COOPERATIVE, kind="cooperative")
-    session.add_all(partners.values())
+    for partner in partners.values():
+        organisations.link(session, org, partner)
+    partners[COOPERATIVE] = organisations.own_partner(session)
     assistants = []
     for a in plan.assistants:
         assistant = Assistant(name=a.name, mode=a.mode, home_buurt=a.buurt, capacity=a.capacity)
@@ -68,16 +75,20 @@ def seed(session: Session, area, day: date, seed_value: int = 1, orders_count: i
             skipped.append(f"{o.ref}: " + "; ".join(f"{k} {v}" for k, v in errors.items()))
             continue
         orders.create(session, partner, draft)
-    users = [("coordinator", "coordinator", COOPERATIVE)]
-    create_user(session, "coordinator", password, "coordinator")
-    create_user(session, "privacy", password, "privacy_officer")
-    users.append(("privacy", "privacy_officer", COOPERATIVE))
+    users = [(prefix + "coordinator", "coordinator", COOPERATIVE)]
+    create_user(session, prefix + "coordinator", password, "coordinator", org_id=org.id)
+    create_user(session, prefix + "privacy", password, "privacy_officer", org_id=org.id)
+    users.append((prefix + "privacy", "privacy_officer", COOPERATIVE))
+    if not prefix:  # the service's own admin, once
+        create_user(session, "beheer", password, "service_admin")
+        users.append(("beheer", "service_admin", "Buurtroute"))
     for assistant in assistants:
-        create_user(session, assistant.name.lower(), password, "assistant", assistant=assistant)
-        users.append((assistant.name.lower(), "assistant", assistant.name))
+        name = prefix + assistant.name.lower()
+        create_user(session, name, password, "assistant", assistant=assistant, org_id=org.id)
+        users.append((name, "assistant", assistant.name))
     tokens, taken = {}, set()
     for partner in partners.values():
-        username = USERNAMES[partner.kind]
+        username = prefix + USERNAMES[partner.kind]
         username += str(sum(u.startswith(username) for u in taken) + 1) \
             if partner.kind == "pharmacy" else ""
         taken.add(username)

@@ -51,8 +51,8 @@ def init_app(app: Flask) -> None:
     from . import planning
 
     @huey.task(name="plan_day")
-    def plan_day(iso: str) -> None:
-        planning.run_day(app, date.fromisoformat(iso))
+    def plan_day(org: int, iso: str) -> None:
+        planning.run_day(app, org, date.fromisoformat(iso))
 
     @huey.periodic_task(crontab(minute="*"), name="reap")
     def reap() -> None:
@@ -71,11 +71,11 @@ def init_app(app: Flask) -> None:
     app.extensions["buurtroute.plan_task"] = plan_day
 
 
-def enqueue_plan(app: Flask, day: date) -> None:
-    """Ask a worker to plan ``day`` (a job for a day already planned or running is harmless:
-    the run finds nothing new, or leaves it to the run under way)."""
-    task: Callable[[str], Any] = app.extensions["buurtroute.plan_task"]
-    task(day.isoformat())
+def enqueue_plan(app: Flask, org: int, day: date) -> None:
+    """Ask a worker to plan ``day`` of cooperative ``org`` (a job for a day already planned
+    or running is harmless: the run finds nothing new, or leaves it to the run under way)."""
+    task: Callable[[int, str], Any] = app.extensions["buurtroute.plan_task"]
+    task(org, day.isoformat())
 
 
 def run_worker(app: Flask, workers: int = 1) -> None:

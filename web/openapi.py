@@ -29,7 +29,12 @@ def _nullable(schema: dict) -> dict:
 WINDOW = {"type": "object", "additionalProperties": False, "required": ["start", "end"],
           "properties": {"start": TIME, "end": TIME}}
 
+COOPERATIVE = {"type": "string", "minLength": 1, "maxLength": 40,
+               "description": "The cooperative the order is for (its short name); needed "
+                              "only when you serve more than one."}
+
 INPUT_PROPERTIES = {
+    "cooperative": COOPERATIVE,
     "recipient": _text("recipient", minLength=1, description="Name or initials, no more."),
     "address": _text("address", minLength=1, description="Street and number in the area; a "
                      "postcode may follow (\"Street 12a, 3582 BJ\"), or \"lat, lon\"."),
@@ -57,10 +62,11 @@ INPUT_PROPERTIES = {
 
 ORDER = {
     "type": "object",
-    "required": ["id", "status", "kind", "label", "service_date", "recipient", "address",
+    "required": ["id", "cooperative", "status", "kind", "label", "service_date", "recipient", "address",
                  "windows", "size", "priority", "hot_meal", "in_person", "note", "history"],
     "properties": {
         "id": {"type": "integer"},
+        "cooperative": {"type": "string"},
         "reference": _nullable({"type": "string"}),
         "status": {"type": "string", "enum": list(STATUSES),
                    "description": "submitted → planned → picked_up → delivered; not_home when "
@@ -152,6 +158,8 @@ def document(base: str = "/api/v1") -> dict:
                 "get": {"operationId": "listOrders", "summary": "Your orders",
                         "parameters": [
                             {"name": "date", "in": "query", "schema": DATE},
+                            {"name": "cooperative", "in": "query",
+                             "schema": {"type": "string", "minLength": 1}},
                             {"name": "status", "in": "query",
                              "schema": {"type": "string", "enum": list(STATUSES)}}],
                         "responses": {"200": _ok("Your orders, by date.", {
@@ -197,7 +205,7 @@ def document(base: str = "/api/v1") -> dict:
                              "schema": {"type": "object", "additionalProperties": False,
                                         "required": ["query"], "properties": {"query": {
                                             "type": "string", "minLength": 1,
-                                            "maxLength": 200}}}}}},
+                                            "maxLength": 200}, "cooperative": COOPERATIVE}}}}},
                          "responses": {"200": _ok("The normalised address and its buurt.", {
                              "type": "object", "required": ["address", "buurt", "lat", "lon"],
                              "properties": {"address": {"type": "string"},

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from routing.geocode import AddressNotFound, GeoPoint
 
+from . import tenancy
 from .hygiene import clean, foreign_digits, has_surrogate
 from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 
@@ -340,23 +341,24 @@ def reference_taken(session: Session, partner_id: int, reference: str | None,
     return other if other != order_id else None
 
 
-def resident_for(session: Session, draft: OrderDraft) -> Resident:
-    """The stored resident of this name and address, added if new. Two requests adding the
-    same new resident at once both get the one row: the insert does nothing on a conflict and
-    the row is read again (no UNIQUE error, no duplicate)."""
-    where = (Resident.name == draft.recipient, Resident.address == draft.point.address)
+def resident_for(session: Session, draft: OrderDraft, org_id: int) -> Resident:
+    """The organisation's stored resident of this name and address, added if new. Two requests
+    adding the same new resident at once both get the one row: the insert does nothing on a
+    conflict and the row is read again (no UNIQUE error, no duplicate)."""
+    where = (Resident.org_id == org_id, Resident.name == draft.recipient,
+             Resident.address == draft.point.address)
     resident = session.scalar(select(Resident).where(*where))
     if resident is not None:
         return resident
-    values = {"name": draft.recipient, "address": draft.point.address, "lat": draft.point.lat,
-              "lon": draft.point.lon, "buurt": draft.point.buurt}
+    values = {"org_id": org_id, "name": draft.recipient, "address": draft.point.address,
+              "lat": draft.point.lat, "lon": draft.point.lon, "buurt": draft.point.buurt}
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         import importlib
 
         insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
         session.execute(insert(Resident).values(**values)
-                        .on_conflict_do_nothing(index_elements=["name", "address"]))
+                        .on_conflict_do_nothing(index_elements=["org_id", "name", "address"]))
         return session.scalar(select(Resident).where(*where))
     resident = Resident(**values)
     session.add(resident)
@@ -388,22 +390,24 @@ def update(session: Session, order: Order, draft: OrderDraft,
            user_id: int | None = None) -> list[str]:
     """Change an order and note in its history which fields changed (names, not values)."""
     before = as_payload(order)
-    apply(order, draft, resident_for(session, draft))
+    apply(order, draft, resident_for(session, draft, order.org_id))
     after = as_payload(order)
     changed = sorted(name for name in set(before) | set(after)
                      if before.get(name) != after.get(name))
     if changed:
-        order.events.append(OrderEvent(status=order.status, user_id=user_id,
+        order.events.append(OrderEvent(org_id=order.org_id, status=order.status, user_id=user_id,
                                        note="changed: " + ", ".join(changed)))
     return changed
 
 
 def create(session: Session, partner: Partner, draft: OrderDraft,
-           user_id: int | None = None) -> Order:
-    """Add a new order with its first history line; the caller commits."""
-    order = Order(partner=partner, status="submitted")
-    apply(order, draft, resident_for(session, draft))
-    order.events.append(OrderEvent(status="submitted", user_id=user_id))
+           user_id: int | None = None, org_id: int | None = None) -> Order:
+    """Add a new order for the cooperative ``org_id`` (default: the session's one) with its
+    first history line; the caller commits."""
+    org_id = org_id or tenancy.org_id(session)
+    order = Order(partner=partner, status="submitted", org_id=org_id)
+    apply(order, draft, resident_for(session, draft, org_id))
+    order.events.append(OrderEvent(status="submitted", user_id=user_id, org_id=org_id))
     session.add(order)
     return order
 

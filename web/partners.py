@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
+                   render_template, request, session, url_for)
 from sqlalchemy import select
 
-from . import access, csvorders, orders, planning, today
+from . import access, csvorders, orders, organisations, planning, tenancy, today
 from .areas import current_area
 from .auth import current_user, new_token, role_required
 from .db import db
@@ -23,6 +23,25 @@ WINDOW_FIELDS = ("window1_start", "window1_end", "window2_start", "window2_end")
 
 def the_partner() -> Partner:
     return current_user().partner
+
+
+@bp.before_request
+def one_cooperative():
+    """A partner works in one cooperative at a time: the one chosen (``?cooperative=slug``,
+    remembered in the session), or the only one it serves. The request's scope narrows to it,
+    so the pages, the form and the CSV upload see and add that cooperative's orders only."""
+    user = current_user()
+    if user is None or user.role != "partner":
+        return None  # role_required answers
+    served = organisations.served_by(db(), user.partner_id)
+    if not served:
+        abort(403)
+    wanted = request.args.get("cooperative") or session.get("cooperative")
+    chosen = next((o for o in served if o.slug == wanted), served[0])
+    session["cooperative"] = chosen.slug
+    tenancy.use(db(), tenancy.of(chosen.id, why="partner"))
+    g.cooperative, g.cooperatives = chosen, served
+    return None
 
 
 def own_order(order_id: int) -> Order:
@@ -116,8 +135,8 @@ def _order_form(order: Order | None):
                 orders.update(db(), order, draft, current_user().id)
             db().commit()
             access.note_orders([order], action, "order")
-            planning.order_changed(current_app._get_current_object(), db(),
-                                   order.service_date, "order", current_user().id, order.id)
+            planning.order_changed(current_app._get_current_object(), db(), order, "order",
+                                   current_user().id)
             flash(_("Order {id} saved.", id=order.id), "success")
             return redirect(url_for("partners.orders_list", date=order.service_date))
         flash(_("Please correct the marked fields."), "error")
@@ -159,8 +178,8 @@ def order_cancel(order_id: int):
         order.set_status("cancelled", current_user().id)
         db().commit()
         access.note_orders([order], "change", "status")
-        planning.order_changed(current_app._get_current_object(), db(), order.service_date,
-                               "cancel", current_user().id, order.id)
+        planning.order_changed(current_app._get_current_object(), db(), order, "cancel",
+                               current_user().id)
         flash(_("Order {id} cancelled.", id=order.id), "success")
     return redirect(url_for("partners.order_detail", order_id=order.id))
 

@@ -45,7 +45,7 @@ from routing.check import check
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from . import jobs
+from . import jobs, tenancy
 from .adapter import DayInput, comes_back, order_to_model, return_id, return_to_model, \
     shift_to_model
 from .store import MISSED, VISITED, Fact, Order, Plan, PlanRequest, Shift, StopLock, utcnow
@@ -106,24 +106,26 @@ def pending(session: Session, day: date) -> bool:
 
 def request(app: Flask, session: Session, day: date, kind: str, user_id: int | None = None,
             order_id: int | None = None, lock_before: dict | None = None) -> PlanRequest:
-    """Record a reason to plan ``day`` again (committed with whatever the session holds) and
-    ask a worker for a run."""
+    """Record a reason to plan ``day`` of the session's cooperative again (committed with
+    whatever the session holds) and ask a worker for a run."""
+    org = tenancy.org_id(session)
     current = current_plan(session, day)
     req = PlanRequest(service_date=day, kind=kind, user_id=user_id, order_id=order_id,
                       base_plan_id=current.id if current is not None else None,
                       lock_before=lock_before)
     session.add(req)
     session.commit()
-    jobs.enqueue_plan(app, day)
+    jobs.enqueue_plan(app, org, day)
     return req
 
 
-def order_changed(app: Flask, session: Session, day: date, kind: str,
-                  user_id: int | None = None, order_id: int | None = None) -> None:
+def order_changed(app: Flask, session: Session, order: Order, kind: str,
+                  user_id: int | None = None) -> None:
     """A late order or a cancel on a day that has a plan: repair it (a day not planned yet
-    waits for the coordinator)."""
-    if current_plan(session, day) is not None:
-        request(app, session, day, kind, user_id, order_id)
+    waits for the coordinator). The order's cooperative plans, whoever changed it."""
+    with tenancy.only(session, order.org_id):
+        if current_plan(session, order.service_date) is not None:
+            request(app, session, order.service_date, kind, user_id, order.id)
 
 
 # --- runs, processes, the reaper ------------------------------------------------------------
@@ -185,18 +187,24 @@ def reap_all(app: Flask) -> None:
     requests no run has taken (the queue may have lost the job with the worker)."""
     with app.app_context():
         session: Session = app.extensions["buurtroute.sessions"]()
+        todo = []
         try:
-            days = set(session.scalars(select(Plan.service_date).where(
-                Plan.status == "running")))
-            for day in days:
-                _reap(app, session, day)
-            session.commit()
-            waiting = session.scalars(select(PlanRequest.service_date).distinct())
-            todo = [d for d in waiting if pending(session, d)]
+            with tenancy.system(session, "the reaper looks at every cooperative's days"):
+                running = {(r.org_id, r.service_date) for r in session.execute(
+                    select(Plan.org_id, Plan.service_date).where(Plan.status == "running"))}
+                waiting = {(r.org_id, r.service_date) for r in session.execute(
+                    select(PlanRequest.org_id, PlanRequest.service_date).distinct())}
+            for org, day in sorted(running | waiting):
+                tenancy.use(session, tenancy.of(org))
+                if (org, day) in running:
+                    _reap(app, session, day)
+                    session.commit()
+                if pending(session, day):
+                    todo.append((org, day))
         finally:
             session.close()
-    for day in todo:
-        jobs.enqueue_plan(app, day)
+    for org, day in todo:
+        jobs.enqueue_plan(app, org, day)
 
 
 def _under_way(session: Session, day: date) -> Plan | None:
@@ -226,11 +234,12 @@ def _claim(app: Flask, session: Session, day: date) -> Plan | None:
     return plan
 
 
-def run_day(app: Flask, day: date) -> Plan | None:
-    """The queue's job: plan ``day`` if requests wait and no run is under way; afterwards ask
-    for one follow-up run if requests arrived meanwhile."""
+def run_day(app: Flask, org: int, day: date) -> Plan | None:
+    """The queue's job: plan ``day`` of cooperative ``org`` if requests wait and no run is
+    under way; afterwards ask for one follow-up run if requests arrived meanwhile."""
     with app.app_context():
-        session: Session = app.extensions["buurtroute.sessions"]()
+        session: Session = tenancy.use(app.extensions["buurtroute.sessions"](),
+                                       tenancy.of(org, why="planning run"))
         try:
             plan = _claim(app, session, day)
             if plan is not None:
@@ -239,7 +248,7 @@ def run_day(app: Flask, day: date) -> Plan | None:
         finally:
             session.close()
     if again:
-        jobs.enqueue_plan(app, day)
+        jobs.enqueue_plan(app, org, day)
     return plan
 
 
@@ -261,7 +270,7 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         base, mode = _base(session, asks, current)
         plan.mode, plan.created_by = mode, asks[-1].user_id if asks else None
         session.commit()
-        built = build(app, session, day, base, clock_now(app, day))
+        built = build(app, session, day, base, clock_now(app, session, day))
         result = _solve(app, built, base, mode)
         violations = check(built.problem, result) if built.problem is not None else []
         if violations:
@@ -402,13 +411,14 @@ def _lock_for_commit(session: Session, day: date, statuses: dict[str, str]):
     return previous, orders
 
 
-def clock_now(app: Flask, day: date) -> int | None:
-    """Seconds since midnight during ``day`` (``NOW`` "HH:MM" may pin it); None on another
-    day."""
+def clock_now(app: Flask, session: Session, day: date) -> int | None:
+    """Seconds since midnight during ``day`` in the time zone of the session's cooperative
+    (``NOW`` "HH:MM" may pin it); None on another day."""
     pinned = app.config.get("NOW")
     if pinned:
         return int(pinned[:2]) * 3600 + int(pinned[3:5]) * 60
-    t = datetime.now(ZoneInfo(app.config.get("TIMEZONE") or "Europe/Amsterdam"))
+    org = tenancy.organisation(session)
+    t = datetime.now(ZoneInfo(org.time_zone if org is not None else "Europe/Amsterdam"))
     if day != t.date():
         return None
     return t.hour * 3600 + t.minute * 60 + t.second
@@ -566,7 +576,7 @@ def build(app: Flask, session: Session, day: date, base: Plan | None,
     returns of goods nobody took, shifts and the coordinator's locks."""
     from .areas import current_area
 
-    area = current_area()
+    area = current_area(session)
     orders = list(session.scalars(select(Order).where(Order.service_date == day)
                                   .options(selectinload(Order.resident)).order_by(Order.id)))
     shifts = list(session.scalars(select(Shift).where(Shift.service_date == day)

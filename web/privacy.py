@@ -9,14 +9,13 @@ it. A resident number stays readable after the resident was erased: the log outl
 from __future__ import annotations
 
 import json
-from functools import wraps
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
                    request, url_for)
 from sqlalchemy import select
 
-from . import access
-from .auth import current_user
+from . import access, tenancy
+from .auth import role_required
 from .db import db
 from .hygiene import is_number
 from .i18n import gettext as _
@@ -25,18 +24,8 @@ from .store import Partner, Resident, User, get, utcnow
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 
-def readers_only(view):
-    """Let in the roles ``ACCESS_LOG_READERS`` names; others get the login page or 403."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = current_user()
-        if user is None:
-            flash(_("Please log in to continue."), "info")
-            return redirect(url_for("auth.login", next=request.full_path))
-        if user.role not in access.readers(current_app):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+#: The roles ``ACCESS_LOG_READERS`` names (with the second factor they need, as elsewhere).
+readers_only = role_required(lambda: access.readers(current_app))
 
 
 @bp.route("/")
@@ -61,9 +50,17 @@ def _organisations() -> dict[int, str]:
     return {p.id: p.name for p in db().scalars(select(Partner))}
 
 
+def _known(resident_id: int) -> None:
+    """404 unless the resident is this cooperative's, or was (the log outlives them)."""
+    if get(db(), Resident, resident_id) is None and not access.entries(
+            db(), resident_id=resident_id, limit=1):
+        abort(404)
+
+
 @bp.route("/residents/<int:resident_id>")
 @readers_only
 def resident_log(resident_id: int):
+    _known(resident_id)
     entries = access.entries(db(), resident_id=resident_id)
     access.note([resident_id], "log_view", "access_log")
     return render_template("privacy/log.html", entries=entries, resident_id=resident_id,
@@ -87,13 +84,15 @@ def access_report(resident_id: int) -> dict:
     """What a resident may know about who accessed their data: when, which role and
     organisation, what was done with which part, through which channel (no usernames of
     staff: the organisation answers for its people)."""
+    _known(resident_id)
     organisations = _organisations()
+    own = tenancy.organisation(db())
     entries = list(reversed(access.entries(db(), resident_id=resident_id, limit=100_000)))
     return {"resident": resident_id, "generated_at": utcnow().isoformat(timespec="seconds")
             + "Z", "accesses": [{
                 "at": e.at.isoformat(timespec="seconds") + "Z", "role": e.role,
                 "organisation": organisations.get(e.partner_id, "") if e.partner_id
-                else "Wijkcoöperatie", "action": e.action, "part": e.part,
+                else own.name if own is not None else "", "action": e.action, "part": e.part,
                 "channel": e.channel, "on_behalf": e.on_behalf} for e in entries]}
 
 

@@ -19,9 +19,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from .store import LoginThrottle, User, UserSession, utcnow
+from .store import LoginThrottle, Organisation, User, UserSession, utcnow
 
 #: Idle timeouts by role, in seconds (config ``IDLE_TIMEOUT_<ROLE>`` overrides).
 IDLE_DEFAULTS = {"coordinator": 30 * 60, "assistant": 10 * 3600, "partner": 60 * 60}
@@ -71,10 +71,13 @@ def resume(session: Session, sid: str, lifetimes: Lifetimes) -> User | None:
     """The user of a live session, or None (and the session ended) when it is over: ended,
     idle too long, older than the absolute lifetime, or its user, partner or assistant
     deactivated."""
+    from . import tenancy
+
     row = session.scalar(select(UserSession).where(UserSession.sid_hash == _sid_hash(sid)))
     if row is None or row.ended_at is not None:
         return None
-    user = session.get(User, row.user_id)
+    with tenancy.system(session, "whose session is this"):
+        user = session.get(User, row.user_id)
     now = utcnow()
     reason = None
     idle = lifetimes.idle.get(user.role, 1800) if user is not None else 0
@@ -96,10 +99,16 @@ def resume(session: Session, sid: str, lifetimes: Lifetimes) -> User | None:
 
 
 def usable(user: User) -> bool:
-    """An active user, and for a partner's or assistant's user an active partner or
-    assistant (someone who left the cooperative keeps no way in)."""
-    return (bool(user.active) and (user.partner is None or bool(user.partner.active))
-            and (user.assistant is None or bool(user.assistant.active)))
+    """An active user of an active organisation, and for a partner's or assistant's user an
+    active partner or assistant (someone who left the cooperative keeps no way in)."""
+    from . import tenancy
+
+    session = object_session(user)
+    with tenancy.system(session, "is this login still usable"):
+        organisation = session.get(Organisation, user.org_id) if user.org_id else None
+        return (bool(user.active) and (organisation is None or bool(organisation.active))
+                and (user.partner is None or bool(user.partner.active))
+                and (user.assistant is None or bool(user.assistant.active)))
 
 
 # --- throttling ------------------------------------------------------------------------------

@@ -18,8 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
 
-#: "privacy_officer" reads the access log (issue 13); nothing else.
-ROLES = ("coordinator", "assistant", "partner", "privacy_officer")
+#: "privacy_officer" reads the access log (issue 13); nothing else. "service_admin" runs the
+#: hosted service: creates organisations and their first coordinator, and sees no residents.
+ROLES = ("coordinator", "assistant", "partner", "privacy_officer", "service_admin")
+#: Roles that belong to one organisation (``User.org_id``); partners' users belong to a
+#: partner, which may serve several organisations (``PartnerLink``).
+ORG_ROLES = ("coordinator", "assistant", "privacy_officer")
 PARTNER_KINDS = ("pharmacy", "meal_kitchen", "parcel_point", "cooperative")
 ORDER_KINDS = ("medicine", "meal", "parcel", "visit", "klusje")
 #: Which order kinds each kind of partner may submit (the cooperative books house calls, jobs).
@@ -57,12 +61,39 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+class Organisation(Base):
+    """A neighbourhood cooperative on the hosted service. It owns its assistants, residents,
+    orders, plans and facts (every row of a :class:`Tenant` table names it) and its settings.
+    Several organisations may share one area's streets."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short name in URLs and the API's ``cooperative`` field ("utrecht-oost").
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: The area whose streets it plans on; None: the service's default area.
+    area: Mapped[str | None] = mapped_column(String(60))
+    time_zone: Mapped[str] = mapped_column(String(40), default="Europe/Amsterdam")
+    #: Its own retention of orders in days; None: the service's default (``RETAIN_ORDER_DAYS``).
+    retain_order_days: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Tenant:
+    """A row owned by one organisation. Every ORM query of these tables is limited to the
+    organisations of the session's scope, and a session without a scope may not query them
+    at all (``web.tenancy``): forgetting a filter cannot leak another cooperative's data."""
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
 class Partner(Base):
     """A pharmacy, meal kitchen, parcel point or the cooperative itself."""
 
     __tablename__ = "partners"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
     #: Default pickup place: where this partner's goods are collected.
     pickup_name: Mapped[str] = mapped_column(String(120), default="")
@@ -77,7 +108,20 @@ class Partner(Base):
         return KINDS_OF_PARTNER.get(self.kind, ())
 
 
-class Assistant(Base):
+class PartnerLink(Tenant, Base):
+    """A partner serving an organisation. A pharmacy chain may serve several cooperatives; in
+    each it sees only its own orders. The link makes the partner visible to the organisation
+    (``web.tenancy`` scopes partners through their links)."""
+
+    __tablename__ = "partner_links"
+    __table_args__ = (UniqueConstraint("org_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Assistant(Tenant, Base):
     __tablename__ = "assistants"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -98,6 +142,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    #: The organisation of a coordinator, assistant or privacy officer (``ORG_ROLES``).
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     language: Mapped[str] = mapped_column(String(5), default="nl")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -123,11 +169,11 @@ class ApiToken(Base):
     partner: Mapped[Partner] = relationship()
 
 
-class Resident(Base):
+class Resident(Tenant, Base):
     """The least the round needs: a name or initials, the address, a phone only if needed."""
 
     __tablename__ = "residents"
-    __table_args__ = (UniqueConstraint("name", "address"),)
+    __table_args__ = (UniqueConstraint("org_id", "name", "address"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(200))
@@ -147,7 +193,7 @@ class Resident(Base):
     regular_assistant: Mapped[Assistant | None] = relationship()
 
 
-class Order(Base):
+class Order(Tenant, Base):
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("partner_id", "reference"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,6 +223,7 @@ class Order(Base):
 
     partner: Mapped[Partner] = relationship()
     resident: Mapped[Resident] = relationship()
+    organisation: Mapped[Organisation] = relationship()
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan")
 
@@ -191,10 +238,11 @@ class Order(Base):
         if status not in TRANSITIONS.get(self.status, ()):
             raise ValueError(f"an order that is {self.status} cannot become {status}")
         self.status = status
-        self.events.append(OrderEvent(status=status, user_id=user_id, note=note))
+        self.events.append(OrderEvent(org_id=self.org_id, status=status, user_id=user_id,
+                                      note=note))
 
 
-class OrderEvent(Base):
+class OrderEvent(Tenant, Base):
     """One line of an order's status history; rows are only ever added."""
 
     __tablename__ = "order_events"
@@ -221,7 +269,7 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Shift(Base):
+class Shift(Tenant, Base):
     __tablename__ = "shifts"
     id: Mapped[int] = mapped_column(primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
@@ -239,13 +287,13 @@ class Shift(Base):
     assistant: Mapped[Assistant] = relationship()
 
 
-class Plan(Base):
+class Plan(Tenant, Base):
     """A planner run for one day. A re-plan adds a row; the old one stays, marked superseded."""
 
     __tablename__ = "plans"
     #: At most one run per day at a time, also across server processes: the database refuses
     #: a second "running" row for the same day (a partial unique index, SQLite and PostgreSQL).
-    __table_args__ = (Index("uq_plans_one_running_per_day", "service_date", unique=True,
+    __table_args__ = (Index("uq_plans_one_running_per_day", "org_id", "service_date", unique=True,
                             sqlite_where=text("status = 'running'"),
                             postgresql_where=text("status = 'running'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -275,7 +323,7 @@ class Plan(Base):
     violations: Mapped[list[Any]] = mapped_column(default=list)
 
 
-class StopLock(Base):
+class StopLock(Tenant, Base):
     """A coordinator's pin: this order's stop goes to this assistant (at ``position``)."""
 
     __tablename__ = "stop_locks"
@@ -333,7 +381,7 @@ FACT_STATUS = {"picked_up": "picked_up", "delivered": "delivered", "not_home": "
                "returned": "returned"}
 
 
-class Fact(Base):
+class Fact(Tenant, Base):
     """Something that happened on the day, stored before it is acknowledged and never changed.
 
     ``client_id`` is made by the phone (or the page) for each tap, so a retried request or a
@@ -363,7 +411,7 @@ REQUEST_KINDS = ("plan", "full", "mark", "order", "cancel", "move", "lock", "unl
                  "handover")
 
 
-class PlanRequest(Base):
+class PlanRequest(Tenant, Base):
     """A reason to plan a day again. Requests are only added; a run takes all requests up to
     the newest one it saw (``Plan.upto_request``), so requests that arrive during a run
     coalesce into one follow-up run."""
@@ -450,8 +498,10 @@ class AccessLog(Base):
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     #: coordinator, assistant, partner, privacy_officer, api (a partner's token) or cli.
     role: Mapped[str] = mapped_column(String(20))
-    #: The organisation: the partner of a partner's user or token; None: the cooperative.
+    #: The partner of a partner's user or token; None: the cooperative's own people.
     partner_id: Mapped[int | None] = mapped_column(Integer)
+    #: The organisation whose data was accessed (its privacy officer reads these rows).
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     #: On whose behalf, when not the user's own work: "token brt_abc123", "resident's request",
     #: "cli:<system user>".
     on_behalf: Mapped[str] = mapped_column(String(80), default="")
@@ -469,13 +519,13 @@ class AccessLog(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-class DailyStat(Base):
+class DailyStat(Tenant, Base):
     """Anonymous counts that outlive the orders: per day, buurt, kind and status, how many
     orders and how many praatje minutes. Orders are added here when the retention purge or an
     erasure removes them, so reports over past periods still add up (``web.stats``)."""
 
     __tablename__ = "daily_stats"
-    __table_args__ = (UniqueConstraint("service_date", "buurt", "kind", "status"),)
+    __table_args__ = (UniqueConstraint("org_id", "service_date", "buurt", "kind", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)
     buurt: Mapped[str] = mapped_column(String(80), default="")

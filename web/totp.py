@@ -24,7 +24,7 @@ from flask import (Blueprint, Flask, current_app, flash, redirect, render_templa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import sessions
+from . import sessions, tenancy
 from .auth import check_password, client_address, current_user, finish_login, role_required
 from .db import db
 from .i18n import gettext as _
@@ -58,8 +58,8 @@ def check_code(row: UserTotp, code: str, now: float | None = None) -> bool:
 
 #: Who may switch a second factor on (everyone); ``REQUIRED_ROLES`` are those who see every
 #: resident's data, for whom ``COORDINATOR_TOTP = "required"`` makes it compulsory.
-ROLES = ("coordinator", "privacy_officer", "assistant", "partner")
-REQUIRED_ROLES = ("coordinator", "privacy_officer")
+ROLES = ("coordinator", "privacy_officer", "assistant", "partner", "service_admin")
+REQUIRED_ROLES = ("coordinator", "privacy_officer", "service_admin")
 RECOVERY_CODES = 10
 RECOVERY = re.compile(r"^[a-z2-9]{5}-[a-z2-9]{5}$")
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
@@ -108,7 +108,8 @@ def code():
         session.pop("totp_pending", None)
         flash(_("Please log in to continue."), "info")
         return redirect(url_for("auth.login"))
-    user = db().get(User, pending["user"])
+    with tenancy.system(db(), "the login waiting for its second step"):
+        user = db().get(User, pending["user"])
     row = enabled(db(), user) if user is not None else None
     if user is None or row is None or not sessions.usable(user):
         session.pop("totp_pending", None)

@@ -1,0 +1,124 @@
+"""The service admin's pages: the cooperatives on the service and their first coordinator.
+
+The service admin runs the hosted service. It adds an organisation (a cooperative with its
+area and time zone) with the coordinator who then onboards everyone else, switches an
+organisation off, and lets a partner that already serves one cooperative serve another (a
+pharmacy chain). Its requests have an empty scope (``web.tenancy``): it never sees a
+resident, an order or a plan, only names and counts of organisations and partners.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from routing.area import AREAS_DIR, extract_available
+
+from . import organisations, tenancy
+from .auth import create_user, role_required
+from .db import db
+from .i18n import gettext as _
+from .store import Organisation, Partner, PartnerLink, User, get
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _areas() -> list[str]:
+    return sorted(p.stem for p in AREAS_DIR.glob("*.toml") if extract_available(p.stem))
+
+
+def _overview():
+    with tenancy.system(db(), "the service admin's list of organisations (no residents)"):
+        orgs = list(db().scalars(select(Organisation).order_by(Organisation.name)))
+        people = dict(db().execute(select(User.org_id, func.count(User.id)).where(
+            User.org_id.is_not(None), User.active.is_(True)).group_by(User.org_id)).all())
+        partners = list(db().scalars(select(Partner).where(Partner.kind != "cooperative")
+                                     .order_by(Partner.name)))
+        links = {(r.org_id, r.partner_id) for r in db().execute(
+            select(PartnerLink.org_id, PartnerLink.partner_id).where(
+                PartnerLink.active.is_(True)))}
+    return orgs, people, partners, links
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required("service_admin")
+def index():
+    """Organisations, and the form for a new one with its first coordinator."""
+    values, errors, created = {"time_zone": "Europe/Amsterdam"}, {}, None
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in
+                  ("slug", "name", "area", "time_zone", "coordinator")}
+        errors = organisations.problems(db(), values["slug"], values["name"],
+                                        values["time_zone"], _)
+        if values["area"] and values["area"] not in _areas():
+            errors["area"] = _("not an area of this service")
+        errors.update(_username_problem(values["coordinator"]))
+        if not errors:
+            password = secrets.token_urlsafe(12)
+            try:
+                with tenancy.system(db(), "the service admin adds an organisation"):
+                    org = organisations.create(db(), values["slug"], values["name"],
+                                               values["area"] or None, values["time_zone"])
+                    create_user(db(), values["coordinator"], password, "coordinator",
+                                org_id=org.id)
+                    db().commit()
+            except ValueError:  # a username create_user refuses (look-alike characters)
+                db().rollback()
+                problem = _("plain printable text without spaces, at most 80 characters")
+                errors["coordinator"] = problem
+            else:
+                created = (org.name, values["coordinator"], password)
+                values = {"time_zone": "Europe/Amsterdam"}
+    orgs, people, partners, links = _overview()
+    status = 422 if errors else 201 if created else 200
+    return render_template("admin/index.html", orgs=orgs, people=people, partners=partners,
+                           links=links, values=values, errors=errors, created=created,
+                           areas=_areas()), status
+
+
+def _username_problem(username: str) -> dict[str, str]:
+    if not username:
+        return {"coordinator": _("a username is needed")}
+    if not username.isprintable() or any(ch.isspace() for ch in username) or len(username) > 80:
+        return {"coordinator": _("plain printable text without spaces, at most 80 characters")}
+    with tenancy.system(db(), "usernames are unique across the service"):
+        if db().scalar(select(User.id).where(User.username == username)):
+            return {"coordinator": _("is already taken")}
+    return {}
+
+
+@bp.route("/organisations/<int:org_id>/active", methods=["POST"])
+@role_required("service_admin")
+def set_active(org_id: int):
+    """Switch an organisation off (its people can no longer log in) or on again."""
+    with tenancy.system(db(), "the service admin switches an organisation"):
+        org = get(db(), Organisation, org_id)
+        if org is None:
+            abort(404)
+        org.active = request.form.get("active") == "1"
+        db().commit()
+    flash(_("{name} is switched on.", name=org.name) if org.active else
+          _("{name} is switched off.", name=org.name), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/links", methods=["POST"])
+@role_required("service_admin")
+def link_partner():
+    """Let a partner serve one more organisation (or stop serving it)."""
+    raw_org, raw_partner = request.form.get("org", ""), request.form.get("partner", "")
+    if not raw_org.isdigit() or not raw_partner.isdigit():
+        abort(404)
+    with tenancy.system(db(), "the service admin links a partner"):
+        org, partner = get(db(), Organisation, int(raw_org)), get(db(), Partner,
+                                                                  int(raw_partner))
+        if org is None or partner is None or partner.kind == "cooperative":
+            abort(404)
+        link = organisations.link(db(), org, partner)
+        link.active = request.form.get("active", "1") == "1"
+        db().commit()
+    flash(_("{partner} serves {org}.", partner=partner.name, org=org.name) if link.active else
+          _("{partner} no longer serves {org}.", partner=partner.name, org=org.name), "success")
+    return redirect(url_for("admin.index"))
