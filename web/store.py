@@ -189,6 +189,8 @@ class Resident(Tenant, Base):
     #: The service day of the newest order the retention purge removed: a resident without
     #: orders is kept for ``RETAIN_IDLE_RESIDENT_DAYS`` after it (``web.retention``).
     last_order_date: Mapped[date | None] = mapped_column(Date)
+    #: False once the resident moved away or died: no new orders, standing orders stop.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     regular_assistant: Mapped[Assistant | None] = relationship()
 

@@ -94,6 +94,9 @@ def upgrade() -> None:
                 batch.drop_constraint(_unique_name(table, columns), type_='unique')
                 batch.create_unique_constraint(f'uq_{table}_org_{"_".join(columns)}',
                                                ['org_id', *columns])
+    with op.batch_alter_table('residents') as batch:
+        batch.add_column(sa.Column('active', sa.Boolean(), nullable=False,
+                                   server_default=sa.true()))
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('org_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_users_org_id', 'organisations', ['org_id'], ['id'])
@@ -141,6 +144,8 @@ def downgrade() -> None:
             batch.drop_index(f'ix_{table}_org_id')
             batch.drop_constraint(f'fk_{table}_org_id', type_='foreignkey')
             batch.drop_column('org_id')
+    with op.batch_alter_table('residents') as batch:
+        batch.drop_column('active')
     with op.batch_alter_table('users') as batch:
         batch.drop_index('ix_users_org_id')
         batch.drop_constraint('fk_users_org_id', type_='foreignkey')
