@@ -51,7 +51,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
     from sqlalchemy import func, select
 
     from routing.demo import demo_day
-    from web import create_app, orders, planning, retention, rights, stats
+    from web import create_app, orders, planning, retention, rights, stats, tenancy
     from web.areas import current_area
     from web.db import new_session
     from web.demo import seed
@@ -71,6 +71,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
         area = current_area()
         session = new_session()
         accounts = seed(session, area, START, password="bench-password-1")
+        scope = tenancy.scope_of(session)  # the demo cooperative's
         coordinator_id = session.scalar(select(User.id).where(User.username == "coordinator"))
         partners = list(session.scalars(select(Partner).order_by(Partner.id)))
         assistants = list(session.scalars(select(Assistant).order_by(Assistant.id)))
@@ -135,7 +136,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
             assert client.get(f"{page}?date={START + timedelta(days=i)}").status_code == 200
 
     with app.app_context():
-        session = new_session()
+        session = new_session(scope)
         count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa
         figures = {"days": days, "orders": count(Order), "residents": count(Resident),
                    "plans": count(Plan), "facts": count(Fact),
@@ -163,7 +164,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
         # 2. the purge 91 days after the month: a dry run, then the real one
         purge_day = last_day + timedelta(days=91)
         periods = retention.Periods.from_config(app.config)
-        session = new_session()
+        session = new_session(scope)
         started = time.perf_counter()
         dry = retention.purge(session, purge_day, utcnow(), periods, dry_run=True)
         dry_seconds = time.perf_counter() - started
