@@ -206,8 +206,8 @@ class LoadedArea:
 class AreaCache:
     """Loaded areas within a memory budget, least recently used out first.
 
-    An area's size is the growth of a fresh process's resident memory when it loads the area
-    from the disk cache and routes once in every mode (see :func:`measured_mb`). It is measured
+    An area's size is the growth of a process's resident memory when it loads the area from
+    the disk cache and routes once in every mode (:func:`resident_growth_mb`). It is measured
     in a child process, once per cache file, and kept beside the pickle: measured inside a
     serving process it would count other threads' requests and, after an eviction, come out
     near zero because the new area reuses the freed memory. Pickle size is no guide either:
@@ -394,25 +394,29 @@ def measured_mb(name: str, cache: Path) -> float:
     out = subprocess.run([sys.executable, "-c", code, name], env=env, capture_output=True,
                          text=True, check=True, timeout=600)
     mb = round(float(out.stdout.split()[-1]), 1)
-    _write_atomic(record, json.dumps({"mb": mb, "how": "resident memory growth of a fresh "
-                                      "process: load from disk, route once per mode"}).encode())
+    _write_atomic(record, json.dumps({"mb": mb, "how": "resident memory growth of a process "
+                                      "loading and routing a second copy"}).encode())
     return mb
 
 
 def resident_growth_mb(name: str) -> float:
     """Resident memory this process gains by loading ``name`` from the disk cache and routing
-    once per mode (run in a fresh process; the libraries' own memory is taken first)."""
-    from pyproj import Transformer
-
-    Transformer.from_crs("EPSG:4326", "EPSG:3857")  # PROJ's database: shared, not the area's
+    once per mode: the growth from a second copy, so that what the libraries set up once per
+    process (PROJ's database, lazily imported code) is not counted as the area's."""
+    copies = [_routed(name)]
     gc.collect()
     before = _rss_mb()
-    area, _source, _cache = _build_area(name)
+    copies.append(_routed(name))
+    gc.collect()
+    return _rss_mb() - before
+
+
+def _routed(name: str) -> Area:
+    area = _build_area(name)[0]
     for mode in MODES:
         lonlat = area.network(mode).lonlat
         area.path((lonlat[0][1], lonlat[0][0]), (lonlat[-1][1], lonlat[-1][0]), mode)
-    gc.collect()
-    return _rss_mb() - before
+    return area
 
 
 def _rss_mb() -> float:
