@@ -167,7 +167,8 @@ def test_an_evicted_area_is_freed_with_the_paths_it_routed(three_areas):
     assert gone() is None
 
 
-def test_memory_per_area_is_measured_and_reported(area):
+def test_memory_per_area_is_measured_and_reported():
+    load_area("helsinki-demo")
     memory = area_memory()
     assert set(memory) >= {"helsinki-demo"}
     config = AreaConfig.load("helsinki-demo")
