@@ -423,8 +423,15 @@ def _routed(name: str) -> Area:
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:  # Linux: pages resident, second field
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    """This process's resident memory (Linux: now; elsewhere: its peak, which for the growth
+    of a second copy is as good)."""
+    try:
+        with open("/proc/self/statm") as f:  # pages resident: the second field
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except FileNotFoundError:  # macOS: ru_maxrss in bytes
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def _boundary_buurten(config: AreaConfig) -> dict:
