@@ -93,6 +93,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("DATABASE_URL",
                           f"sqlite:///{Path(app.instance_path) / 'buurtroute.sqlite'}")
     if not app.config.get("SECRET_KEY"):
+        if app.config["QUEUE"] == "redis":
+            raise ValueError("SECRET_KEY: with QUEUE=redis (processes on several machines) set "
+                             "BUURTROUTE_SECRET_KEY, the same for every process: a key made "
+                             "per machine would end every session that reaches another one")
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_LIFETIME"])
     if app.config["HTTPS"]:

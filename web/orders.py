@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from routing.geocode import AddressNotFound, GeoPoint
@@ -29,6 +29,7 @@ FIELDS = ("recipient", "address", "phone", "kind", "service_date", "windows", "p
           "reference")
 REQUIRED = ("recipient", "address", "kind", "service_date")
 MAX_WINDOWS = 3
+CAP_LOCK_SPACE = 0x6361  # "ca": advisory locks on a partner's daily cap (PostgreSQL)
 GOODLESS = ("visit", "klusje")  # nothing to carry: size 0 unless said otherwise
 DAYS_AHEAD = 60
 PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
@@ -318,7 +319,14 @@ def over_daily_cap(session: Session, partner: Partner, day: date, cap: int, _: G
     """The reason an order of ``partner`` on ``day`` would exceed its daily cap, or None.
 
     Counts the partner's orders of that day that are not cancelled, including ones added to
-    ``session`` but not yet committed (a CSV upload); ``order_id`` is an order being moved."""
+    ``session`` but not yet committed (a CSV upload); ``order_id`` is an order being moved.
+
+    On PostgreSQL the partner's orders are first locked until this transaction ends: two web
+    processes counting at once would otherwise both find room for the last order. (SQLite
+    serves one machine; there the window is the few milliseconds between count and commit.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(CAST(:space AS int), CAST(:partner AS int))"),
+                        {"space": CAP_LOCK_SPACE, "partner": partner.id})
     query = select(func.count(Order.id)).where(Order.partner_id == partner.id,
                                                Order.service_date == day,
                                                Order.status != "cancelled")

@@ -7,7 +7,6 @@ Pure reading: a ``plans`` row's payload plus the orders it names. Goods are show
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -199,17 +198,10 @@ def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]
     return out
 
 
-@lru_cache(maxsize=256)
-def _path(area, a: tuple[float, float], b: tuple[float, float], mode: str):
-    return area.path(a, b, mode)
-
-
 def legs(area, rnd: Round) -> list:
-    """The street path into each stop (from the stop before it)."""
-    out = []
-    for before, stop in zip(rnd.stops, rnd.stops[1:]):
-        out.append(_path(area, (before.lat, before.lon), (stop.lat, stop.lon), rnd.mode))
-    return out
+    """The street path into each stop (from the stop before it; the area keeps recent ones)."""
+    return [area.path((before.lat, before.lon), (stop.lat, stop.lon), rnd.mode)
+            for before, stop in zip(rnd.stops, rnd.stops[1:])]
 
 
 def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title") -> str:
