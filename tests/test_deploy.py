@@ -202,6 +202,8 @@ def token_from(response) -> str:
 def two_web_machines(pg_database, redis_url, tmp_path):  # noqa: F811
     env = container_env(pg_database, redis_url, tmp_path)
     assert "upgraded" in run_service("migrate", env)
+    subprocess.run([sys.executable, "-m", "web.cli", "create-organisation", "oost", "Oost"],
+                   env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=120)
     subprocess.run([sys.executable, "-m", "web.cli", "create-coordinator", "coord",
                     "--password-stdin"], env=env, cwd=ROOT, input=PASSWORD + "\n", check=True,
                    capture_output=True, text=True, timeout=120)
