@@ -11,21 +11,26 @@ import hashlib
 import json
 import pickle
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from math import cos, radians
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from shapely import prepared
-from shapely.geometry import MultiPoint, Point, box, shape
+from shapely.geometry import MultiPoint, Point, Polygon, box, shape
 from shapely.ops import unary_union, voronoi_diagram
 
 from .geocode import GeoPoint, Geocoder
 from .matrix import Path as RoutePath
 from .matrix import Point2, Router, TravelMatrix
 from .network import NETWORK_OF_MODE, Network, build_network
-from .osm import OsmData, read_osm
+from .osm import BBox, OsmData, read_osm
+
+# Buurt name → its outline (lon, lat).
+Buurten = dict[str, Polygon]
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS_DIR = ROOT / "data" / "areas"
@@ -55,7 +60,7 @@ class AreaConfig:
     demo: bool
     extract: str
     margin_m: float
-    buurten: dict
+    buurten: dict[str, Any]  # the area file's [buurten] table: where the outlines come from
     speeds_kmh: dict[str, float]
     download: str = ""
 
@@ -95,8 +100,8 @@ def default_area_name() -> str:
 class Area:
     """Everything routing needs to know about one area. Build with :func:`load_area`."""
 
-    def __init__(self, config: AreaConfig, buurten: dict, data: OsmData,
-                 networks: dict[str, Network]):
+    def __init__(self, config: AreaConfig, buurten: Buurten, data: OsmData,
+                 networks: dict[str, Network]) -> None:
         self.config = config
         self.buurten = buurten
         self.networks = networks
@@ -153,18 +158,18 @@ def _network_of(mode: str) -> str:
         raise ValueError(f"unknown travel mode '{mode}' (known: {', '.join(MODES)})") from None
 
 
-_MATRIX_CACHE: dict[tuple, TravelMatrix] = {}
+_MATRIX_CACHE: dict[tuple[str, str, str], TravelMatrix] = {}
 
 
 def travel_matrix(area: Area, points: list[Point2], mode: str) -> TravelMatrix:
     """The travel matrix between ``points`` (lat, lon) for ``mode``, cached per area and mode
     for the last few point sets (a planning session asks for the same points repeatedly)."""
-    points = tuple((float(a), float(b)) for a, b in points)
-    key = (area.name, mode, hashlib.sha1(np.array(points).tobytes()).hexdigest())
+    exact = tuple((float(a), float(b)) for a, b in points)
+    key = (area.name, mode, hashlib.sha1(np.array(exact).tobytes()).hexdigest())
     if key not in _MATRIX_CACHE:
         if len(_MATRIX_CACHE) >= 16:
             _MATRIX_CACHE.pop(next(iter(_MATRIX_CACHE)))
-        _MATRIX_CACHE[key] = area.router(mode).matrix(points, mode)
+        _MATRIX_CACHE[key] = area.router(mode).matrix(exact, mode)
     return _MATRIX_CACHE[key]
 
 
@@ -186,7 +191,8 @@ def load_area(name: str | None = None) -> Area:
     return Area(config, buurten, data, networks)
 
 
-def _cached_build(config: AreaConfig, extract: Path, clip) -> tuple[OsmData, dict]:
+def _cached_build(config: AreaConfig, extract: Path,
+                  clip: BBox | None) -> tuple[OsmData, dict[str, Network]]:
     stat = extract.stat()
     key = json.dumps([CACHE_VERSION, str(extract), stat.st_size, int(stat.st_mtime), clip])
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -194,7 +200,8 @@ def _cached_build(config: AreaConfig, extract: Path, clip) -> tuple[OsmData, dic
     if cache.exists():
         try:
             with cache.open("rb") as f:
-                return pickle.load(f)
+                cached: tuple[OsmData, dict[str, Network]] = pickle.load(f)
+                return cached
         except Exception:  # a cache from another library version: rebuild it
             cache.unlink(missing_ok=True)
     data = read_osm(extract, clip)
@@ -209,7 +216,7 @@ def _cached_build(config: AreaConfig, extract: Path, clip) -> tuple[OsmData, dic
     return data, networks
 
 
-def _boundary_buurten(config: AreaConfig) -> dict:
+def _boundary_buurten(config: AreaConfig) -> Buurten:
     """Buurt polygons from a boundary file, or {} when the area derives them from OSM."""
     source = config.buurten.get("source", [])
     if isinstance(source, str):
@@ -230,7 +237,7 @@ def _boundary_buurten(config: AreaConfig) -> dict:
     raise FileNotFoundError(f"no boundary file for area '{config.name}': tried {source}")
 
 
-def _clip_box(buurten: dict, margin_m: float) -> tuple[float, float, float, float]:
+def _clip_box(buurten: Buurten, margin_m: float) -> tuple[float, float, float, float]:
     west, south, east, north = unary_union(list(buurten.values())).bounds
     dlat = margin_m / 110_540
     dlon = margin_m / (111_320 * cos(radians((south + north) / 2)))
@@ -243,7 +250,7 @@ def _bounds(data: OsmData) -> tuple[float, float, float, float]:
     return (min(lon), min(lat), max(lon), max(lat))
 
 
-def _voronoi_buurten(data: OsmData) -> dict:
+def _voronoi_buurten(data: OsmData) -> Buurten:
     """Approximate districts: Voronoi cells around OSM ``place=suburb`` nodes, clipped to the
     extract's bounds. Used only where the extract has no complete boundary relations."""
     suburbs = [p for p in data.named_points if p.place == "suburb"] or data.named_points
@@ -251,15 +258,16 @@ def _voronoi_buurten(data: OsmData) -> dict:
     if len(suburbs) < 2:
         return {suburbs[0].name: extent} if suburbs else {}
     cells = voronoi_diagram(MultiPoint([(p.lon, p.lat) for p in suburbs]), envelope=extent)
-    out = {}
+    out: Buurten = {}
     for p in suburbs:
         cell = next(c for c in cells.geoms if c.covers(Point(p.lon, p.lat)))
         out[p.name] = cell.intersection(extent)
     return out
 
 
-def _places(data: OsmData, buurt_of) -> list[Place]:
-    seen, out = set(), []
+def _places(data: OsmData, buurt_of: Callable[[float, float], str | None]) -> list[Place]:
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Place] = []
     for p in sorted(data.places, key=lambda p: (p.kind, p.name, p.osm_id)):
         address = f"{p.street} {p.housenumber}".strip()
         if (p.kind, p.name, address) in seen:

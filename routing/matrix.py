@@ -14,6 +14,7 @@ back from the packed sums.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -164,14 +165,14 @@ class Router:
                 rows.append(chain[1:])
                 cols.append(chain[:-1])
                 weights.append(w)
-        rows, cols, weights = (np.concatenate(a) for a in (rows, cols, weights))
+        row, col, weight = (np.concatenate(a) for a in (rows, cols, weights))
         # Keep the lightest of parallel edges: csr_matrix would add them up.
-        order = np.lexsort((weights, cols, rows))
-        rows, cols, weights = rows[order], cols[order], weights[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        order = np.lexsort((weight, col, row))
+        row, col, weight = row[order], col[order], weight[order]
+        first = np.ones(len(row), dtype=bool)
+        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
         size = n + 2 * k
-        return csr_matrix((weights[first], (rows[first], cols[first])), shape=(size, size))
+        return csr_matrix((weight[first], (row[first], col[first])), shape=(size, size))
 
     def matrix(self, points: list[Point2] | tuple[Point2, ...], mode: str = "") -> TravelMatrix:
         """The N×N travel-time and distance matrix between ``points`` (lat, lon)."""
@@ -237,11 +238,12 @@ class Router:
             ends = [snap.door[i].coords[0], snap.foot[i].coords[0]]
             return "", LineString(ends if a >= n + k else ends[::-1]), "door"
         pa, pb = position(a), position(b)
-        if pa is None and pb is None:
+        at = pa or pb
+        if at is None:  # street node to street node: the lightest edge between them
             candidates = np.flatnonzero((net.u == a) & (net.v == b))
             e = int(candidates[np.argmin(net.length[candidates])])
             return net.street[e], net.geometry[e], "street"
-        e = (pa or pb)[0]
+        e = at[0]
         geom = net.geometry[e]
         start = pa[1] if pa else (0.0 if a == net.u[e] else geom.length)
         end = pb[1] if pb else (0.0 if b == net.u[e] else geom.length)
@@ -254,7 +256,8 @@ def _substring(line: LineString, start: float, end: float) -> LineString:
     return substring(line, start, end)
 
 
-def _legs(lines, speed_mps: float, walk_mps: float) -> tuple[Leg, ...]:
+def _legs(lines: Iterable[tuple[str, LineString, str]], speed_mps: float,
+          walk_mps: float) -> tuple[Leg, ...]:
     """Merge consecutive hops on the same street into legs."""
     legs: list[Leg] = []
     for name, line, kind in lines:

@@ -21,7 +21,7 @@ from routing.geocode import AddressNotFound
 from . import access, orders, planning, today
 from .areas import current_area
 from .auth import partner_for_token
-from .db import db
+from .db import app_object, db
 from .hygiene import surrogate_fields
 from .i18n import english
 from .openapi import document
@@ -202,7 +202,7 @@ def create_order():
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
         raise ApiError(409, "The order conflicts with one created at the same moment.")
-    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+    planning.order_changed(app_object(), db(), order.service_date,
                            "order", None, order.id)
     access.note_orders([order], "create", "order", "api")
     response = jsonify(order_json(order))
@@ -260,7 +260,7 @@ def cancel_order(order_id: int):
                        {"status": order.status})
     order.set_status("cancelled")
     db().commit()
-    planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+    planning.order_changed(app_object(), db(), order.service_date,
                            "cancel", None, order.id)
     access.note_orders([order], "change", "status", "api")
     return jsonify(order_json(order))

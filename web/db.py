@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from . import migrate
 from .store import make_engine, make_sessionmaker
@@ -22,6 +25,13 @@ def db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["buurtroute.sessions"]()
     return g.db
+
+
+def app_object() -> Flask:
+    """The application behind the ``current_app`` proxy, for work that outlives the request's
+    context (a thread, the planning queue)."""
+    proxy = cast("LocalProxy[Flask]", current_app)
+    return proxy._get_current_object()
 
 
 def new_session() -> Session:

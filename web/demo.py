@@ -75,7 +75,8 @@ def seed(session: Session, area, day: date, seed_value: int = 1, orders_count: i
     for assistant in assistants:
         create_user(session, assistant.name.lower(), password, "assistant", assistant=assistant)
         users.append((assistant.name.lower(), "assistant", assistant.name))
-    tokens, taken = {}, set()
+    tokens: dict[str, str] = {}
+    taken: set[str] = set()
     for partner in partners.values():
         username = USERNAMES[partner.kind]
         username += str(sum(u.startswith(username) for u in taken) + 1) \

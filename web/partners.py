@@ -12,7 +12,7 @@ from sqlalchemy import select
 from . import access, csvorders, orders, planning, today
 from .areas import current_area
 from .auth import current_user, new_token, role_required
-from .db import db
+from .db import app_object, db
 from .hygiene import clean
 from .i18n import gettext as _
 from .store import ApiToken, Order, Partner, get, utcnow
@@ -90,7 +90,8 @@ def _form_values(order: Order | None) -> dict:
 
 def _order_form(order: Order | None):
     partner = the_partner()
-    values, errors = _form_values(order), {}
+    values = _form_values(order)
+    errors: dict[str, str] = {}
     if request.method == "POST":
         values = request.form.to_dict()
         payload, errors = _form_payload(request.form)
@@ -116,7 +117,7 @@ def _order_form(order: Order | None):
                 orders.update(db(), order, draft, current_user().id)
             db().commit()
             access.note_orders([order], action, "order")
-            planning.order_changed(current_app._get_current_object(), db(),
+            planning.order_changed(app_object(), db(),
                                    order.service_date, "order", current_user().id, order.id)
             flash(_("Order {id} saved.", id=order.id), "success")
             return redirect(url_for("partners.orders_list", date=order.service_date))
@@ -159,7 +160,7 @@ def order_cancel(order_id: int):
         order.set_status("cancelled", current_user().id)
         db().commit()
         access.note_orders([order], "change", "status")
-        planning.order_changed(current_app._get_current_object(), db(), order.service_date,
+        planning.order_changed(app_object(), db(), order.service_date,
                                "cancel", current_user().id, order.id)
         flash(_("Order {id} cancelled.", id=order.id), "success")
     return redirect(url_for("partners.order_detail", order_id=order.id))

@@ -10,11 +10,12 @@ re-plan adds a new ``plans`` row that points at the one it supersedes.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, create_engine, event, select, text)
-from sqlalchemy.engine import Engine
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
 
@@ -51,6 +52,13 @@ MODES = ("walk", "bike", "cargo_bike")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def affected(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it touched: ``Session.execute`` returns a
+    CursorResult for those, but is typed as returning the general Result."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount
 
 
 class Base(DeclarativeBase):
