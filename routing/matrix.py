@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 from pyproj import Transformer
@@ -110,9 +111,9 @@ class Router:
         """For each edge, the index of the same street piece in the other direction, or -1."""
         net = self.network
         lookup = {(int(a), int(b), round(float(l))): i
-                  for i, (a, b, l) in enumerate(zip(net.u, net.v, net.length))}
+                  for i, (a, b, l) in enumerate(zip(net.u, net.v, net.length, strict=True))}
         return np.array([lookup.get((int(b), int(a), round(float(l))), -1)
-                         for a, b, l in zip(net.u, net.v, net.length)], dtype=np.int64)
+                         for a, b, l in zip(net.u, net.v, net.length, strict=True)], dtype=np.int64)
 
     @cached_property
     def _edge_weight(self) -> np.ndarray:
@@ -128,9 +129,9 @@ class Router:
         doors = shapely_points(np.column_stack([x, y]))
         edge = self.street_index.query_nearest(doors, all_matches=False)[1]
         geoms = [self.network.geometry[e] for e in edge]
-        offset = np.array([g.project(d) for g, d in zip(geoms, doors)])
-        foot = tuple(g.interpolate(o) for g, o in zip(geoms, offset))
-        connector = np.array([d.distance(f) for d, f in zip(doors, foot)])
+        offset = np.array([g.project(d) for g, d in zip(geoms, doors, strict=True)])
+        foot = tuple(g.interpolate(o) for g, o in zip(geoms, offset, strict=True))
+        connector = np.array([d.distance(f) for d, f in zip(doors, foot, strict=True)])
         return Snap(edge=np.asarray(edge, dtype=np.int64), offset=offset,
                     connector=connector, foot=foot, door=tuple(doors))
 
@@ -209,7 +210,7 @@ class Router:
                 raise RuntimeError("no route between these points")
         nodes.reverse()
         seconds, metres = _unpack(np.array([dist[dst]]))
-        lines = [self._segment(snap, a, b) for a, b in zip(nodes, nodes[1:])]
+        lines = [self._segment(snap, a, b) for a, b in pairwise(nodes)]
         legs = _legs(lines, self.speed_mps, self.walk_mps)
         coords: list[Point2] = []
         for _, line, _ in lines:

@@ -201,7 +201,7 @@ def create_order():
         if replay is not None:
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
-        raise ApiError(409, "The order conflicts with one created at the same moment.")
+        raise ApiError(409, "The order conflicts with one created at the same moment.") from None
     planning.order_changed(app_object(), db(), order.service_date,
                            "order", None, order.id)
     access.note_orders([order], "create", "order", "api")

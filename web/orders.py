@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select
@@ -247,7 +248,7 @@ def _windows(value, errors, _) -> list[list[str]]:
             return []
         out.append([start, end])
     out.sort()
-    if any(minutes(b[0]) < minutes(a[1]) for a, b in zip(out, out[1:])):
+    if any(minutes(b[0]) < minutes(a[1]) for a, b in pairwise(out)):
         errors["windows"] = _("time windows overlap")
         return []
     return out

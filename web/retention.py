@@ -24,10 +24,10 @@ from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, P
 
 #: setting → (default days, what it keeps)
 PERIODS: dict[str, tuple[int, str]] = {
-    "RETAIN_ORDER_DAYS": (90, "orders, their history, facts, locks and the day's plans, after "
-                              "the service day"),
-    "RETAIN_IDLE_RESIDENT_DAYS": (365, "residents without orders, after their last order's "
-                                       "day"),
+    "RETAIN_ORDER_DAYS": (90, ("orders, their history, facts, locks and the day's plans, after "
+                               "the service day")),
+    "RETAIN_IDLE_RESIDENT_DAYS": (365, ("residents without orders, after their last order's "
+                                        "day")),
     "RETAIN_IDEMPOTENCY_DAYS": (7, "API idempotency keys, after the request"),
     "RETAIN_PLAN_DAYS": (30, "superseded and failed plans, after they were made"),
     "RETAIN_SESSION_DAYS": (30, "ended or expired login sessions, after their end"),

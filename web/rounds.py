@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -207,7 +208,7 @@ def _path(area, a: tuple[float, float], b: tuple[float, float], mode: str):
 def legs(area, rnd: Round) -> list:
     """The street path into each stop (from the stop before it)."""
     out = []
-    for before, stop in zip(rnd.stops, rnd.stops[1:]):
+    for before, stop in pairwise(rnd.stops):
         out.append(_path(area, (before.lat, before.lon), (stop.lat, stop.lon), rnd.mode))
     return out
 
@@ -222,7 +223,7 @@ def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title"
 def steps(area, rnd: Round, language: str) -> dict[int, list[str]]:
     """Turn-by-turn directions into stop ``number`` (from the stop before it)."""
     return {stop.number: [s.text for s in directions(path, language)]
-            for stop, path in zip(rnd.stops[1:], legs(area, rnd))}
+            for stop, path in zip(rnd.stops[1:], legs(area, rnd), strict=True)}
 
 
 def exports(area, rnd: Round, kind: str) -> str:

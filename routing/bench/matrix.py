@@ -32,7 +32,7 @@ def networkx_baseline(area: Area, points: list[Point2], mode: str) -> None:
     net = area.network(mode)
     router = area.router(mode)
     G = nx.DiGraph()
-    for a, b, l, f in zip(net.u, net.v, net.length, net.speed_factor):
+    for a, b, l, f in zip(net.u, net.v, net.length, net.speed_factor, strict=True):
         w = l / (router.speed_mps * f)
         if not G.has_edge(a, b) or G[a][b]["weight"] > w:
             G.add_edge(int(a), int(b), weight=w)
