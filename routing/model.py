@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-Kind = Literal["medicine", "meal", "parcel", "visit", "klusje"]
 KINDS: tuple[str, ...] = ("medicine", "meal", "parcel", "visit", "klusje")
 MODES: tuple[str, ...] = ("walk", "bike", "cargo_bike")
 
@@ -542,10 +541,6 @@ class Route:
                    [TimeWindow.from_dict(b) for b in d.get("breaks", ())], d.get("start_load", 0))
 
 
-UNPLANNED_CODES = ("no_shift", "window_unreachable", "capacity", "ride_time", "over_full",
-                   "time_limit", "locked")
-
-
 @dataclass
 class Unplanned:
     """An order left out of the plan, with a machine ``code`` and a sentence for the coordinator.
@@ -586,10 +581,6 @@ class Plan:
     @property
     def feasible(self) -> bool:
         return not self.violations
-
-    @property
-    def used_routes(self) -> list[Route]:
-        return [r for r in self.routes if r.visits]
 
     @property
     def distance(self) -> float:

@@ -31,7 +31,6 @@ REQUIRED = ("recipient", "address", "kind", "service_date")
 MAX_WINDOWS = 3
 GOODLESS = ("visit", "klusje")  # nothing to carry: size 0 unless said otherwise
 DAYS_AHEAD = 60
-PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
 LIMITS = {"praatje_minutes": (0, 60), "size": (0, 20), "priority": (0, 2)}
 LENGTHS = {"recipient": 80, "address": 200, "phone": 32, "pickup": 200, "note": 500,
            "reference": 64}

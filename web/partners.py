@@ -18,7 +18,6 @@ from .i18n import gettext as _
 from .store import ApiToken, Order, Partner, get, utcnow
 
 bp = Blueprint("partners", __name__, url_prefix="/partner")
-WINDOW_FIELDS = ("window1_start", "window1_end", "window2_start", "window2_end")
 
 
 def the_partner() -> Partner:

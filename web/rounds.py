@@ -37,7 +37,6 @@ class Stop:
     arrival: str
     start: str
     wait_minutes: int
-    travel_minutes: int
     load: int
     lat: float
     lon: float
@@ -158,7 +157,7 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
             stop = Stop(n, v["action"], order, hhmm(v["arrival"]),
-                        hhmm(v["start"]), v["wait"] // 60, round(v["travel"] / 60), v["load"],
+                        hhmm(v["start"]), v["wait"] // 60, v["load"],
                         lat, lon, where, praatje, returning, index=n - 1)
             before = rnd.stops[-1] if rnd.stops else None
             if (before is not None and stop.action == before.action == "pickup"

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, cast
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, create_engine, event, select, text)
+                        UniqueConstraint, create_engine, event, text)
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
@@ -327,10 +327,6 @@ MAX_ID = 2**31 - 1
 def get(session: Session, model, ident: int):
     """``session.get`` that answers None for ids no table can hold (instead of overflowing)."""
     return session.get(model, ident) if 0 < ident <= MAX_ID else None
-
-
-def get_or_none(session: Session, model, **where):
-    return session.scalars(select(model).filter_by(**where)).first()
 
 
 #: What an assistant can record at a stop; "handed_over" is the coordinator's reassignment of
