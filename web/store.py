@@ -14,10 +14,10 @@ from typing import Any, cast
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, create_engine, event, text)
-from sqlalchemy.sql.expression import Executable
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
+from sqlalchemy.sql.expression import Executable
 
 #: "privacy_officer" reads the access log (issue 13); nothing else.
 ROLES = ("coordinator", "assistant", "partner", "privacy_officer")
