@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 AREA   ?=
+# One password for every demo account, the same at every start (default: a new random one).
+DEMO_PASSWORD ?=
 
 # Every install comes from uv.lock, the exact versions the tests and benchmark figures were made
 # with. uv itself is pinned and installed with pip into .tools/ (git-ignored) the first time;
@@ -36,7 +38,8 @@ setup: $(VENV)/.synced-all
 
 run: $(VENV)/.synced-runtime
 	$(PY) -m routing.cli prepare $(if $(AREA),--area $(AREA))
-	$(PY) -m web.cli serve --demo --port $(PORT) $(if $(AREA),--area $(AREA))
+	$(PY) -m web.cli serve --demo --port $(PORT) $(if $(AREA),--area $(AREA)) \
+		$(if $(DEMO_PASSWORD),--demo-password '$(DEMO_PASSWORD)')
 
 test: $(VENV)/.synced-test
 	$(PY) -m pytest -q
