@@ -31,7 +31,7 @@ $(UV_TOOL):
 
 # --inexact: a later `make run` keeps what `make test` added instead of removing it again.
 $(VENV)/.synced-%: uv.lock pyproject.toml | $(filter $(UV_TOOL),$(UV))
-	$(UV) sync --frozen --inexact --python $(PYTHON) $(EXTRAS_$*)
+	$(UV) sync --locked --inexact --python $(PYTHON) $(EXTRAS_$*)
 	touch $@
 
 setup: $(VENV)/.synced-all
