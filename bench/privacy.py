@@ -70,7 +70,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
     with app.app_context():
         area = current_area()
         session = new_session()
-        accounts = seed(session, area, START, password="bench-password-1")
+        seed(session, area, START, password="bench-password-1")
         scope = tenancy.scope_of(session)  # the demo cooperative's
         coordinator_id = session.scalar(select(User.id).where(User.username == "coordinator"))
         partners = list(session.scalars(select(Partner).order_by(Partner.id)))
@@ -83,7 +83,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
             for p in partners:
                 kinds.setdefault(p.kind, []).append(p)
             names = sorted(demo.partners)
-            for a, assistant in zip(demo.assistants, assistants):
+            for a, assistant in zip(demo.assistants, assistants, strict=True):
                 session.add(Shift(assistant=assistant, service_date=day, start=a.shift[0],
                                   end=a.shift[1], break_from=a.break_window[0],
                                   break_until=a.break_window[1], break_minutes=a.break_min,
@@ -137,7 +137,10 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
 
     with app.app_context():
         session = new_session(scope)
-        count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa
+
+        def count(model: type) -> int:
+            return session.scalar(select(func.count()).select_from(model))
+
         figures = {"days": days, "orders": count(Order), "residents": count(Resident),
                    "plans": count(Plan), "facts": count(Fact),
                    "access_log_rows": count(AccessLog)}

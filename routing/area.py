@@ -26,16 +26,17 @@ import threading
 import time
 import tomllib
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from math import cos, radians
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import numpy as np
 from shapely import prepared
-from shapely.geometry import MultiPoint, Point, box, shape
+from shapely.geometry import MultiPoint, Point, Polygon, box, shape
 from shapely.ops import unary_union, voronoi_diagram
 
 from .geocode import GeoPoint, Geocoder
@@ -43,6 +44,9 @@ from .matrix import Path as RoutePath
 from .matrix import Point2, Router, TravelMatrix
 from .network import NETWORK_OF_MODE, Network, build_network
 from .osm import OsmData, read_osm
+
+# Buurt name → its outline (lon, lat).
+Buurten = dict[str, Polygon]
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS_DIR = Path(os.environ.get("BUURTROUTE_AREAS_DIR") or ROOT / "data" / "areas")
@@ -74,7 +78,7 @@ class AreaConfig:
     demo: bool
     extract: str
     margin_m: float
-    buurten: dict
+    buurten: dict[str, Any]  # the area file's [buurten] table: where the outlines come from
     speeds_kmh: dict[str, float]
     download: str = ""
 
@@ -114,8 +118,8 @@ def default_area_name() -> str:
 class Area:
     """Everything routing needs to know about one area. Build with :func:`load_area`."""
 
-    def __init__(self, config: AreaConfig, buurten: dict, data: OsmData,
-                 networks: dict[str, Network]):
+    def __init__(self, config: AreaConfig, buurten: Buurten, data: OsmData,
+                 networks: dict[str, Network]) -> None:
         self.config = config
         self.buurten = buurten
         self.networks = networks
@@ -178,18 +182,18 @@ def _network_of(mode: str) -> str:
         raise ValueError(f"unknown travel mode '{mode}' (known: {', '.join(MODES)})") from None
 
 
-_MATRIX_CACHE: dict[tuple, TravelMatrix] = {}
+_MATRIX_CACHE: dict[tuple[str, str, str], TravelMatrix] = {}
 
 
 def travel_matrix(area: Area, points: list[Point2], mode: str) -> TravelMatrix:
     """The travel matrix between ``points`` (lat, lon) for ``mode``, cached per area and mode
     for the last few point sets (a planning session asks for the same points repeatedly)."""
-    points = tuple((float(a), float(b)) for a, b in points)
-    key = (area.name, mode, hashlib.sha1(np.array(points).tobytes()).hexdigest())
+    exact = tuple((float(a), float(b)) for a, b in points)
+    key = (area.name, mode, hashlib.sha1(np.array(exact).tobytes()).hexdigest())
     if key not in _MATRIX_CACHE:
         if len(_MATRIX_CACHE) >= 16:
             _MATRIX_CACHE.pop(next(iter(_MATRIX_CACHE)))
-        _MATRIX_CACHE[key] = area.router(mode).matrix(points, mode)
+        _MATRIX_CACHE[key] = area.router(mode).matrix(exact, mode)
     return _MATRIX_CACHE[key]
 
 
@@ -434,7 +438,7 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def _boundary_buurten(config: AreaConfig) -> dict:
+def _boundary_buurten(config: AreaConfig) -> Buurten:
     """Buurt polygons from a boundary file, or {} when the area derives them from OSM."""
     source = config.buurten.get("source", [])
     if isinstance(source, str):
@@ -455,7 +459,7 @@ def _boundary_buurten(config: AreaConfig) -> dict:
     raise FileNotFoundError(f"no boundary file for area '{config.name}': tried {source}")
 
 
-def _clip_box(buurten: dict, margin_m: float) -> tuple[float, float, float, float]:
+def _clip_box(buurten: Buurten, margin_m: float) -> tuple[float, float, float, float]:
     west, south, east, north = unary_union(list(buurten.values())).bounds
     dlat = margin_m / 110_540
     dlon = margin_m / (111_320 * cos(radians((south + north) / 2)))
@@ -468,7 +472,7 @@ def _bounds(data: OsmData) -> tuple[float, float, float, float]:
     return (min(lon), min(lat), max(lon), max(lat))
 
 
-def _voronoi_buurten(data: OsmData) -> dict:
+def _voronoi_buurten(data: OsmData) -> Buurten:
     """Approximate districts: Voronoi cells around OSM ``place=suburb`` nodes, clipped to the
     extract's bounds. Used only where the extract has no complete boundary relations."""
     suburbs = [p for p in data.named_points if p.place == "suburb"] or data.named_points
@@ -476,15 +480,16 @@ def _voronoi_buurten(data: OsmData) -> dict:
     if len(suburbs) < 2:
         return {suburbs[0].name: extent} if suburbs else {}
     cells = voronoi_diagram(MultiPoint([(p.lon, p.lat) for p in suburbs]), envelope=extent)
-    out = {}
+    out: Buurten = {}
     for p in suburbs:
         cell = next(c for c in cells.geoms if c.covers(Point(p.lon, p.lat)))
         out[p.name] = cell.intersection(extent)
     return out
 
 
-def _places(data: OsmData, buurt_of) -> list[Place]:
-    seen, out = set(), []
+def _places(data: OsmData, buurt_of: Callable[[float, float], str | None]) -> list[Place]:
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Place] = []
     for p in sorted(data.places, key=lambda p: (p.kind, p.name, p.osm_id)):
         address = f"{p.street} {p.housenumber}".strip()
         if (p.kind, p.name, address) in seen:

@@ -209,7 +209,7 @@ class Geocoder:
             return []
         from bisect import bisect_left
 
-        out = []
+        out: list[str] = []
         for label in self._sorted_labels[bisect_left(self._sorted_labels, key):]:
             if not label.startswith(key) or len(out) >= limit:
                 break
@@ -232,7 +232,7 @@ class Geocoder:
     def _close_numbers(self, street: str, number: int) -> list[str]:
         keys = {f"{street} {n}{a}": (abs(n - number), n, a)
                 for (s, n, a) in self._index if s == street and f"{street} {n}{a}" in self._labels}
-        return [self._labels[k] for k in sorted(keys, key=keys.get)[:5]]
+        return [self._labels[k] for k in sorted(keys, key=keys.__getitem__)[:5]]
 
 
 def _split_postcode(query: str) -> tuple[str, str]:

@@ -78,12 +78,12 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
         coords = net.geometry[i].coords
         streets.append("M" + " L".join(pt(x, y) for x, y in coords))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="map-title" class="round-map">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+         f'width="100%" role="img" aria-labelledby="map-title" class="round-map">'),
         f'<title id="map-title">{escape(title or area.title)}</title>',
         f'<rect width="{width}" height="{height}" fill="#fbfaf7"/>',
-        f'<path d="{" ".join(streets)}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
-        'stroke-linecap="round"/>',
+        (f'<path d="{" ".join(streets)}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
+         'stroke-linecap="round"/>'),
     ]
     def project(coords: np.ndarray) -> np.ndarray:
         return np.column_stack(to_xy.transform(coords[:, 0], coords[:, 1]))

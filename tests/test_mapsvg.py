@@ -1,6 +1,7 @@
 """Server-side SVG maps drawn from the real street geometry."""
 
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 from routing.mapsvg import PALETTE, MapRound, MapStop, render
 
@@ -9,7 +10,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def test_map_shows_streets_buurten_route_and_numbered_stops(area):
     pts = [area.geocode(a) for a in ("Annankatu 25", "Unioninkatu 29", "Kaivokatu 2")]
-    paths = [area.path((p.lat, p.lon), (q.lat, q.lon), "bike") for p, q in zip(pts, pts[1:])]
+    paths = [area.path((p.lat, p.lon), (q.lat, q.lon), "bike") for p, q in pairwise(pts)]
     stops = [MapStop(i + 1, p.lat, p.lon, p.address) for i, p in enumerate(pts)]
     svg = render(area, [MapRound("Anna", PALETTE[0], paths, stops)], title="Ronde Anna")
     root = ET.fromstring(svg)

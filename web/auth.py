@@ -168,10 +168,7 @@ def role_required(*roles: str | Callable[[], tuple[str, ...]]):
 
 
 def home_url(user: User) -> str:
-    try:
-        return url_for(HOME[user.role])
-    except Exception:  # the coordinator/assistant pages may not be registered yet
-        return url_for("pages.index")
+    return url_for(HOME[user.role])
 
 
 def client_address() -> str:

@@ -18,7 +18,7 @@ from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
 from .auth import current_user, role_required
-from .db import db
+from .db import app_object, db
 from .hygiene import foreign_digits, is_number, number_error
 from .i18n import gettext as _
 from .orders import TIME, minutes
@@ -84,7 +84,7 @@ def day():
 
 
 def _now_minutes(service_date: date) -> int | None:
-    now = planning.clock_now(current_app._get_current_object(), db(), service_date)
+    now = planning.clock_now(app_object(), db(), service_date)
     return None if now is None else now // 60
 
 
@@ -187,7 +187,7 @@ def plan():
 
 def _ask(service_date: date, kind: str, order_id: int | None = None,
          lock_before: dict | None = None):
-    app = current_app._get_current_object()
+    app = app_object()
     return planning.request(app, db(), service_date, kind, current_user().id, order_id,
                             lock_before)
 
@@ -248,7 +248,7 @@ def undo():
     db().flush()
     change.undone_by = req.id
     db().commit()
-    jobs.enqueue_plan(current_app._get_current_object(), tenancy.org_id(db()), service_date)
+    jobs.enqueue_plan(app_object(), tenancy.org_id(db()), service_date)
     flash(_("The last change is being undone."), "info")
     return back
 
@@ -301,7 +301,7 @@ def hand_over(order_id: int):
             Shift.assistant_id == to.id, Shift.service_date == order.service_date)) is None:
         flash(f"#{order.id} · {_('Assistant')}: {_('has no shift on this day')}", "error")
         return back
-    app = current_app._get_current_object()
+    app = app_object()
     try:
         facts.hand_over(db(), order, to, current_user().id, request.form.get("event_id", ""),
                         planning.clock_now(app, db(), order.service_date) or 0)

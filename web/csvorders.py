@@ -68,7 +68,7 @@ def read(data: bytes, _: Gettext, max_rows: int) -> tuple[list[str], list[tuple[
                                           reason=str(exc)))]
     columns = [DUTCH_COLUMNS.get(h, h) for h in header]
     errors = []
-    for index, (raw, name) in enumerate(zip(header, columns)):
+    for index, (raw, name) in enumerate(zip(header, columns, strict=True)):
         if name not in orders.FIELDS:
             errors.append(RowError(1, raw, _("unknown column; known columns: {known}",
                                              known=", ".join(orders.FIELDS))))
@@ -96,7 +96,7 @@ def _rows(reader, columns, rows, errors, _, max_rows) -> None:
             message = "the row has more values than there are columns"
             errors.append(RowError(number, "", _(message)))
             continue
-        rows.append((number, dict(zip(columns, values))))
+        rows.append((number, dict(zip(columns, values, strict=False))))  # short rows: blanks
     if extra:
         message = "the file has {count} rows, more than the {n} of one upload: nothing stored"
         errors.append(RowError(0, "", _(message, count=len(rows) + extra, n=max_rows)))

@@ -93,7 +93,7 @@ def record(session: Session, assistant: Assistant, user_id: int | None, orders: 
         if action == "picked_up" and o.pickup_lat is None:
             raise Refused("status", f"order {o.id} has no pickup")
     facts = []
-    for o, client_id in zip(orders, ids):
+    for o, client_id in zip(orders, ids, strict=True):
         o.set_status(FACT_STATUS[action], user_id=user_id)
         fact = Fact(client_id=client_id, service_date=o.service_date, order_id=o.id,
                     action=action, assistant_id=assistant.id, at_seconds=at_seconds,

@@ -292,7 +292,6 @@ DUTCH: dict[str, str] = {
     # the live day: facts, runs, changes, undo, hand-over
     "Already recorded: {status}.": "Was al vastgelegd: {status}.",
     "Picked up": "Opgehaald",
-    "picked_up": "opgehaald",
     "event_id": "Tik-nummer",
     "order_ids": "Stops",
     "order": "Bestelling",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select, text
@@ -32,7 +33,6 @@ MAX_WINDOWS = 3
 CAP_LOCK_SPACE = 0x6361  # "ca": advisory locks on a partner's daily cap (PostgreSQL)
 GOODLESS = ("visit", "klusje")  # nothing to carry: size 0 unless said otherwise
 DAYS_AHEAD = 60
-PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
 LIMITS = {"praatje_minutes": (0, 60), "size": (0, 20), "priority": (0, 2)}
 LENGTHS = {"recipient": 80, "address": 200, "phone": 32, "pickup": 200, "note": 500,
            "reference": 64}
@@ -249,7 +249,7 @@ def _windows(value, errors, _) -> list[list[str]]:
             return []
         out.append([start, end])
     out.sort()
-    if any(minutes(b[0]) < minutes(a[1]) for a, b in zip(out, out[1:])):
+    if any(minutes(b[0]) < minutes(a[1]) for a, b in pairwise(out)):
         errors["windows"] = _("time windows overlap")
         return []
     return out

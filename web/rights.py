@@ -24,7 +24,7 @@ from routing.model import hhmm
 from . import planning, stats
 from .adapter import return_id, store_id
 from .retention import delete_orders, serialise
-from .store import AccessLog, Fact, Order, Partner, Plan, Resident
+from .store import AccessLog, Fact, Order, Partner, Plan, Resident, affected
 
 ERASED = "—"
 ALREADY_ERASED = "there is no resident {id} (any more)"
@@ -137,8 +137,7 @@ def erase(session: Session, resident: Resident | int, today: date) -> dict[str, 
         session.expunge(order)
     session.expunge(resident)
     counts.update(delete_orders(session, ids))
-    counts["residents"] = session.execute(delete(Resident).where(Resident.id == resident_id)
-                                          ).rowcount
+    counts["residents"] = affected(session, delete(Resident).where(Resident.id == resident_id))
     return counts
 
 

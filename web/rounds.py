@@ -7,6 +7,7 @@ Pure reading: a ``plans`` row's payload plus the orders it names. Goods are show
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +36,6 @@ class Stop:
     arrival: str
     start: str
     wait_minutes: int
-    travel_minutes: int
     load: int
     lat: float
     lon: float
@@ -156,7 +156,7 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
             stop = Stop(n, v["action"], order, hhmm(v["arrival"]),
-                        hhmm(v["start"]), v["wait"] // 60, round(v["travel"] / 60), v["load"],
+                        hhmm(v["start"]), v["wait"] // 60, v["load"],
                         lat, lon, where, praatje, returning, index=n - 1)
             before = rnd.stops[-1] if rnd.stops else None
             if (before is not None and stop.action == before.action == "pickup"
@@ -201,7 +201,7 @@ def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]
 def legs(area, rnd: Round) -> list:
     """The street path into each stop (from the stop before it; the area keeps recent ones)."""
     return [area.path((before.lat, before.lon), (stop.lat, stop.lon), rnd.mode)
-            for before, stop in zip(rnd.stops, rnd.stops[1:])]
+            for before, stop in pairwise(rnd.stops)]
 
 
 def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title") -> str:
@@ -214,7 +214,7 @@ def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title"
 def steps(area, rnd: Round, language: str) -> dict[int, list[str]]:
     """Turn-by-turn directions into stop ``number`` (from the stop before it)."""
     return {stop.number: [s.text for s in directions(path, language)]
-            for stop, path in zip(rnd.stops[1:], legs(area, rnd))}
+            for stop, path in zip(rnd.stops[1:], legs(area, rnd), strict=True)}
 
 
 def exports(area, rnd: Round, kind: str) -> str:
