@@ -43,7 +43,7 @@ from .geocode import GeoPoint, Geocoder
 from .matrix import Path as RoutePath
 from .matrix import Point2, Router, TravelMatrix
 from .network import NETWORK_OF_MODE, Network, build_network
-from .osm import OsmData, read_osm
+from .osm import BBox, OsmData, read_osm
 
 # Buurt name → its outline (lon, lat).
 Buurten = dict[str, Polygon]
@@ -305,7 +305,7 @@ def _build_area(name: str) -> tuple[Area, str, Path]:
     return Area(config, buurten, data, networks), source, cache
 
 
-_DIGESTS: dict[tuple, str] = {}
+_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 def extract_digest(extract: Path) -> str:
@@ -320,12 +320,13 @@ def extract_digest(extract: Path) -> str:
     return _DIGESTS[key]
 
 
-def cache_path(config: AreaConfig, extract: Path, clip) -> Path:
+def cache_path(config: AreaConfig, extract: Path, clip: BBox | None) -> Path:
     key = json.dumps([CACHE_VERSION, extract_digest(extract), clip])
     return CACHE_DIR / f"{config.name}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pickle"
 
 
-def _cached_build(extract: Path, clip, cache: Path) -> tuple[OsmData, dict, str]:
+def _cached_build(extract: Path, clip: BBox | None, cache: Path
+                  ) -> tuple[OsmData, dict[str, Network], str]:
     found = _read(cache)
     if found is not None:
         return (*found, "disk")
@@ -342,12 +343,13 @@ def _cached_build(extract: Path, clip, cache: Path) -> tuple[OsmData, dict, str]
     return data, networks, "built"
 
 
-def _read(cache: Path) -> tuple[OsmData, dict] | None:
+def _read(cache: Path) -> tuple[OsmData, dict[str, Network]] | None:
     """The pickle's content; None when there is none, or it is from another library version
     (the caller rebuilds it under the lock). Pickles appear whole (renamed into place)."""
     try:
         with cache.open("rb") as f:
-            return pickle.load(f)
+            found: tuple[OsmData, dict[str, Network]] = pickle.load(f)
+            return found
     except Exception:  # FileNotFoundError, or anything unpickling old classes may raise
         return None
 
