@@ -21,6 +21,7 @@ from .assistant import done_times
 from .auth import current_user, role_required
 from .db import db
 from .hygiene import foreign_digits, is_number, number_error
+from .i18n import N_
 from .i18n import gettext as _
 from .orders import TIME, minutes
 from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
@@ -90,12 +91,12 @@ def _now_minutes(service_date: date) -> int | None:
 
 
 FAILURES = {
-    "timeout": "the planner was stopped at its hard time limit of {value} seconds",
-    "rejected": "the plan checker found {value} broken rule(s) in the result",
-    "no_plan": "no plan was found within the time limit",
-    "crashed": "the planning process stopped without a result",
-    "error": "an error in the planner ({value})",
-    "interrupted": "the worker running it stopped ({value})",
+    "timeout": N_("the planner was stopped at its hard time limit of {value} seconds"),
+    "rejected": N_("the plan checker found {value} broken rule(s) in the result"),
+    "no_plan": N_("no plan was found within the time limit"),
+    "crashed": N_("the planning process stopped without a result"),
+    "error": N_("an error in the planner ({value})"),
+    "interrupted": N_("the worker running it stopped ({value})"),
 }
 
 
@@ -166,8 +167,9 @@ def add_shift():
     return redirect(url_for("coordinator.day", date=service_date.isoformat()))
 
 
-FIELD_LABELS = {"assistant_id": "Assistant", "service_date": "Date", "start": "Start",
-                "end": "End", "break_minutes": "Break (minutes)", "break_from": "Break from"}
+FIELD_LABELS = {"assistant_id": N_("Assistant"), "service_date": N_("Date"), "start": N_("Start"),
+                "end": N_("End"), "break_minutes": N_("Break (minutes)"),
+                "break_from": N_("Break from")}
 
 
 @bp.route("/plan", methods=["POST"])
@@ -310,7 +312,7 @@ def hand_over(order_id: int):
         db().commit()
     except facts.Refused as exc:
         db().rollback()
-        flash(f"#{order.id} · {_(exc.field)}: {_(str(exc))}", "error")
+        flash(f"#{order.id} · {_(exc.field)}: {_(exc.template, **exc.params)}", "error")
         return back
     except IntegrityError:  # the same form sent twice
         db().rollback()
@@ -321,7 +323,7 @@ def hand_over(order_id: int):
     return back
 
 
-LOCK_LABELS = {"assistant_id": "Assistant", "position": "As stop number"}
+LOCK_LABELS = {"assistant_id": N_("Assistant"), "position": N_("As stop number")}
 
 
 def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[str, str]]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from routing.geocode import AddressNotFound, GeoPoint
 
 from .hygiene import clean, foreign_digits, has_surrogate
+from .i18n import N_
 from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 
 Gettext = Callable[..., str]
@@ -147,7 +148,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if kind not in ORDER_KINDS:
             errors["kind"] = _("must be one of: {options}", options=", ".join(ORDER_KINDS))
         elif kind not in partner.order_kinds:
-            message = "a {partner_kind} cannot submit {kind} orders (allowed: {allowed})"
+            message = N_("a {partner_kind} cannot submit {kind} orders (allowed: {allowed})")
             errors["kind"] = _(message, partner_kind=partner.kind, kind=kind,
                                allowed=", ".join(partner.order_kinds) or "-")
     service_date = _service_date(payload.get("service_date"), today, errors, _)
