@@ -153,7 +153,7 @@ def test_lock_as_first_stop_of_another_round_then_unlock(planner):
     page = client.get(day).get_data(as_text=True)
     row = page.split(f'id="stop-{order_id}-delivery"')[1].split("</tr>")[0]
     assert f"vastgezet bij {target_name} als stop 1" in row
-    assert f'id="pos-{order_id}"' in row and 'value="1"' in row  # the form shows the lock
+    assert 'data-position="1"' in row and 'data-locked="1"' in row  # the menu knows the lock
     response = post_form(client, f"/coordinator/orders/{order_id}/lock", {"action": "unlock"},
                          page=day)
     assert response.status_code == 302
@@ -223,9 +223,14 @@ def test_lock_form_refuses_impossible_stop_numbers_by_field(planner):
     ]
     for order_id, form, message in cases:
         response = post_form(client, f"/coordinator/orders/{order_id}/lock",
-                             {**form, "action": "lock"}, page=day, follow_redirects=True)
-        page = response.get_data(as_text=True)
-        assert f"#{order_id} · {message}" in page, (form, message)
+                             {**form, "action": "lock"}, page=day)
+        # back to the stop's menu, open, with the reason inside it (where the action was taken)
+        assert response.headers["Location"].endswith(f"move={order_id}#move")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        menu = page.split('<dialog id="move"')[1].split("</dialog>")[0]
+        assert menu.split(">")[0].endswith(" open") or " open " in menu.split(">")[0]
+        assert f"#{order_id} · {message}" in menu, (form, message)
+        assert f"#{order_id} · {message}" not in page.replace(menu, "")
     with db_session(planner) as s:
         assert s.scalar(select(func.count(StopLock.id))) == 0
         assert s.scalar(select(func.count(Plan.id))) == 1  # no re-plan was started
@@ -248,7 +253,7 @@ def test_a_return_that_fits_nowhere_is_listed_with_its_reason(client, app):
         order_id, place = order.id, order.pickup_name or order.pickup_address
     login(client, "coordinator")
     page = client.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
-    row = next(r for r in page.split('id="unplanned"')[1].split("<tr>")[1:]
+    row = next(r for r in page.split('id="unplanned"')[1].split("<tr")[1:]
                if f"#{order_id}<" in r)
     assert f"Terugbrengen naar {place}: apotheekpakket" in row.replace("&#39;", "'")
-    assert "de dag is vol" in row and "Vastzetten" not in row
+    assert "de dag is vol" in row and 'class="menu"' not in row
