@@ -96,7 +96,7 @@
     });
     document.querySelectorAll(".round-column, svg .route, svg .stop").forEach(function (el) {
       var off = shown.round[el.dataset.round] === false ||
-        (el.dataset.kind && shown.kind[el.dataset.kind] === false);
+        (!!el.dataset.kind && shown.kind[el.dataset.kind] === false);
       el.classList.toggle("filtered", off);
     });
     document.querySelectorAll("tr[data-kind]").forEach(function (row) {
@@ -147,8 +147,9 @@
       var at = share(event);
       zoom(event.deltaY < 0 ? 1.25 : 0.8, at[0], at[1]);
     }, {passive: false});
-    var pointers = {}, start = null, moved = false;
+    var pointers = {}, start = null, moved = false, touched = null;
     svg.addEventListener("pointerdown", function (event) {
+      touched = event.target.closest(".stop");  // later events go to the svg (captured)
       pointers[event.pointerId] = [event.clientX, event.clientY];
       start = {view: view.slice(), pointers: JSON.parse(JSON.stringify(pointers))};
       moved = false;
@@ -181,7 +182,7 @@
       if (!Object.keys(pointers).length) start = null;
     };
     svg.addEventListener("pointerup", function (event) {
-      var stop = event.target.closest(".stop");
+      var stop = touched;
       if (!moved && stop) {
         svg.querySelectorAll(".stop.chosen").forEach(function (s) { s.classList.remove("chosen"); });
         stop.classList.add("chosen");
