@@ -15,6 +15,7 @@ light halo over the streets. Each route and stop carries ``data-round`` (and a s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -147,24 +148,13 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
         return _d(np.column_stack([sx, sy]))
 
     view = box(x0, y0, x1, y1)
-    # the network holds each street once per direction: draw it once, joined into long lines
-    seen, pieces = set(), []
-    for i in router.street_index.query(view):
-        coords = net.geometry[i].coords
-        ends = (coords[0], coords[-1])
-        if ends in seen or ends[::-1] in seen:
-            continue
-        seen.add(ends)
-        pieces.append(net.geometry[i])
-    merged = shapely.line_merge(shapely.MultiLineString(pieces)) if pieces else None
-    streets = [line(np.asarray(g.coords)) for g in getattr(merged, "geoms", [merged])
-               if g is not None and not g.is_empty]
+    streets = _streets(area, x0, y1, scale, width, height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="map-title" class="round-map">',
         f'<title id="map-title">{escape(title or area.title)}</title>',
         f'<rect width="{width}" height="{height}" fill="#fbfaf7"/>',
-        f'<path d="{"".join(streets)}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
+        f'<path d="{streets}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
         'stroke-linecap="round"/>',
     ]
     markers: list[tuple[MapRound, MapStop]] = [(r, s) for r in rounds for s in r.stops]
@@ -214,6 +204,30 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
                  f'text-anchor="end" font-family="sans-serif">{escape(note)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _streets(area: Area, x0: float, y1: float, scale: float, width: int, height: int) -> str:
+    """The streets in a frame as one path ``d`` (the same frame is drawn again and again: a
+    day's map on every visit, a round's on every tap). The network holds each street once per
+    direction: drawn once, joined into long lines."""
+    router = area.router("walk")
+    net = router.network
+    view = box(x0, y1 - height / scale, x0 + width / scale, y1)
+    seen, pieces = set(), []
+    for i in router.street_index.query(view):
+        coords = net.geometry[i].coords
+        ends = (coords[0], coords[-1])
+        if ends in seen or ends[::-1] in seen:
+            continue
+        seen.add(ends)
+        pieces.append(net.geometry[i])
+    if not pieces:
+        return ""
+    merged = shapely.line_merge(shapely.MultiLineString(pieces))
+    return "".join(_d(np.column_stack([(xy[:, 0] - x0) * scale, (y1 - xy[:, 1]) * scale]))
+                   for xy in (np.asarray(g.coords) for g in getattr(merged, "geoms", [merged])
+                              if not g.is_empty))
 
 
 def _round_attr(r: MapRound) -> str:

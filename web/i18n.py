@@ -61,16 +61,25 @@ def language() -> str:
     return g.language
 
 
+def _catalogue():
+    """The request's catalogue, looked up once per request (a page asks thousands of times)."""
+    if not has_request_context():
+        return get_translations()
+    if "catalogue" not in g:
+        g.catalogue = get_translations()
+    return g.catalogue
+
+
 def gettext(text: str, **params) -> str:
     """``_()`` in templates and views: ``text`` in the request's language."""
-    translated = get_translations().gettext(text) if text else text
+    translated = _catalogue().gettext(text) if text else text
     return translated.format(**params) if params else translated
 
 
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
     """The form of ``singular``/``plural`` for ``n`` in the request's language ("1 regel",
     "2 regels"); ``{n}`` is the count, formatted as the language writes numbers."""
-    return get_translations().ngettext(singular, plural, n).format(n=number(n), **params)
+    return _catalogue().ngettext(singular, plural, n).format(n=number(n), **params)
 
 
 def english(text: str, **params) -> str:
@@ -115,3 +124,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=gettext, ngettext=ngettext, number=number,
                                  long_date=long_date, languages=LANGUAGES,
                                  current_language=language)
+
+    @app.context_processor
+    def bound_gettext():
+        """``_`` bound to this request's catalogue for a template: a page calls it thousands
+        of times (the global above serves templates rendered outside a request)."""
+        lookup = _catalogue().gettext
+
+        def _(text: str, **params) -> str:
+            translated = lookup(text) if text else text
+            return translated.format(**params) if params else translated
+
+        return {"_": _}
