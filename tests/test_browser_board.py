@@ -254,3 +254,39 @@ def test_a_refused_move_shows_its_reason_in_the_menu(desk, live):
     assert axe_violations(desk) == []
     shot(desk, "coordinator-board-refused-move")
     assert query(live.database, "select count(*) from stop_locks") == [(0,)]
+
+
+def test_progress_shows_up_without_a_reload(desk, live):
+    """An assistant marks a house call done on her phone: the board's "done" count for her
+    round changes by itself, the page is not reloaded, and it says the rounds changed."""
+    import json
+    import secrets
+
+    from tests.browser_fixtures import assistant_session
+
+    desk.goto(live.url + f"/coordinator/?date={DAY.isoformat()}")
+    desk.evaluate("window.stayed = true")
+    (payload,), = query(live.database, "select payload from plans where status = 'done' and "
+                                       "superseded = 0")
+    kinds = dict(query(live.database, "select id, kind from orders"))
+    aid, order_id = next((r["assistant_id"], int(v["order_id"]))
+                         for r in json.loads(payload)["routes"] for v in r["visits"]
+                         if v["order_id"].isdigit() and v["action"] == "delivery"
+                         and kinds[int(v["order_id"])] in ("visit", "klusje"))
+    (name,), = query(live.database, "select name from assistants where id = ?", int(aid))
+    cell = desk.locator(f'tr[data-round="{aid}"] .live-done')
+    assert cell.inner_text().startswith("0 van ")
+    session, token = assistant_session(live.url, name.lower())
+    response = session.post(live.url + "/assistant/marks", headers={"X-CSRFToken": token},
+                            json={"event_id": secrets.token_urlsafe(12), "order_ids": [order_id],
+                                  "status": "delivered"}, timeout=60)
+    assert response.status_code == 201, response.text
+    desk.wait_for_function(
+        f"""() => document.querySelector('tr[data-round="{aid}"] .live-done')
+            .textContent.startsWith('1 van ')""", timeout=60_000)
+    assert desk.evaluate("window.stayed === true"), "the page was reloaded"
+    assert desk.locator(f'.round-column[data-round="{aid}"] h3 .live-done').inner_text() \
+        .startswith("1 van ")
+    desk.wait_for_selector("#plan-status a.new-plan", timeout=60_000)
+    assert desk.locator("#plan-status").inner_text().count("De rondes zijn gewijzigd") == 1
+    settled(live.database)
