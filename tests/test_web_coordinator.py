@@ -62,7 +62,11 @@ def test_add_shift(client, app):
     bad = post_form(client, "/coordinator/shifts", {
         "assistant_id": "2", "service_date": DAY.isoformat(), "start": "17:00", "end": "13:00",
         "break_minutes": "0"}, page=page, follow_redirects=True)
-    assert "Einde: het tijdvak moet eindigen na het begin" in bad.get_data(as_text=True)
+    # the reason is shown beside the shift form, opened, where the action was taken
+    assert bad.request.path == "/coordinator/"
+    shifts = bad.get_data(as_text=True).split('id="shifts"')[1]
+    assert "Einde: het tijdvak moet eindigen na het begin" in shifts
+    assert "<details open>" in shifts
     with db_session(app) as session:
         assert session.scalar(select(func.count(Shift.id))) == before + 1
         added = session.scalars(select(Shift).order_by(Shift.id.desc())).first()

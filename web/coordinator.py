@@ -217,14 +217,14 @@ def add_shift():
         errors["break_from"] = _("lies outside the shift")
     if errors:
         for name, reason in errors.items():
-            flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "error")
+            flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "shift-error")
     else:
         db().add(Shift(assistant=assistant, service_date=service_date, start=start, end=end,
                        break_minutes=int(break_minutes),
                        break_from=break_from if int(break_minutes) else None))
         db().commit()
-        flash(_("Shift added."), "success")
-    return redirect(url_for("coordinator.day", date=service_date.isoformat()))
+        flash(_("Shift added."), "shift-success")
+    return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#shifts")
 
 
 FIELD_LABELS = {"assistant_id": N_("Assistant"), "service_date": N_("Date"), "start": N_("Start"),
