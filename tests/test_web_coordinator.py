@@ -261,3 +261,34 @@ def test_a_return_that_fits_nowhere_is_listed_with_its_reason(client, app):
                if f"#{order_id}<" in r)
     assert f"Terugbrengen naar {place}: apotheekpakket" in row.replace("&#39;", "'")
     assert "de dag is vol" in row and 'class="menu"' not in row
+
+
+def test_progress_late_hot_meals_and_schedule_as_the_page_polls_them(planner, tmp_path):
+    """Planned at 11:00, looked at again at 14:00 with nothing done: every round is behind
+    schedule, every planned hot meal is late (its window ends 12:45), said in Dutch, in the
+    JSON the day page polls and on the page itself."""
+    client = planner.test_client()
+    login(client, "coordinator")
+    plan_id = plan_day(client)["plan_id"]
+    with db_session(planner) as s:
+        hot = {o.id for o in s.scalars(select(Order).where(Order.hot_meal))}
+        planned_hot = {int(v["order_id"]) for r in s.get(Plan, plan_id).payload["routes"]
+                       for v in r["visits"] if v["action"] == "delivery"
+                       and v["order_id"].isdigit() and int(v["order_id"]) in hot}
+    assert planned_hot, "the demo day has no planned hot meal"
+    later = make_app(tmp_path / "later", tmp_path / "plan.sqlite", NOW="14:00")
+    desk = later.test_client()
+    login(desk, "coordinator")
+    status = desk.get(f"/coordinator/plan/status?date={DAY.isoformat()}").get_json()
+    assert status["busy"] is False and status["plan_id"] == plan_id
+    late = status["live"]["late_meals"]
+    assert sorted(int(re.search(r"#(\d+)", t)[1]) for t in late) == sorted(planned_hot)
+    assert all(t.startswith("Warme maaltijd #") and "min na het tijdvak" in t for t in late)
+    rounds = status["live"]["rounds"]
+    assert len(rounds) == 3 and all(r["done"].startswith("0 van ") for r in rounds.values())
+    assert all(r["state"] == "behind" and r["schedule"].endswith("min achter op schema")
+               for r in rounds.values() if r["next"])
+    page = desk.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    alerts = page.split('id="alerts"')[1].split("</div>")[0]
+    assert alerts.count('class="flash error late-meal"') == len(planned_hot)
+    later.extensions["buurtroute.engine"].dispose()

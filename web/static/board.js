@@ -57,6 +57,14 @@
     link.textContent = status.dataset.show;
     status.append(" " + status.dataset.changed + " ", link);
   }
+  function failed(note) {
+    var strong = document.createElement("strong");
+    strong.className = "error note";
+    strong.textContent = note;
+    status.textContent = "";
+    status.append(strong);
+    status.dataset.status = "failed";
+  }
   var waiting = status && status.dataset.status === "running";
   function poll() {
     fetch(status.dataset.url, {credentials: "same-origin", headers: {Accept: "application/json"}})
@@ -69,6 +77,8 @@
         } else if (waiting) {  // the run this page waited for ended: show its result
           window.location.reload();
           return;
+        } else if (s.status === "failed" && status.dataset.status !== "failed") {
+          failed(s.note);  // a run started elsewhere failed: say why, the plan shown stays
         } else if (mine) {
           changed();  // a change made elsewhere (an assistant's mark): say so, do not jump
         }
