@@ -225,6 +225,8 @@
       dialog.querySelector(".position").hidden = handover;
       dialog.querySelector(".handover-hint").hidden = !handover;
       document.getElementById("move-unlock").hidden = link.dataset.locked !== "1";
+      var go = document.getElementById("move-lock");
+      go.textContent = handover ? go.dataset.handover : go.dataset.lock;
       dialog.querySelectorAll(".flash").forEach(function (f) { f.remove(); });
       opener = link;
       if (dialog.open) dialog.close();
