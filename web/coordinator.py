@@ -22,7 +22,7 @@ from .assistant import done_times
 from .auth import current_user, role_required
 from .db import db
 from .hygiene import foreign_digits, is_number, number_error
-from .i18n import N_, ngettext
+from .i18n import N_, long_date, ngettext
 from .i18n import gettext as _
 from .orders import TIME, minutes
 from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
@@ -69,7 +69,7 @@ def day():
         plan_view = {"plan": plan, "rounds": day_rounds, "locks": locks,
                      "map": rounds.map_svg(current_area(), [r for r in day_rounds if r.stops],
                                            title=_("Rounds of {date}",
-                                                   date=service_date.isoformat())),
+                                                   date=long_date(service_date))),
                      "unplanned": rounds.unplanned_of(db(), plan),
                      "done": done_times(db(), [s.order for r in day_rounds for s in r.stops]),
                      "live": progress(day_rounds, _now_minutes(service_date))}
