@@ -25,7 +25,7 @@ from .hygiene import foreign_digits, is_number, number_error
 from .i18n import N_, long_date, ngettext
 from .i18n import gettext as _
 from .orders import TIME, minutes
-from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
+from .store import (MISSED, MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
                     StopLock, get, utcnow)
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -106,8 +106,7 @@ def progress(day_rounds: list[rounds.Round], now: int | None) -> dict:
     for r in day_rounds:
         doors = [s for s in r.stops if s.at_resident]
         done = sum(1 for s in doors if s.happened)
-        missed = sum(1 for s in doors if s.happened and s.order.status in ("not_home",
-                                                                           "returned"))
+        missed = sum(1 for s in doors if s.happened and s.order.status in MISSED)
         back = sum(1 for s in r.stops if s.returning and s.action == "delivery" and s.happened)
         parts = [ngettext("{done} of {n} door", "{done} of {n} doors", len(doors), done=done)]
         if missed:
