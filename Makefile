@@ -23,7 +23,7 @@ EXTRAS_lint    := --extra lint
 EXTRAS_bench   := --extra bench
 EXTRAS_all     := --all-extras
 
-.PHONY: setup run test lint bench osm lock clean
+.PHONY: setup run test lint bench osm lock clean messages
 
 $(UV_TOOL):
 	$(PYTHON) -m venv .tools
@@ -51,7 +51,15 @@ lint: $(VENV)/.synced-lint
 bench: $(VENV)/.synced-bench
 	$(PY) bench/run.py
 
-osm: $(VENV)/.synced-runtime
+# Texts to translate: extract from the code and templates into both catalogues (then fill in
+# the Dutch msgstr; the app compiles the .po files itself at start).
+messages: $(VENV)/.synced-runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k AddressNotFound:2 \
+		-k Refused:2 --sort-by-file --project=Buurtroute -o $(VENV)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d web/translations --no-fuzzy-matching \
+		--ignore-obsolete
+
+osm: setup
 	$(PY) -m routing.cli download utrecht-oost
 
 # After changing dependencies in pyproject.toml: resolve again and commit uv.lock.

@@ -9,6 +9,7 @@ import io
 import logging
 import re
 
+from babel.dates import format_date
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -133,7 +134,7 @@ def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
         text = "\n".join(pages[i] for i in mine)
         first = pages[mine[0]]
         # the header: name, day, shift, departure and the way back
-        assert f"{DAY.isoformat()} · Dienst " in first
+        assert f"{format_date(DAY, 'EEEE d MMMM y', locale='nl')} · Dienst " in first
         assert f"Vertrek om {hhmm(route['departure'])}" in first
         assert f"terug om {hhmm(route['finish'])}" in first
         # the map: drawn (thousands of street segments) with its attribution, once per round

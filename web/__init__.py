@@ -117,6 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
     files.protect_database(app.config["DATABASE_URL"])
+    i18n.init_app(app)
     db.init_app(app)
     jobs.init_app(app)
     reqlog.init_app(app)
@@ -133,8 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
                       reports.bp, admin.bp):
         app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
-                                 current_language=i18n.language, initials=rounds.initials,
+    app.jinja_env.globals.update(initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
                                  note_flag=rounds.note_flag,
                                  log_readers=lambda: access.readers(app),

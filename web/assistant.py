@@ -145,7 +145,7 @@ def mark(order_id: int):
         recorded = _record([order_id, *more], request.form.get("status", ""),
                            request.form.get("event_id", ""))
     except facts.Refused as exc:
-        flash(f"{_(exc.field)}: {_(str(exc))}", "error")
+        flash(f"{_(exc.field)}: {_(exc.template, **exc.params)}", "error")
         return back
     status = recorded.facts[0].action
     flash(_("Already recorded: {status}.", status=_(status)) if recorded.replayed

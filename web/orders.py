@@ -22,6 +22,7 @@ from routing.geocode import AddressNotFound, GeoPoint
 
 from . import tenancy
 from .hygiene import clean, foreign_digits, has_surrogate
+from .i18n import N_
 from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 
 Gettext = Callable[..., str]
@@ -149,7 +150,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if kind not in ORDER_KINDS:
             errors["kind"] = _("must be one of: {options}", options=", ".join(ORDER_KINDS))
         elif kind not in partner.order_kinds:
-            message = "a {partner_kind} cannot submit {kind} orders (allowed: {allowed})"
+            message = N_("a {partner_kind} cannot submit {kind} orders (allowed: {allowed})")
             errors["kind"] = _(message, partner_kind=partner.kind, kind=kind,
                                allowed=", ".join(partner.order_kinds) or "-")
     service_date = _service_date(payload.get("service_date"), today, errors, _)

@@ -23,13 +23,14 @@ from routing.model import hhmm
 
 from . import planning, stats
 from .adapter import return_id, store_id
+from .i18n import N_
 from .retention import delete_orders, serialise
 from .store import AccessLog, Fact, Order, Partner, Plan, Resident, affected
 
 ERASED = "—"
-ALREADY_ERASED = "there is no resident {id} (any more)"
-OPEN_ORDERS = ("{n} open order(s) from today on ({ids}); they must be delivered or cancelled "
-               "first")
+ALREADY_ERASED = N_("there is no resident {id} (any more)")
+OPEN_ORDERS = N_("{n} open order(s) from today on ({ids}); they must be delivered or "
+                 "cancelled first")
 
 
 class Refused(ValueError):

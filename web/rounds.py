@@ -206,9 +206,18 @@ def legs(area, rnd: Round) -> list:
 
 def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title") -> str:
     drawn = [mapsvg.MapRound(r.assistant.name, r.colour, legs(area, r),
-                             [mapsvg.MapStop(s.number, s.lat, s.lon, f"{s.number}")
-                              for s in r.stops]) for r in rounds]
+                             [mapsvg.MapStop(s.number, s.lat, s.lon, stop_title(r, s), s.key,
+                                             s.order.kind) for s in r.stops],
+                             key=str(r.assistant.id)) for r in rounds]
     return mapsvg.render(area, drawn, title=title).replace('"map-title"', f'"{ident}"')
+
+
+def stop_title(rnd: Round, stop: Stop) -> str:
+    """What a marker says when pointed at or tapped: whose stop, which, when, what, for whom
+    (initials only, as on every route sheet)."""
+    action = _("Pick up") if stop.action == "pickup" else _("Hand over")
+    return (f"{rnd.assistant.name} · {stop.numbers} · {stop.arrival} · {action}: "
+            f"{_(stop.order.kind)} #{stop.order.id} · {initials(stop.order.resident.name)}")
 
 
 def steps(area, rnd: Round, language: str) -> dict[int, list[str]]:
