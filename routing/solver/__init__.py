@@ -21,17 +21,13 @@ from dataclasses import asdict, dataclass, replace
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import advice, engine, exchange, insert, reasons, repair, score, seed
+from . import advice, engine, exchange, insert, ladder, reasons, score, seed
 from .nodes import Nodes, build
 
 
 WORK_PER_ITERATION = 20
 """PyVRP iterations for a work limit given without ``seed_iterations``: one per 20 OR-Tools
 search steps (both take about the same time on a 100-order day)."""
-SCRATCH_WORK = 60_000
-"""Search steps of OR-Tools' own plan on a crowded plain day (about 1 s on the 150-order day)."""
-RESERVE = 0.05
-"""Share of the time limit kept for insertion and exchange after the last search."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +38,9 @@ class SolveParams:
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP where it helps, see :func:`solve`) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP where its model is exact (``gathered_share`` when
-    many stops share a place, :func:`.seed.gathered`), ``repair_share`` where
-    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
-    in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
-    then split in two halves, one per OR-Tools run. For a reproducible plan give ``work_limit``
+    ``seed_share`` of the time goes to PyVRP on a benchmark-like day (exact model, nothing
+    gathered, not crowded), the rest to OR-Tools continuing its plan; every other fresh day
+    runs the counted ladder of :mod:`.ladder`. For a reproducible plan give ``work_limit``
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
     ``exchange``: after the search, let left-out orders take the place of less important ones
@@ -62,9 +56,6 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
-    gathered_share: float = 0.75
-    repair_share: float = 0.4
-    scratch_share: float = 0.3
     random_seed: int = 0
     log: bool = False
     exchange: bool = True
@@ -74,12 +65,11 @@ class SolveParams:
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
 
-    A plain day (PyVRP's model is exact) where everything may fit: PyVRP, then OR-Tools
-    continues from its plan. A real day (breaks, hot meals): PyVRP's plan repaired to hold every
-    rule and OR-Tools' own plan of the full model are compared, and OR-Tools continues from the
-    better one for the rest of the time. A plain day far too full (:func:`.seed.crowded`): the
-    same without PyVRP (OR-Tools' own plan, completed, then continued). A re-plan with done or
-    locked stops: OR-Tools alone. Each plan found is completed
+    A benchmark-like day (PyVRP's model is exact, no place gathers many stops, everything may
+    fit): PyVRP, then OR-Tools continues from its plan. Every other fresh day (breaks, hot
+    meals, a pharmacy's pickups, too many orders): the ladder of :mod:`.ladder`, one sequence of
+    counted steps in which more time never gives a worse plan. A re-plan with done or locked
+    stops: OR-Tools alone. Each plan found is completed
     by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
     objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
     """
@@ -136,7 +126,6 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                         params.solution_limit, initial, params.log, work)
         return model, raw
 
-    half = params.work_limit // 2 if params.work_limit else None
     iterations = params.seed_iterations
     if iterations is None and params.work_limit:  # a work limit alone makes the plan reproducible
         iterations = max(1, params.work_limit // WORK_PER_ITERATION)
@@ -146,55 +135,29 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         raw = engine.Raw([], status="no assistants", found=True)
         plan, inserted = completed(to_plan(problem, nodes, raw), True)
     elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes) \
-            and not seed.crowded(problem, nodes):
-        share = min(params.seed_share, params.gathered_share) if seed.gathered(nodes) else params.seed_share
-        initial, seed_stats = seed.solve(problem, nodes, until(share), params.random_seed, iterations)
+            and not seed.crowded(problem, nodes) and not seed.gathered(nodes):
+        initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed, iterations)
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
         model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     elif keep and params.seed != "none" and seed.usable(problem):
-        # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
-        # OR-Tools' own plan of the full day: on a day with breaks and hot meals either may
-        # keep more important orders or travel less; the better one is continued by OR-Tools
-        # from where insertion and exchange left it. A plain day too full for its orders
-        # skips PyVRP (measured: its prizes keep fewer important orders in the same time) and
-        # has OR-Tools continue its own completed plan.
+        # A real day (breaks, hot meals, a pharmacy's gathered pickups) or a day too full for
+        # its orders: one fixed sequence of counted steps (.ladder), so that more time never
+        # gives a worse plan. The benchmark instances keep the branch above.
         exact = seed.supports(problem, nodes)
-        # counted work decides where it is given, the shares are then only safety nets: PyVRP
-        # (slowest per iteration on big days) gets the larger part of them
-        shares = (params.repair_share, params.scratch_share) if iterations is None else (0.6, 0.2)
-        routes, seed_stats = (None, {}) if exact else seed.solve(
-            problem, nodes, until(shares[0]), params.random_seed, iterations)
-        engine_name = "ortools" if exact else "pyvrp|ortools"
-        best, label, inserted = None, "search", 0
-        if routes is not None:
-            _kept, timed = repair.repair(problem, nodes, routes)
-            best, inserted = completed(Plan(timed, [], 0), True)
-            label = "repaired seed"
-            seed_stats["seed_repaired"] = True
-        # without PyVRP (a crowded plain day) OR-Tools' own plan stops on a count in a timed
-        # run too, so a longer run starts its continuation from the same plan and only goes on
-        # further from it: more time does not make that part worse
-        first_work = half if half is not None or not exact else SCRATCH_WORK
-        model, raw = ortools(until(sum(shares)), None, first_work)
-        first_solution = model.first_solution
-        if raw.found:
-            own, own_inserted = completed(to_plan(problem, nodes, raw), True)
-            if best is None or score.key(problem, own, fair) < score.key(problem, best, fair):
-                best, label, inserted = own, "search", own_inserted
-        plan, chosen = best, label
-        if best is None:
+        engine_name = "pyvrp+ortools" if exact else "pyvrp|ortools"
+        found, seed_stats = ladder.search(
+            problem, nodes, deadline=t0 + params.time_limit, random_seed=params.random_seed,
+            work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
+            complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
+            first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
+        if found.best is not None:
+            plan, chosen, inserted = found.best, found.label, found.inserted
+            raw = engine.Raw([], status="success", found=True)
+        else:  # nothing in time: OR-Tools' search for any first plan (bounded, see engine.run)
+            model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
             plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
-        else:
-            node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
-            start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in best.routes]
-            model, raw = ortools(until(1.0 - RESERVE), start, half)
-            model.first_solution = first_solution
-            if raw.found:
-                more, more_inserted = completed(to_plan(problem, nodes, raw), True)
-                if score.key(problem, more, fair) < score.key(problem, best, fair):
-                    plan, inserted, chosen = more, more_inserted, f"{label}, continued"
     else:  # a re-plan (done or locked stops), or no seed asked for
         model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
         rounds = None if raw.found or not problem.done else done_rounds(problem)
