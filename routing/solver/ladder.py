@@ -4,20 +4,25 @@ A run ended by the clock used to split its time in shares (PyVRP, then OR-Tools 
 so a longer run took other steps and could end worse (measured: 10 s above 3 s on the same
 seed). Here nothing depends on the time limit except where the run stops:
 
-1. on a crowded day, OR-Tools' own plan with ``SCRATCH_WORK`` steps (:func:`.seed.crowded`);
+1. on a crowded plain day, OR-Tools' own plan with ``SCRATCH_WORK`` steps (measured to keep
+   more important orders there, :func:`.seed.crowded`);
 2. PyVRP's iterated local search on one trajectory (:func:`.seed.trajectory`), which hands its
    best plan every few hundred iterations to a *checkpoint*: the plan made to hold every rule
    (:mod:`.repair`), completed by insertion and exchange, and kept if it is the best so far;
-3. every ``POLISH_EVERY`` checkpoints, OR-Tools' guided local search continues the best plan
-   for ``POLISH_WORK`` steps (OR-Tools' own neighbourhoods: pair relocation and exchange, the
-   balance and preference costs PyVRP does not see);
-4. with a work limit, when PyVRP's iterations are spent, OR-Tools polishes on until its steps
-   are spent or a polish finds nothing better.
+3. every ``POLISH_EVERY`` checkpoints (every checkpoint, with more steps, where PyVRP's plan was
+   repaired), OR-Tools' guided local search continues the best plan for ``POLISH_WORK`` steps:
+   OR-Tools' own neighbourhoods (pair relocation and exchange) and the balance and preference
+   costs PyVRP does not see;
+4. when ``seed_iterations`` ends PyVRP before the work limit, OR-Tools polishes on until the
+   work is spent or a polish finds nothing better.
 
-Plans are ranked by one recomputed key (:func:`.score.key`). A step cut short by the clock is
-thrown away (unless nothing was found yet), so a longer run's candidates include every candidate
-of a shorter one: its plan is never worse, as long as the machine is not more than (long / short)
-times slower during it. With a work limit the whole run is reproducible.
+A work limit counts both searches on one scale (an OR-Tools step 1, a PyVRP iteration
+``ITERATION_WORK`` per node, about the same time), so it stops the same sequence where the
+clock would. Plans are ranked by one recomputed key (:func:`.score.key`). A step cut short, by
+the clock or by the work count, is thrown away (unless nothing was found yet): a run with more
+work passes every checkpoint and polish a run with less work finished, so its plan is never
+worse; with more time the same holds as long as the machine is not (long / short) times slower
+during it. With a work limit the whole run is reproducible.
 """
 
 from __future__ import annotations
@@ -64,11 +69,14 @@ class Ladder:
     inserted: int = 0  # orders the completion of the best plan put in after its search
     seconds: float = 0.0  # spent in OR-Tools
     counts: dict[str, int] = field(default_factory=lambda: {"checkpoints": 0, "polishes": 0})
+    first: tuple[int, int, int] | None = None  # the key of the first plan found: where it began
 
     def offer(self, completed: tuple[Plan, int], label: str) -> bool:
         """Keep a completed plan if it ranks before the best so far; True if it did."""
         plan, inserted = completed
-        if self.best is None or score.key(self.problem, plan, self.fair) < score.key(self.problem, self.best, self.fair):
+        key = score.key(self.problem, plan, self.fair)
+        self.first = key if self.first is None else self.first
+        if self.best is None or key < score.key(self.problem, self.best, self.fair):
             self.best, self.label, self.inserted = plan, label, inserted
             return True
         return False
@@ -94,11 +102,10 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
 
     def ortools(steps: int, start: list[list[int]] | None) -> engine.Raw | None:
         """OR-Tools for ``steps`` (its own plan, or continuing ``start``); None if the clock cut
-        it short or no work is left."""
+        it short or not that much work is left."""
         rest = left()
-        steps = steps if rest is None else min(steps, rest)
-        if steps <= 0 or time.monotonic() >= deadline:
-            return None
+        if (rest is not None and rest < steps) or time.monotonic() >= deadline:
+            return None  # a step cut short is not one a run with more work takes
         t = time.monotonic()
         model = engine.Model(problem, nodes)
         raw = model.run(max(0.01, deadline - time.monotonic()), first_solution, metaheuristic,
@@ -142,9 +149,9 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
     last, counted, stats = seed.trajectory(problem, nodes, deadline, random_seed, more, every, checkpoint)
     if ladder.best is None and last is not None:  # cut short before any checkpoint: use it
         checkpoint(last)
-    while counted and time.monotonic() < deadline and (left() or 0) > 0:
+    while counted and time.monotonic() < deadline and (left() or 0) >= polish_work:
         if not polish():
             break
-    stats.update(ladder.counts, ortools_steps=spent[0], ortools_seconds=round(ladder.seconds, 3),
+    stats.update(ladder.counts, first_key=list(ladder.first or ()), ortools_steps=spent[0], ortools_seconds=round(ladder.seconds, 3),
                  stopped_by="work" if counted else "time")
     return ladder, stats

@@ -285,8 +285,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
 
         def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
             self.count += 1
-            if (self.count % every == 0 or not more(self.count)) and best.is_feasible() \
-                    and best is not seen[0]:
+            if self.count % every == 0 and best.is_feasible() and best is not seen[0]:
                 seen[0] = best
                 visit(routes_of(problem, d, best))
 
