@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
@@ -120,7 +121,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         """Seconds left until ``share`` of the time limit has passed (at least a little)."""
         return max(0.05, params.time_limit * share - (time.monotonic() - t0))
 
-    def ortools(seconds: float, initial=None, work: int | None = None):
+    def ortools(seconds: float, initial: list[list[int]] | None = None,
+                work: int | None = None) -> tuple[engine.Model, engine.Raw]:
         model = engine.Model(problem, nodes)
         raw = model.run(seconds, params.first_solution, params.metaheuristic,
                         params.solution_limit, initial, params.log, work)
@@ -129,7 +131,9 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     iterations = params.seed_iterations
     if iterations is None and params.work_limit:  # a work limit alone makes the plan reproducible
         iterations = max(1, params.work_limit // WORK_PER_ITERATION)
-    engine_name, seed_stats, model, raw, chosen = "ortools", {}, None, None, "search"
+    engine_name, chosen = "ortools", "search"
+    seed_stats: dict[str, Any] = {}
+    model: engine.Model | None = None
     fair = engine.fair_shares(problem, nodes) if problem.weights.balance and len(problem.assistants) > 1 else None
     if not problem.assistants:  # OR-Tools crashes on a model without vehicles
         raw = engine.Raw([], status="no assistants", found=True)
@@ -198,6 +202,13 @@ def done_rounds(problem: Problem) -> list[Route] | None:
     return rounds
 
 
+def served(nodes: Nodes, n: int) -> tuple[str, str]:
+    """(order id, action) of node ``n``, which is no depot."""
+    stop = nodes.stop[n]
+    assert stop is not None, f"node {n} is a depot"
+    return stop
+
+
 def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
     """Routes with arrival, waiting, service, load, travel and distance per stop."""
     routes = []
@@ -206,8 +217,9 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         dur, dist = problem.durations[a.mode], problem.distances[a.mode]
         breaks = [TimeWindow(s, e) for s, e in raw.breaks[v]] if raw.found else []
         times = raw.times[v] if raw.found else []
-        load = sum(int(problem.order(nodes.stop[n][0]).size) for n in seq
-                   if nodes.stop[n][1] == "delivery" and problem.order(nodes.stop[n][0]).pickup is None)
+        stops = [served(nodes, n) for n in seq]
+        load = sum(problem.order(oid).size for oid, action in stops
+                   if action == "delivery" and problem.order(oid).pickup is None)
         start_load = load
         here = a.start
         if seq:
@@ -216,8 +228,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         else:
             departure = a.shift.start
         prev_end, visits = departure, []
-        for n, start in zip(seq, times):
-            oid, action = nodes.stop[n]
+        for n, (oid, action), start in zip(seq, stops, times):
             order = problem.order(oid)
             place = int(nodes.loc[n])
             travel = int(dur[here, place])
@@ -225,7 +236,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
                                               if prev_end <= b.start and b.end <= start)
             load += order.size if action == "pickup" else -order.size
             end = start + int(nodes.service[n])
-            label = (order.pickup.label if action == "pickup" else order.address) or ""
+            label = (order.pickup.label if action == "pickup" and order.pickup else order.address) or ""
             visits.append(Visit(oid, action, place, label, arrival, start - arrival, start, end,
                                 load, travel, float(dist[here, place])))
             prev_end, here = end, place

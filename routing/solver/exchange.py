@@ -72,9 +72,10 @@ def swap(problem: Problem, routes: dict[str, Route], o: Order, equal: bool = Fal
     them from one round, nearest first), and their ids."""
     near = victims(problem, routes, o, equal, limit)
     for qid, aid in near:
-        freed, gone = routes, []
-        for rid, raid in [(qid, aid)] + [x for x in near if x[1] == aid and x[0] != qid][:depth - 1]:
-            freed = without(problem, freed, rid)
+        freed: dict[str, Route] | None = routes
+        gone: list[str] = []
+        for rid, _raid in [(qid, aid)] + [x for x in near if x[1] == aid and x[0] != qid][:depth - 1]:
+            freed = without(problem, freed, rid) if freed is not None else None
             if freed is None:
                 break
             gone.append(rid)

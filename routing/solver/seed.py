@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..model import Problem
+from ..model import Problem, TimeWindow
 from .nodes import COST_SCALE, Nodes
 
 BIG = 2**40
@@ -120,13 +120,19 @@ def prizes(problem: Problem, nodes: Nodes, arc_max: int) -> dict[int, int]:
 class Data:
     """PyVRP's view of the problem, and the way back from its plan to our node ids."""
 
-    data: object  # pyvrp.ProblemData
+    data: Any  # pyvrp.ProblemData (imported only where PyVRP runs)
     vehicles: list[list[int]]  # assistant indices per PyVRP vehicle type
     client_node: list[int]
     ship_nodes: list[tuple[int, int]]
 
 
-def _hull(windows) -> tuple[int, int]:
+ProfileKey = tuple[str, bytes | None, int | None]
+"""A travel profile: mode, preference costs, the assistant whose break it can reach."""
+TypeKey = tuple[ProfileKey, int, int, int, int, int]
+"""A vehicle type: profile, start and end node, shift start and end, capacity."""
+
+
+def _hull(windows: tuple[TimeWindow, ...]) -> tuple[int, int]:
     return (windows[0].start, windows[-1].end) if windows else (0, BIG)
 
 
@@ -142,7 +148,8 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
     required = exact and len({o.rank for o in nodes.orders}) <= 1
     n_depots = len(set(nodes.starts) | set(nodes.ends))
     # profiles: one per (mode, preference costs, own break); vehicle types group equal assistants
-    profile_key, type_key = [], []
+    profile_key: list[ProfileKey] = []
+    type_key: list[TypeKey] = []
     prefs = []
     for v, a in enumerate(problem.assistants):
         pref = preference(problem, nodes, v)
@@ -165,7 +172,8 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
     for pk in profiles:
         mode, _, own = pk
         v0 = profile_key.index(pk)
-        cost = costs[mode] + (prefs[v0][None, :] if prefs[v0] is not None else 0)
+        pref = prefs[v0]
+        cost = costs[mode] + (pref[None, :] if pref is not None else 0)
         dist = np.full((n_loc, n_loc), BIG_ARC, dtype=np.int64)
         dur = np.full((n_loc, n_loc), BIG_ARC, dtype=np.int64)
         dist[:nodes.size, :nodes.size] = np.rint(cost / factor)
@@ -173,13 +181,14 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
         if own is not None:  # its own break: no travel there or back
             b = nodes.size + breakers.index(own)
             dist[b, :], dist[:, b], dur[b, :], dur[:, b] = 0, 0, 0, 0
-        np.fill_diagonal(dist, 0), np.fill_diagonal(dur, 0)
+        np.fill_diagonal(dist, 0)
+        np.fill_diagonal(dur, 0)
         dist_ms.append(np.ascontiguousarray(dist))
         dur_ms.append(np.ascontiguousarray(dur))
     arc_max = int(max(int(np.rint(c / factor).max()) for c in costs.values()))
     prize = prizes(problem, nodes, arc_max + int(max((p.max() for p in prefs if p is not None), default=0) // factor))
 
-    def tw(n):
+    def tw(n: int) -> tuple[int, int]:
         return _hull(nodes.windows[n])
 
     clients, shipments, client_node, ship_nodes = [], [], [], []
@@ -199,19 +208,21 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
                                             prize=pz, required=required))
             ship_nodes.append((p, d))
     for k, v in enumerate(breakers):
-        b = problem.assistants[v].break_
-        clients.append(pyvrp.Client(nodes.size + k, delivery=[0], service_duration=b.duration,
-                                    tw_early=b.window.start, tw_late=b.window.end,
+        brk = problem.assistants[v].break_
+        assert brk is not None  # breakers have one
+        clients.append(pyvrp.Client(nodes.size + k, delivery=[0], service_duration=brk.duration,
+                                    tw_early=brk.window.start, tw_late=brk.window.end,
                                     prize=10 * max(prize.values()), required=False))
         client_node.append(-1)
-    groups: dict[tuple, list[int]] = {}
-    for v, k in enumerate(type_key):
-        groups.setdefault(k, []).append(v)
-    types = [pyvrp.VehicleType(len(vs), capacity=[k[5]], start_depot=k[1], end_depot=k[2],
-                               tw_early=k[3], tw_late=k[4], profile=profiles.index(k[0]),
+    groups: dict[TypeKey, list[int]] = {}
+    for v, tk in enumerate(type_key):
+        groups.setdefault(tk, []).append(v)
+    types = [pyvrp.VehicleType(len(vs), capacity=[tk[5]], start_depot=tk[1], end_depot=tk[2],
+                               tw_early=tk[3], tw_late=tk[4], profile=profiles.index(tk[0]),
                                fixed_cost=COST_SCALE * problem.weights.vehicle // factor)
-             for k, vs in groups.items()]
-    data = pyvrp.ProblemData(locations, clients, depots, types, dist_ms, dur_ms, shipments=shipments)
+             for tk, vs in groups.items()]
+    data = pyvrp.ProblemData(locations, clients, depots, types, dist_ms, dur_ms,  # type: ignore[arg-type]
+                             shipments=shipments)
     return Data(data, list(groups.values()), client_node, ship_nodes)
 
 
@@ -279,7 +290,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
     seen: list[Any] = [None]  # the best plan last handed to ``visit``
     counted = [False]
 
-    class Checkpoints(IteratedLocalSearchCallbacks):  # type: ignore[misc]
+    class Checkpoints(IteratedLocalSearchCallbacks):
         def __init__(self) -> None:
             self.count = 0
 
