@@ -8,10 +8,12 @@ violations (none when feasible).
 
 Determinism: the same problem and params give the same plan when the run ends on its
 ``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
-local optimum, and PyVRP on ``seed_iterations`` (or one per ``WORK_PER_ITERATION`` steps of the
-work limit); a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
-which). Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are
-counted too.
+local optimum, and PyVRP on ``seed_iterations`` (on a fresh real day the work limit counts
+PyVRP's iterations too, :mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps); a run
+ended by the clock depends on machine speed (``stats["stopped_by"]`` says which). On a fresh
+real day more work, or more time on the same machine, never gives a worse plan (:mod:`.ladder`).
+Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are counted
+too.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from .nodes import Nodes, build
 
 
 WORK_PER_ITERATION = 20
-"""PyVRP iterations for a work limit given without ``seed_iterations``: one per 20 OR-Tools
-search steps (both take about the same time on a 100-order day)."""
+"""On a benchmark-like day, PyVRP iterations for a work limit given without ``seed_iterations``:
+one per 20 OR-Tools search steps (about the same time on a 100-customer instance)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                   "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
                   "inserted_after_search": inserted, "chosen": chosen,
+                  "key": list(score.key(problem, plan, fair)),
                   "params": asdict(params), **seed_stats}
     return plan
 
