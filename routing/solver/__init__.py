@@ -98,9 +98,9 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         p.violations = check(problem, p)
         return p
 
-    def completed(p: Plan, found: bool, swaps: bool = True) -> tuple[Plan, int]:
-        """``p`` with the orders it left out inserted where they still fit, and (``swaps``) put
-        in the place of less important ones, as long as that holds."""
+    def completed(p: Plan, found: bool) -> tuple[Plan, int]:
+        """``p`` with the orders it left out inserted where they still fit, and put in the place
+        of less important ones, as long as that holds."""
         planned = {v.order_id for r in p.routes for v in r.visits}
         left = [o for o in keep if o.id not in planned]
         p = account(p, found)
@@ -111,7 +111,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
             if len(trial.violations) <= len(p.violations):  # never trade a held rule for an order
                 p, inserted = trial, len(filled[1])
         left = [problem.order(u.order_id) for u in p.unplanned if u.order_id in kept]
-        if found and left and params.exchange and swaps:
+        if found and left and params.exchange:
             better, came, _went = exchange.improve(problem, p, left)
             if came:
                 trial = account(better)
@@ -156,7 +156,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         found, seed_stats = ladder.search(
             problem, nodes, deadline=t0 + params.time_limit, random_seed=params.random_seed,
             work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
-            complete=lambda p, swaps: completed(p, True, swaps), to_plan=lambda r: to_plan(problem, nodes, r),
+            complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
             first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
         if found.best is not None:
             plan, chosen, inserted = found.best, found.label, found.inserted

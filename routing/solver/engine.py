@@ -7,7 +7,6 @@ Only this module imports OR-Tools. It takes the node table (:mod:`.nodes`) and r
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,10 +31,6 @@ class Raw:
     cost: int = 0
     status: str = ""
     found: bool = False
-
-
-def _ignore(raw: Raw) -> None:
-    """No plan is watched (see :meth:`Model.watch`)."""
 
 
 def clip(windows: tuple[TimeWindow, ...], now: int | None) -> tuple[TimeWindow, ...]:
@@ -90,9 +85,6 @@ class Model:
 
     def __init__(self, problem: Problem, nodes: Nodes):
         self.problem, self.nodes = problem, nodes
-        self.every = 0  # see watch
-        self.commit: Callable[[Raw], None] = _ignore
-        self.latest: Raw | None = None
         p, V = problem, len(problem.assistants)
         self.manager = mgr = pywrapcp.RoutingIndexManager(nodes.size, V, nodes.starts, nodes.ends)
         self.routing = routing = pywrapcp.RoutingModel(mgr)
@@ -219,40 +211,6 @@ class Model:
         # per-assistant costs and balance are in (11 s for 40 real orders); then go local
         self.plain = not self.break_vars and len(cost_eval) <= len(time_eval) and not (w.balance and V > 1)
 
-    def watch(self, every: int, commit: Callable[[Raw], None]) -> None:
-        """Before ``run``: hand the best plan found so far to ``commit`` after every ``every``
-        steps of the search (if it changed). A run stopped by the clock or its work limit has
-        committed the same plans as any longer run up to there: the steps after the last
-        commit are the only ones a longer run may judge differently."""
-        self.routing.AddAtSolutionCallback(self._found)
-        self.every, self.commit = every, commit
-
-    def _found(self) -> None:
-        """At a solution of the search: keep it if it is the best. Routes are bound there, times
-        not always (a start with slack): each time is read as its earliest value after
-        propagation, which holds (and the checker sees every plan made of it)."""
-        routing = self.routing
-        cost = routing.CostVar().Value()
-        if self.latest is not None and cost >= self.latest.cost:
-            return
-        raw = Raw([], status="success", found=True, cost=cost)
-        at = lambda i: self.time.CumulVar(i).Min()  # noqa: E731 (the earliest times that hold)
-        for v in range(len(self.problem.assistants)):
-            i = routing.Start(v)
-            raw.departures.append(at(i))
-            route, times = [], []
-            i = routing.NextVar(i).Value()
-            while not routing.IsEnd(i):
-                route.append(self.manager.IndexToNode(i))
-                times.append(at(i))
-                i = routing.NextVar(i).Value()
-            raw.finishes.append(at(i))
-            raw.routes.append(route)
-            raw.times.append(times)
-            raw.breaks.append([(iv.StartMin(), iv.StartMin() + iv.DurationMin())
-                               for iv in self.break_vars.get(v, []) if iv.MustBePerformed()])
-        self.latest = raw
-
     def run(self, seconds: float, first_solution: str, metaheuristic: str,
             solution_limit: int | None = None, initial: list[list[int]] | None = None,
             log: bool = False, work_limit: int | None = None) -> Raw:
@@ -261,16 +219,10 @@ class Model:
         reproducible whenever the work limit, not the clock, ends the run (``self.stopped_by``)."""
         routing, mgr = self.routing, self.manager
         self.work, t0 = 0, time.monotonic()
-        if work_limit or self.every:
-            committed: list[Raw | None] = [None]
-
+        if work_limit:
             def spent() -> bool:
                 self.work += 1
-                if self.every and self.work % self.every == 0 and self.latest is not committed[0]:
-                    committed[0] = self.latest
-                    if self.latest is not None:
-                        self.commit(self.latest)
-                return work_limit is not None and self.work > work_limit
+                return self.work > work_limit
             routing.AddSearchMonitor(routing.solver().CustomLimit(spent))
         sp = pywrapcp.DefaultRoutingSearchParameters()
         if first_solution == "AUTO":
