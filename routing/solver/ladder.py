@@ -117,10 +117,14 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
     exact = seed.supports(problem, nodes)
     every_polish, polish_work = (POLISH_EVERY, POLISH_WORK) if exact else (1, REPAIRED_POLISH * POLISH_WORK)
 
+    polished: list[Plan | None] = [None]  # the plan the last polish started from
+
     def polish() -> bool:
-        """OR-Tools continues the best plan; True if that gave a better one."""
-        if ladder.best is None:
+        """OR-Tools continues the best plan; True if that gave a better one. Not the same plan
+        twice: the guided local search would take the very same steps again."""
+        if ladder.best is None or ladder.best is polished[0]:
             return False
+        polished[0] = ladder.best
         start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in ladder.best.routes]
         raw = ortools(polish_work, start)
         ladder.counts["polishes"] += raw is not None
