@@ -1,8 +1,8 @@
 """The search of a fresh day as one fixed sequence of counted steps: more time never plans worse.
 
 A run ended by the clock used to split its time in shares (PyVRP, then OR-Tools from its plan),
-so a longer run took other steps and could end worse (measured: 10 s above 3 s on the same
-seed). Here nothing depends on the time limit except where the run stops:
+so a longer run took other steps and could end worse. Here nothing depends on the time limit
+except where the run stops:
 
 1. on a crowded plain day, OR-Tools' own plan with ``SCRATCH_WORK`` steps (measured to keep
    more important orders there, :func:`.seed.crowded`);
@@ -12,7 +12,7 @@ seed). Here nothing depends on the time limit except where the run stops:
 3. every ``POLISH_EVERY`` checkpoints (every checkpoint, with more steps, where PyVRP's plan was
    repaired), OR-Tools' guided local search continues the best plan for ``POLISH_WORK`` steps:
    OR-Tools' own neighbourhoods (pair relocation and exchange) and the balance and preference
-   costs PyVRP does not see;
+   costs PyVRP does not see (never twice from the same plan: the search would repeat itself);
 4. when ``seed_iterations`` ends PyVRP before the work limit, OR-Tools polishes on until the
    work is spent or a polish finds nothing better.
 

@@ -1,4 +1,5 @@
-"""A first plan from PyVRP, which OR-Tools then continues from.
+"""PyVRP's plans of a day: a first plan OR-Tools continues from (:func:`solve`), or one fixed
+trajectory with checkpoints (:func:`trajectory`, the ladder of :mod:`.ladder`).
 
 PyVRP's iterated local search finds much better VRPTW/PDPTW plans in a second than OR-Tools'
 first-solution heuristics and guided local search. It models most of a real day exactly:
