@@ -9,6 +9,7 @@ checker.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -56,7 +57,7 @@ def test_more_work_never_gives_a_worse_plan_on_a_real_day(day60, variant):
     assert keys[0] >= keys[1] >= keys[2], keys
     # the longer runs went through the shorter runs' steps and further
     steps = [(p.stats["seed_iterations_done"], p.stats["ortools_steps"]) for p in plans]
-    for less, more in zip(steps, steps[1:]):
+    for less, more in itertools.pairwise(steps):
         assert less[0] <= more[0] and less[1] <= more[1] and less != more, steps
 
 

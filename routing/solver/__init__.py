@@ -27,7 +27,6 @@ from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
 from . import advice, engine, exchange, insert, ladder, reasons, score, seed
 from .nodes import Nodes, build
 
-
 WORK_PER_ITERATION = 20
 """On a benchmark-like day, PyVRP iterations for a work limit given without ``seed_iterations``:
 one per 20 OR-Tools search steps (about the same time on a 100-customer instance)."""

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -283,7 +284,10 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
     Returns the best feasible plan when it stopped (None if none), whether ``more`` ended it
     (else the clock did), and figures."""
     import pyvrp
-    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
+    from pyvrp.IteratedLocalSearch import (
+        IteratedLocalSearchCallbacks,
+        IteratedLocalSearchParams,
+    )
     from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
     t0 = time.monotonic()
