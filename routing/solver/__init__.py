@@ -204,13 +204,6 @@ def done_rounds(problem: Problem) -> list[Route] | None:
     return rounds
 
 
-def served(nodes: Nodes, n: int) -> tuple[str, str]:
-    """(order id, action) of node ``n``, which is no depot."""
-    stop = nodes.stop[n]
-    assert stop is not None, f"node {n} is a depot"
-    return stop
-
-
 def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
     """Routes with arrival, waiting, service, load, travel and distance per stop."""
     routes = []
@@ -219,7 +212,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         dur, dist = problem.durations[a.mode], problem.distances[a.mode]
         breaks = [TimeWindow(s, e) for s, e in raw.breaks[v]] if raw.found else []
         times = raw.times[v] if raw.found else []
-        stops = [served(nodes, n) for n in seq]
+        stops = [nodes.served(n) for n in seq]
         load = sum(problem.order(oid).size for oid, action in stops
                    if action == "delivery" and problem.order(oid).pickup is None)
         start_load = load
