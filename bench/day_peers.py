@@ -206,6 +206,7 @@ def figures(problem: Problem, plan: Plan, seconds: float) -> dict:
             "penalty": score.weighted_unplanned(problem, replace(plan, unplanned=[
                 u for u in plan.unplanned if u.order_id not in planned])),
             "travel_min": round(t["travel_seconds"] / 60, 1), "km": round(t["distance"] / 1000, 2),
+            "travel_min_per_planned": round(t["travel_seconds"] / 60 / max(1, len(planned)), 2),
             "finish_spread_min": round(t["finish_spread_seconds"] / 60, 1),
             "seconds": round(seconds, 2)}
 
@@ -221,6 +222,8 @@ def compare(row: dict) -> dict:
             "penalty_vs_best_peer": f"{us['penalty']} vs {best['penalty']}",
             "travel_ratio": round(us["travel_min"] / best["travel_min"], 3) if best["travel_min"] else None,
             "best_peer_travel_min": best["travel_min"],
+            "travel_per_planned_ratio": round(us["travel_min_per_planned"] / best["travel_min_per_planned"], 3)
+            if best["travel_min_per_planned"] else None,
             "lowest_valid_peer_penalty": min(v["penalty"] for _, v in peers),
             "lowest_valid_peer_travel_min": min(v["travel_min"] for _, v in peers if v["penalty"] <= us["penalty"])
             if any(v["penalty"] <= us["penalty"] for _, v in peers) else None}
@@ -241,15 +244,23 @@ def main(argv: list[str]) -> int:
     for n in args.orders:
         full, _stops = demo_problem(area, demo_day(area, n, 3, 1))
         for variant, problem in (("full", full), ("relaxed", relaxed(full))):
+            keys: dict[float, list[int]] = {}  # Buurtroute's own ranking of its plan per limit
             for seconds in args.seconds:
                 row = {}
                 for name in args.solvers:
                     t0 = time.monotonic()
                     plan = SOLVERS[name](problem, seconds)
                     row[name] = figures(problem, plan, time.monotonic() - t0)
+                    if name == "buurtroute":
+                        row[name]["key"] = plan.stats["key"]
                 out = {"orders": n, "day": variant, "seconds": seconds, "solvers": row,
                        "load_average": round(os.getloadavg()[0], 1),
                        **(compare(row) if "buurtroute" in row else {})}
+                if "buurtroute" in row:
+                    out["buurtroute_key"] = keys[seconds] = row["buurtroute"].pop("key")
+                    shorter = [keys[s] for s in args.seconds if s < seconds and s in keys]
+                    if shorter:  # (rules broken, penalty of left-out orders, cost): never above
+                        out["never_worse_than_less_time"] = all(keys[seconds] <= k for k in shorter)
                 rows.append(out)
                 print(line(out), flush=True)
         if "buurtroute" in args.solvers:
@@ -284,6 +295,8 @@ def line(row: dict) -> str:
                      f"penalty {f['penalty']}, {f['travel_min']} min, {f['km']} km, "
                      f"spread {f['finish_spread_min']} min ({f['seconds']} s)")
     ratio = f" | travel ×{row['travel_ratio']} of {row['best_peer']}" if row.get("travel_ratio") else ""
+    if "never_worse_than_less_time" in row:
+        ratio += f" | never worse than less time: {row['never_worse_than_less_time']}"
     return f"{row['orders']} {row['day']} {row['seconds']:g}s | " + " | ".join(cells) + ratio
 
 

@@ -8,30 +8,28 @@ violations (none when feasible).
 
 Determinism: the same problem and params give the same plan when the run ends on its
 ``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
-local optimum, and PyVRP on ``seed_iterations`` (or one per ``WORK_PER_ITERATION`` steps of the
-work limit); a run ended by the clock depends on machine speed (``stats["stopped_by"]`` says
-which). Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are
-counted too.
+local optimum, and PyVRP on ``seed_iterations`` (on a fresh real day the work limit counts
+PyVRP's iterations too, :mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps); a run
+ended by the clock depends on machine speed (``stats["stopped_by"]`` says which). On a fresh
+real day more work, or more time on the same machine, never gives a worse plan (:mod:`.ladder`).
+Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are counted
+too.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from ..check import check
 from ..model import Plan, Problem, Route, TimeWindow, Unplanned, Visit
-from . import advice, engine, exchange, insert, reasons, repair, score, seed
+from . import advice, engine, exchange, insert, ladder, reasons, score, seed
 from .nodes import Nodes, build
 
-
 WORK_PER_ITERATION = 20
-"""PyVRP iterations for a work limit given without ``seed_iterations``: one per 20 OR-Tools
-search steps (both take about the same time on a 100-order day)."""
-SCRATCH_WORK = 60_000
-"""Search steps of OR-Tools' own plan on a crowded plain day (about 1 s on the 150-order day)."""
-RESERVE = 0.05
-"""Share of the time limit kept for insertion and exchange after the last search."""
+"""On a benchmark-like day, PyVRP iterations for a work limit given without ``seed_iterations``:
+one per 20 OR-Tools search steps (about the same time on a 100-customer instance)."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,9 @@ class SolveParams:
     insertion on plain problems, local cheapest insertion once breaks, balance or preferences
     make the global one slow).
     ``seed``: ``"auto"`` (PyVRP where it helps, see :func:`solve`) or ``"none"`` (OR-Tools alone);
-    ``seed_share`` of the time goes to PyVRP where its model is exact (``gathered_share`` when
-    many stops share a place, :func:`.seed.gathered`), ``repair_share`` where
-    its plan must be repaired (breaks, ride limits) and competes with OR-Tools' own plan, built
-    in ``scratch_share`` of the time; the rest continues the better one. A ``work_limit`` is
-    then split in two halves, one per OR-Tools run. For a reproducible plan give ``work_limit``
+    ``seed_share`` of the time goes to PyVRP on a benchmark-like day (exact model, nothing
+    gathered, not crowded), the rest to OR-Tools continuing its plan; every other fresh day
+    runs the counted ladder of :mod:`.ladder`. For a reproducible plan give ``work_limit``
     (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
     and a time limit that is a safety net only.
     ``exchange``: after the search, let left-out orders take the place of less important ones
@@ -62,9 +58,6 @@ class SolveParams:
     seed_iterations: int | None = None
     seed: str = "auto"
     seed_share: float = 0.95
-    gathered_share: float = 0.75
-    repair_share: float = 0.4
-    scratch_share: float = 0.3
     random_seed: int = 0
     log: bool = False
     exchange: bool = True
@@ -74,12 +67,11 @@ class SolveParams:
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
 
-    A plain day (PyVRP's model is exact) where everything may fit: PyVRP, then OR-Tools
-    continues from its plan. A real day (breaks, hot meals): PyVRP's plan repaired to hold every
-    rule and OR-Tools' own plan of the full model are compared, and OR-Tools continues from the
-    better one for the rest of the time. A plain day far too full (:func:`.seed.crowded`): the
-    same without PyVRP (OR-Tools' own plan, completed, then continued). A re-plan with done or
-    locked stops: OR-Tools alone. Each plan found is completed
+    A benchmark-like day (PyVRP's model is exact, no place gathers many stops, everything may
+    fit): PyVRP, then OR-Tools continues from its plan. Every other fresh day (breaks, hot
+    meals, a pharmacy's pickups, too many orders): the ladder of :mod:`.ladder`, one sequence of
+    counted steps in which more time never gives a worse plan. A re-plan with done or locked
+    stops: OR-Tools alone. Each plan found is completed
     by insertion (:mod:`.insert`) and exchange (:mod:`.exchange`) and the best by one recomputed
     objective (:mod:`.score`) is returned, with advice for what was left out (:mod:`.advice`).
     """
@@ -130,71 +122,47 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         """Seconds left until ``share`` of the time limit has passed (at least a little)."""
         return max(0.05, params.time_limit * share - (time.monotonic() - t0))
 
-    def ortools(seconds: float, initial=None, work: int | None = None):
+    def ortools(seconds: float, initial: list[list[int]] | None = None,
+                work: int | None = None) -> tuple[engine.Model, engine.Raw]:
         model = engine.Model(problem, nodes)
         raw = model.run(seconds, params.first_solution, params.metaheuristic,
                         params.solution_limit, initial, params.log, work)
         return model, raw
 
-    half = params.work_limit // 2 if params.work_limit else None
     iterations = params.seed_iterations
     if iterations is None and params.work_limit:  # a work limit alone makes the plan reproducible
         iterations = max(1, params.work_limit // WORK_PER_ITERATION)
-    engine_name, seed_stats, model, raw, chosen = "ortools", {}, None, None, "search"
+    engine_name, chosen = "ortools", "search"
+    seed_stats: dict[str, Any] = {}
+    model: engine.Model | None = None
     fair = engine.fair_shares(problem, nodes) if problem.weights.balance and len(problem.assistants) > 1 else None
     if not problem.assistants:  # OR-Tools crashes on a model without vehicles
         raw = engine.Raw([], status="no assistants", found=True)
         plan, inserted = completed(to_plan(problem, nodes, raw), True)
     elif keep and params.seed != "none" and seed.usable(problem) and seed.supports(problem, nodes) \
-            and not seed.crowded(problem, nodes):
-        share = min(params.seed_share, params.gathered_share) if seed.gathered(nodes) else params.seed_share
-        initial, seed_stats = seed.solve(problem, nodes, until(share), params.random_seed, iterations)
+            and not seed.crowded(problem, nodes) and not seed.gathered(nodes):
+        initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed, iterations)
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
         model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     elif keep and params.seed != "none" and seed.usable(problem):
-        # PyVRP's plan of the approximated day, made to hold every rule (.repair), against
-        # OR-Tools' own plan of the full day: on a day with breaks and hot meals either may
-        # keep more important orders or travel less; the better one is continued by OR-Tools
-        # from where insertion and exchange left it. A plain day too full for its orders
-        # skips PyVRP (measured: its prizes keep fewer important orders in the same time) and
-        # has OR-Tools continue its own completed plan.
+        # A real day (breaks, hot meals, a pharmacy's gathered pickups) or a day too full for
+        # its orders: one fixed sequence of counted steps (.ladder), so that more time never
+        # gives a worse plan. The benchmark instances keep the branch above.
         exact = seed.supports(problem, nodes)
-        # counted work decides where it is given, the shares are then only safety nets: PyVRP
-        # (slowest per iteration on big days) gets the larger part of them
-        shares = (params.repair_share, params.scratch_share) if iterations is None else (0.6, 0.2)
-        routes, seed_stats = (None, {}) if exact else seed.solve(
-            problem, nodes, until(shares[0]), params.random_seed, iterations)
-        engine_name = "ortools" if exact else "pyvrp|ortools"
-        best, label, inserted = None, "search", 0
-        if routes is not None:
-            _kept, timed = repair.repair(problem, nodes, routes)
-            best, inserted = completed(Plan(timed, [], 0), True)
-            label = "repaired seed"
-            seed_stats["seed_repaired"] = True
-        # without PyVRP (a crowded plain day) OR-Tools' own plan stops on a count in a timed
-        # run too, so a longer run starts its continuation from the same plan and only goes on
-        # further from it: more time does not make that part worse
-        first_work = half if half is not None or not exact else SCRATCH_WORK
-        model, raw = ortools(until(sum(shares)), None, first_work)
-        first_solution = model.first_solution
-        if raw.found:
-            own, own_inserted = completed(to_plan(problem, nodes, raw), True)
-            if best is None or score.key(problem, own, fair) < score.key(problem, best, fair):
-                best, label, inserted = own, "search", own_inserted
-        plan, chosen = best, label
-        if best is None:
+        engine_name = "pyvrp+ortools" if exact else "pyvrp|ortools"
+        found, seed_stats = ladder.search(
+            problem, nodes, deadline=t0 + params.time_limit, random_seed=params.random_seed,
+            work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
+            complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
+            first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
+        if found.best is not None:
+            plan, chosen, inserted = found.best, found.label, found.inserted
+            raw = engine.Raw([], status="success", found=True)
+        else:  # nothing in time: OR-Tools' search for any first plan (bounded, see engine.run)
+            model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
             plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
-        else:
-            node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
-            start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in best.routes]
-            model, raw = ortools(until(1.0 - RESERVE), start, half)
-            model.first_solution = first_solution
-            if raw.found:
-                more, more_inserted = completed(to_plan(problem, nodes, raw), True)
-                if score.key(problem, more, fair) < score.key(problem, best, fair):
-                    plan, inserted, chosen = more, more_inserted, f"{label}, continued"
     else:  # a re-plan (done or locked stops), or no seed asked for
         model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
         rounds = None if raw.found or not problem.done else done_rounds(problem)
@@ -213,6 +181,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                   "stopped_by": getattr(model, "stopped_by", None),
                   "orders": len(problem.orders), "planned": len(problem.orders) - len(plan.unplanned),
                   "inserted_after_search": inserted, "chosen": chosen,
+                  "key": list(score.key(problem, plan, fair)),
                   "params": asdict(params), **seed_stats}
     return plan
 
@@ -243,8 +212,9 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         dur, dist = problem.durations[a.mode], problem.distances[a.mode]
         breaks = [TimeWindow(s, e) for s, e in raw.breaks[v]] if raw.found else []
         times = raw.times[v] if raw.found else []
-        load = sum(int(problem.order(nodes.stop[n][0]).size) for n in seq
-                   if nodes.stop[n][1] == "delivery" and problem.order(nodes.stop[n][0]).pickup is None)
+        stops = [nodes.served(n) for n in seq]
+        load = sum(problem.order(oid).size for oid, action in stops
+                   if action == "delivery" and problem.order(oid).pickup is None)
         start_load = load
         here = a.start
         if seq:
@@ -253,8 +223,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         else:
             departure = a.shift.start
         prev_end, visits = departure, []
-        for n, start in zip(seq, times):
-            oid, action = nodes.stop[n]
+        for n, (oid, action), start in zip(seq, stops, times):
             order = problem.order(oid)
             place = int(nodes.loc[n])
             travel = int(dur[here, place])
@@ -262,7 +231,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
                                               if prev_end <= b.start and b.end <= start)
             load += order.size if action == "pickup" else -order.size
             end = start + int(nodes.service[n])
-            label = (order.pickup.label if action == "pickup" else order.address) or ""
+            label = (order.pickup.label if action == "pickup" and order.pickup else order.address) or ""
             visits.append(Visit(oid, action, place, label, arrival, start - arrival, start, end,
                                 load, travel, float(dist[here, place])))
             prev_end, here = end, place

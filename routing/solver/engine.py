@@ -6,15 +6,16 @@ Only this module imports OR-Tools. It takes the node table (:mod:`.nodes`) and r
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignore[import-untyped]
 
 from ..model import Problem, TimeWindow
 from .nodes import COST_SCALE, Nodes
-
 
 FIRST_PLAN_SECONDS = 30.0
 """How long a run may go on past its time limit while it has found no plan at all."""
@@ -47,7 +48,7 @@ def horizon(problem: Problem) -> int:
 
 
 def penalty(problem: Problem, rank: int) -> int:
-    return max(1, COST_SCALE * problem.weights.drop // 10 ** (rank - 1))
+    return max(1, COST_SCALE * problem.weights.drop // int(10 ** (rank - 1)))
 
 
 def preference(problem: Problem, nodes: Nodes, v: int) -> np.ndarray | None:
@@ -120,7 +121,7 @@ class Model:
             hi = wins[-1].end if wins else H
             cumul = time.CumulVar(idx(n))
             cumul.SetRange(lo, hi)
-            for w1, w2 in zip(wins, wins[1:]):
+            for w1, w2 in itertools.pairwise(wins):
                 cumul.RemoveInterval(w1.end + 1, w2.start - 1)
 
         # load on board
@@ -145,7 +146,7 @@ class Model:
             solver.Add(routing.VehicleVar(ip) == routing.VehicleVar(id_))
             solver.Add(routing.ActiveVar(ip) == routing.ActiveVar(id_))
             solver.Add(time.CumulVar(ip) <= time.CumulVar(id_))
-            limit = p.order(nodes.stop[dn][0]).ride_limit
+            limit = p.order(nodes.served(dn)[0]).ride_limit
             if limit is not None:
                 solver.Add(time.CumulVar(id_) - time.CumulVar(ip) <= limit + int(nodes.service[pn]))
 
@@ -158,14 +159,16 @@ class Model:
             for n in ((nodes.pickup_of[o.id],) if o.id in nodes.pickup_of else ()) + (nodes.delivery_of[o.id],):
                 routing.AddDisjunction([idx(n)], pen)
         vehicle_of = {a.id: v for v, a in enumerate(p.assistants)}
-        node_of = lambda oid, action: (nodes.pickup_of if action == "pickup" else nodes.delivery_of)[oid]  # noqa: E731
+
+        def node_of(oid: str, action: str) -> int:
+            return (nodes.pickup_of if action == "pickup" else nodes.delivery_of)[oid]
         chains: dict[int, list[tuple[int, int]]] = {}
         for d in p.done:
             chains.setdefault(vehicle_of[d.assistant_id], []).append((d.start, node_of(d.order_id, d.action)))
         # Done stops open their round in the order they were done. They are applied as OR-Tools
         # lock chains when the search starts (see run): insertion heuristics build on those,
         # where side constraints on NextVar made the first-plan search fail outright.
-        self.locked_chains = [[] for _ in p.assistants]
+        self.locked_chains: list[list[int]] = [[] for _ in p.assistants]
         for v, chain in chains.items():
             for start, n in sorted(chain):
                 routing.VehicleVar(idx(n)).SetValue(v)
@@ -186,7 +189,7 @@ class Model:
 
         # breaks: never during a service, inside their window
         visit = [int(nodes.service[mgr.IndexToNode(i)]) for i in range(routing.Size())]
-        self.break_vars: dict[int, list] = {}
+        self.break_vars: dict[int, list[Any]] = {}
         for v, a in enumerate(p.assistants):
             if a.break_ is not None:
                 b = a.break_

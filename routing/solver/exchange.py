@@ -72,9 +72,10 @@ def swap(problem: Problem, routes: dict[str, Route], o: Order, equal: bool = Fal
     them from one round, nearest first), and their ids."""
     near = victims(problem, routes, o, equal, limit)
     for qid, aid in near:
-        freed, gone = routes, []
-        for rid, raid in [(qid, aid)] + [x for x in near if x[1] == aid and x[0] != qid][:depth - 1]:
-            freed = without(problem, freed, rid)
+        freed: dict[str, Route] | None = routes
+        gone: list[str] = []
+        for rid, _raid in [(qid, aid)] + [x for x in near if x[1] == aid and x[0] != qid][:depth - 1]:
+            freed = without(problem, freed, rid) if freed is not None else None
             if freed is None:
                 break
             gone.append(rid)
@@ -84,24 +85,47 @@ def swap(problem: Problem, routes: dict[str, Route], o: Order, equal: bool = Fal
     return None
 
 
+PASSES = 4
+"""Passes over the left-out orders at most: what made way for one order may have made room
+for another (or be worth putting back in the place of a still less important one)."""
+
+
 def improve(problem: Problem, plan: Plan, left_out: list[Order]) -> tuple[Plan, list[str], list[str]]:
-    """``plan`` after letting left-out orders displace less important ones; the ids that came
-    in and the ids that went out (each out one less important than the one that took its place)."""
+    """``plan`` after letting left-out orders displace less important ones; the ids of
+    ``left_out`` that came in and of planned orders that went out (each less important than
+    one that took its place).
+    Every swap plans an order of some priority in place of orders of lower priorities only, so
+    the planned count per priority improves with each one (most important first) and the
+    passes end; an order that made way is tried again in the next pass."""
     routes = {r.assistant_id: r for r in plan.routes}
-    came, went = [], []
+    came: list[str] = []
+    went: list[str] = []
     lowest = max((o.rank for o in problem.orders), default=0)
-    for o in sorted(left_out, key=lambda o: o.rank):
-        if o.rank >= lowest or o.id in went:
-            continue
-        done = swap(problem, routes, o)
-        if done is None:
-            continue
-        routes, gone = done
-        came.append(o.id)
-        for qid in gone:
-            back = place(problem, routes, problem.order(qid), tries=TRIES)
-            if back is not None:
-                routes = {**routes, back.assistant_id: back}
-            else:
-                went.append(qid)
-    return replace(plan, routes=[routes[r.assistant_id] for r in plan.routes]), came, went
+    for _ in range(PASSES):
+        planned = {v.order_id for r in routes.values() for v in r.visits}
+        waiting = sorted({o.id: o for o in left_out + [problem.order(q) for q in went]
+                          if o.id not in planned and o.rank < lowest}.values(), key=lambda o: o.rank)
+        before = len(came)
+        for o in waiting:
+            if o.id in planned:
+                continue
+            done = swap(problem, routes, o)
+            if done is None:
+                continue
+            routes, gone = done
+            came.append(o.id)
+            planned.add(o.id)
+            for qid in gone:
+                planned.discard(qid)
+                back = place(problem, routes, problem.order(qid), tries=TRIES)
+                if back is not None:
+                    routes = {**routes, back.assistant_id: back}
+                    planned.add(qid)
+                else:
+                    went.append(qid)
+        if len(came) == before:
+            break
+    planned = {v.order_id for r in routes.values() for v in r.visits}
+    return (replace(plan, routes=[routes[r.assistant_id] for r in plan.routes]),
+            list(dict.fromkeys(q for q in came if q in planned and q in {o.id for o in left_out})),
+            list(dict.fromkeys(q for q in went if q not in planned)))

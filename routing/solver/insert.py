@@ -61,13 +61,23 @@ def schedule(problem: Problem, a: Assistant, stops: list[Stop], keep: Route | No
     return None
 
 
+def _served(o: Order, act: str) -> tuple[int, int, tuple[TimeWindow, ...], str]:
+    """Where, how long and when the stop ``act`` of ``o`` is served, and its label."""
+    if act == "pickup":
+        assert o.pickup is not None, f"{o.id} has no pickup"
+        return o.pickup.location, o.pickup.handling, o.pickup.windows, o.pickup.label or ""
+    return o.location, o.service, o.windows, o.address or ""
+
+
 def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dict[str, int],
-             break_at: int | None, keep: Route | None):
+             break_at: int | None, keep: Route | None
+             ) -> tuple[Route | None, tuple[str, int] | None]:
     """One pass in time order; ``break_at``: the break before stop k (None: wherever it must)."""
     dur, dist = problem.durations[a.mode], problem.distances[a.mode]
     done = {(d.order_id, d.action): d for d in problem.done if d.assistant_id == a.id}
     orders = {oid: problem.order(oid) for oid, _ in stops}
-    brk, breaks = a.break_, []
+    brk = a.break_
+    breaks: list[TimeWindow] = []
     load = start_load = sum(orders[oid].size for oid, act in stops
                             if act == "delivery" and orders[oid].pickup is None)
     if load > a.capacity:
@@ -76,10 +86,8 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
     t, here, visits, picked = departure, a.start, [], {}
     for k, (oid, act) in enumerate(stops):
         o = orders[oid]
-        place = o.pickup.location if act == "pickup" else o.location
+        place, service, wins, label = _served(o, act)
         travel = int(dur[here, place])
-        service = o.pickup.handling if act == "pickup" else o.service
-        wins = o.pickup.windows if act == "pickup" else o.windows
         d = done.get((oid, act))
         earliest = max(t + travel, problem.now or 0, late_pickup.get(oid, 0) if act == "pickup" else 0)
         start = d.start if d is not None else _first_start(earliest, wins)
@@ -109,9 +117,10 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
         if act == "pickup":
             picked[oid] = start
         elif oid in picked and o.ride_limit is not None and d is None:
-            if start - (picked[oid] + o.pickup.handling) > o.ride_limit:
-                return None, (oid, start - o.ride_limit - o.pickup.handling)
-        visits.append(Visit(oid, act, place, (o.pickup.label if act == "pickup" else o.address) or "",
+            handling = _served(o, "pickup")[1]
+            if start - (picked[oid] + handling) > o.ride_limit:
+                return None, (oid, start - o.ride_limit - handling)
+        visits.append(Visit(oid, act, place, label,
                             arrival, start - arrival, start, start + service, load, travel,
                             float(dist[here, place])))
         t, here = start + service, place
@@ -153,10 +162,10 @@ def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tu
     dur, brk = problem.durations[a.mode], a.break_
     done = {(d.order_id, d.action): d.start for d in problem.done if d.assistant_id == a.id}
     ends, t, here = [], (route.departure if done else a.shift.start), a.start
+    assert gap is None or brk is not None  # a round keeps a gap only for its break
     for k, v in enumerate(route.visits):
-        o = problem.order(v.order_id)
-        wins = o.pickup.windows if v.action == "pickup" else o.windows
-        if gap == k:
+        wins = _served(problem.order(v.order_id), v.action)[2]
+        if gap == k and brk is not None:
             t = max(t, brk.window.start) + brk.duration
         start = done.get((v.order_id, v.action))
         if start is None:
@@ -166,20 +175,19 @@ def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tu
         ends.append(t)
     n = len(route.visits)
     nxt = a.shift.end - int(dur[here, a.end_location])  # the latest end of the stop before
-    if gap == n:
+    if gap == n and brk is not None:
         nxt = min(nxt - brk.duration, brk.window.end)
     latest = [0] * n
     for k in range(n - 1, -1, -1):
         v = route.visits[k]
-        o = problem.order(v.order_id)
         fixed = done.get((v.order_id, v.action))
-        wins = o.pickup.windows if v.action == "pickup" else o.windows
+        wins = _served(problem.order(v.order_id), v.action)[2]
         limit = nxt - (v.end - v.start)
         fit = [w for w in wins if w.start <= limit]
         latest[k] = fixed if fixed is not None else (min(limit, fit[-1].end) if fit else (limit if not wins else -1))
         if k:
             nxt = latest[k] - int(dur[route.visits[k - 1].location, v.location])
-            if gap == k:
+            if gap == k and brk is not None:
                 nxt = min(nxt - brk.duration, brk.window.end)
     return ends, latest
 
@@ -194,20 +202,19 @@ def _candidates(problem: Problem, a: Assistant, route: Route, o: Order, first: i
     gap, brk = _break_gap(route), a.break_
     ends, latest = _bounds(problem, a, route, gap)
     base = [route.departure if first else a.shift.start] + ends  # end of the stop before place i
-    if gap is not None:  # a stop put in the break's gap comes after the break
+    if gap is not None and brk is not None:  # a stop put in the break's gap comes after it
         b0 = max(base[gap], brk.window.start)
         base[gap] = b0 + brk.duration if b0 <= brk.window.end else 10 ** 9
     latest = latest + [a.shift.end]  # latest arrival back home
     now = problem.now or 0
-    wins = [problem.order(oid).pickup.windows if act == "pickup" else problem.order(oid).windows
-            for oid, act in seq]
+    wins = [_served(problem.order(oid), act)[2] for oid, act in seq]
     service = [v.end - v.start for v in route.visits]
 
-    def visit(t_end: int, frm: int, at: int, windows, serve: int) -> int | None:
+    def visit(t_end: int, frm: int, at: int, windows: tuple[TimeWindow, ...], serve: int) -> int | None:
         start = _first_start(max(t_end + int(dur[frm, at]), now), windows)
         return None if start is None else start + serve
 
-    out = []
+    out: list[tuple[int, list[Stop]]] = []
     d = o.location
     if o.pickup is None:
         for i in range(first, n + 1):
@@ -226,11 +233,12 @@ def _candidates(problem: Problem, a: Assistant, route: Route, o: Order, first: i
         t, frm = ep, p  # the round after the pickup, pushed forward, up to the delivery's place j
         for j in range(i, n + 1):
             if j > i:
-                t = visit(t, frm, locs[j], wins[j - 1], service[j - 1])
-                if t is None or t - service[j - 1] > latest[j - 1]:
+                pushed = visit(t, frm, locs[j], wins[j - 1], service[j - 1])
+                if pushed is None or pushed - service[j - 1] > latest[j - 1]:
                     break
+                t = pushed
                 frm = locs[j]
-                if gap == j:
+                if gap == j and brk is not None:
                     if max(t, brk.window.start) > brk.window.end:
                         break
                     t = max(t, brk.window.start) + brk.duration

@@ -83,6 +83,7 @@ def why_alone(problem: Problem, o: Order) -> Unplanned | None:
                                  size=o.size, largest=big)
     if "ride_time" in codes and all(c in ("ride_time", "capacity") for c in codes):
         place = PLACE.get(o.kind, "the pickup place")
+        assert o.pickup is not None and o.ride_limit is not None  # a ride needs both
         mins = min(int(problem.durations[a.mode][o.pickup.location, o.location]) for a in team) // 60
         return Unplanned.because(o.id, "ride_time", "hot meal: the door is {minutes} min from "
                                  "{place}, more than the {limit} min a hot meal may travel",
@@ -110,6 +111,7 @@ def why_left_out(problem: Problem, o: Order, stopped: bool = False) -> Unplanned
     placed = [k for k in problem.locks if k.order_id == o.id and k.position is not None]
     if placed:
         k = placed[0]
+        assert k.position is not None
         a = problem.assistant(k.assistant_id)
         return Unplanned.because(o.id, "locked", "locked at stop {position} of the round of "
                                  "{name}; no plan keeps it there (move or unlock it)",

@@ -26,6 +26,7 @@ def round_that_holds(problem: Problem, assistant_index: int, stops: list[Stop]) 
     ids = list(dict.fromkeys(oid for oid, _ in stops))
     kept: set[str] = set()
     best = schedule(problem, a, [])
+    assert best is not None  # an empty round always holds
     for rank in sorted({problem.order(oid).rank for oid in ids}):
         for oid in ids:
             if problem.order(oid).rank != rank:
@@ -41,9 +42,10 @@ def round_that_holds(problem: Problem, assistant_index: int, stops: list[Stop]) 
 def repair(problem: Problem, nodes: Nodes, routes: list[list[int]]) -> tuple[list[list[int]], list[Route]]:
     """Per assistant the node list of the round that holds, and its timed route."""
     node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
-    out, timed = [], []
+    out: list[list[int]] = []
+    timed: list[Route] = []
     for v, seq in enumerate(routes):
-        stops, route = round_that_holds(problem, v, [nodes.stop[n] for n in seq])
+        stops, route = round_that_holds(problem, v, [nodes.served(n) for n in seq])
         out.append([node_of[s] for s in stops])
         timed.append(route)
     return out, timed

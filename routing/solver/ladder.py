@@ -1,0 +1,161 @@
+"""The search of a fresh day as one fixed sequence of counted steps: more time never plans worse.
+
+A run ended by the clock used to split its time in shares (PyVRP, then OR-Tools from its plan),
+so a longer run took other steps and could end worse. Here nothing depends on the time limit
+except where the run stops:
+
+1. on a crowded plain day, OR-Tools' own plan with ``SCRATCH_WORK`` steps (measured to keep
+   more important orders there, :func:`.seed.crowded`);
+2. PyVRP's iterated local search on one trajectory (:func:`.seed.trajectory`), which hands its
+   best plan every few hundred iterations to a *checkpoint*: the plan made to hold every rule
+   (:mod:`.repair`), completed by insertion and exchange, and kept if it is the best so far;
+3. every ``POLISH_EVERY`` checkpoints (every checkpoint, with more steps, where PyVRP's plan was
+   repaired), OR-Tools' guided local search continues the best plan for ``POLISH_WORK`` steps:
+   OR-Tools' own neighbourhoods (pair relocation and exchange) and the balance and preference
+   costs PyVRP does not see (never twice from the same plan: the search would repeat itself);
+4. when ``seed_iterations`` ends PyVRP before the work limit, OR-Tools polishes on until the
+   work is spent or a polish finds nothing better.
+
+A work limit counts both searches on one scale (an OR-Tools step 1, a PyVRP iteration
+``ITERATION_WORK`` per node, about the same time), so it stops the same sequence where the
+clock would. Plans are ranked by one recomputed key (:func:`.score.key`). A step cut short, by
+the clock or by the work count, is thrown away (unless nothing was found yet): a run with more
+work passes every checkpoint and polish a run with less work finished, so its plan is never
+worse; with more time the same holds as long as the machine is not (long / short) times slower
+during it. With a work limit the whole run is reproducible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Plan, Problem
+from . import engine, repair, score, seed
+from .nodes import Nodes
+
+SCRATCH_WORK = 60_000
+"""Search steps of OR-Tools' own plan on a crowded day (about 1 s on the 150-order day)."""
+CHECKPOINT_WORK = 20_000
+"""PyVRP iterations between checkpoints times the day's stops: about 0.3 s on any day (170
+iterations on the 60-order day, 70 on the 150-order day)."""
+POLISH_EVERY = 3
+"""Checkpoints with a new plan between two OR-Tools polishes where PyVRP's model is exact; where
+its plan is repaired (breaks, hot meals) after every checkpoint, with ``REPAIRED_POLISH`` times
+the work: there OR-Tools sees the balance and the rules PyVRP approximates."""
+POLISH_WORK = 20_000
+"""OR-Tools search steps per polish (about 0.2 s on the 60-order day)."""
+REPAIRED_POLISH = 3
+CHECKPOINT_MIN = 25
+"""Fewest PyVRP iterations between checkpoints (each completes a plan by insertion)."""
+ITERATION_WORK = 3
+"""Work of one PyVRP iteration per node of the day, in OR-Tools steps: measured about 350 on
+the full 60-order day (118 nodes) and 1000 on the full 150-order day (300 nodes)."""
+REPAIRED_CHECKPOINT = 4
+"""Where PyVRP's plan is repaired its first checkpoint comes this many times sooner: its
+iterations are slower there (three profiles, breaks), and OR-Tools' polish is worth more."""
+
+
+@dataclass
+class Ladder:
+    """The best plan found so far and how it came about."""
+
+    problem: Problem
+    fair: list[int] | None
+    best: Plan | None = None
+    label: str = ""
+    inserted: int = 0  # orders the completion of the best plan put in after its search
+    seconds: float = 0.0  # spent in OR-Tools
+    counts: dict[str, int] = field(default_factory=lambda: {"checkpoints": 0, "polishes": 0})
+    first: tuple[int, int, int] | None = None  # the key of the first plan found: where it began
+
+    def offer(self, completed: tuple[Plan, int], label: str) -> bool:
+        """Keep a completed plan if it ranks before the best so far; True if it did."""
+        plan, inserted = completed
+        key = score.key(self.problem, plan, self.fair)
+        self.first = key if self.first is None else self.first
+        if self.best is None or key < score.key(self.problem, self.best, self.fair):
+            self.best, self.label, self.inserted = plan, label, inserted
+            return True
+        return False
+
+
+def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
+           work: int | None, iterations: int | None, crowded: bool,
+           complete: Callable[[Plan], tuple[Plan, int]], to_plan: Callable[[engine.Raw], Plan],
+           first_solution: str = "AUTO", metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+           fair: list[int] | None = None) -> tuple[Ladder, dict[str, Any]]:
+    """The ladder above until ``deadline`` (monotonic) or ``work`` (None: only the clock): one
+    count for both searches, an OR-Tools step 1 and a PyVRP iteration ``ITERATION_WORK`` per
+    node of the day (about the same time). ``iterations`` caps PyVRP alone; what is left of the
+    work then goes to OR-Tools. ``complete`` accounts a plan and inserts what still fits (and
+    says how many); ``to_plan`` times OR-Tools' routes."""
+    ladder = Ladder(problem, fair)
+    spent = [0, 0]  # OR-Tools steps, PyVRP iterations
+    per_iteration = ITERATION_WORK * nodes.size
+    node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+
+    def left() -> int | None:
+        return None if work is None else work - spent[0] - spent[1] * per_iteration
+
+    def ortools(steps: int, start: list[list[int]] | None) -> engine.Raw | None:
+        """OR-Tools for ``steps`` (its own plan, or continuing ``start``); None if the clock cut
+        it short or not that much work is left."""
+        rest = left()
+        if (rest is not None and rest < steps) or time.monotonic() >= deadline:
+            return None  # a step cut short is not one a run with more work takes
+        t = time.monotonic()
+        model = engine.Model(problem, nodes)
+        raw = model.run(max(0.01, deadline - time.monotonic()), first_solution, metaheuristic,
+                        None, start, False, steps)
+        spent[0] += steps
+        ladder.seconds += time.monotonic() - t
+        return raw if raw.found and model.stopped_by != "time" else None
+
+    exact = seed.supports(problem, nodes)
+    every_polish, polish_work = (POLISH_EVERY, POLISH_WORK) if exact else (1, REPAIRED_POLISH * POLISH_WORK)
+
+    polished: list[Plan | None] = [None]  # the plan the last polish started from
+
+    def polish() -> bool:
+        """OR-Tools continues the best plan; True if that gave a better one. Not the same plan
+        twice: the guided local search would take the very same steps again."""
+        if ladder.best is None or ladder.best is polished[0]:
+            return False
+        polished[0] = ladder.best
+        start = [[node_of[(v.order_id, v.action)] for v in r.visits] for r in ladder.best.routes]
+        raw = ortools(polish_work, start)
+        ladder.counts["polishes"] += raw is not None
+        label = ladder.label if ladder.label.endswith("continued") else ladder.label + ", continued"
+        return raw is not None and ladder.offer(complete(to_plan(raw)), label)
+
+    if crowded:
+        raw = ortools(SCRATCH_WORK, None)
+        if raw is not None:
+            ladder.offer(complete(to_plan(raw)), "search")
+
+    def checkpoint(routes: list[list[int]]) -> None:
+        _kept, timed = repair.repair(problem, nodes, routes)
+        ladder.counts["checkpoints"] += 1
+        ladder.offer(complete(Plan(timed, [], 0)), "pyvrp")
+        if ladder.counts["checkpoints"] % every_polish == 0 and time.monotonic() < deadline:
+            polish()
+
+    def more(done: int) -> bool:
+        """May PyVRP do iteration ``done + 1``?"""
+        spent[1] = done
+        rest = left()
+        return (iterations is None or done < iterations) and (rest is None or rest >= per_iteration)
+
+    every = max(CHECKPOINT_MIN, CHECKPOINT_WORK // nodes.size // (1 if exact else REPAIRED_CHECKPOINT))
+    last, counted, stats = seed.trajectory(problem, nodes, deadline, random_seed, more, every, checkpoint)
+    if ladder.best is None and last is not None:  # cut short before any checkpoint: use it
+        checkpoint(last)
+    while counted and time.monotonic() < deadline and (left() or 0) >= polish_work:
+        if not polish():
+            break
+    stats.update(ladder.counts, first_key=list(ladder.first or ()), ortools_steps=spent[0], ortools_seconds=round(ladder.seconds, 3),
+                 stopped_by="work" if counted else "time")
+    return ladder, stats

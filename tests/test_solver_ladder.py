@@ -1,0 +1,76 @@
+"""The counted ladder of real days (routing/solver/ladder.py): more work never plans worse, and
+its search improves on where it began.
+
+On the real demo days of the demo area, with counted work only (the time limit is a safety net),
+so every figure here is the same on every machine. Plans are ranked by the solver's own key
+(rules broken, penalty of left-out orders by priority, cost) and proven by the independent
+checker.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from routing.check import check
+from routing.demo import demo_day, demo_problem
+from routing.model import Plan, Problem
+from routing.solver import SolveParams, engine, reasons, score, solve
+from routing.solver.nodes import build
+
+SAFETY = 300.0  # seconds: never reached on these counts
+
+
+def relaxed(problem: Problem) -> Problem:
+    """What VROOM and PyVRP can model too: no breaks, no ride limit, balance and buurt weights 0."""
+    return Problem(tuple(replace(o, hot_meal=False, max_ride=None) for o in problem.orders),
+                   tuple(replace(a, break_=None) for a in problem.assistants),
+                   problem.durations, problem.distances,
+                   replace(problem.weights, balance=0, not_regular=0, other_buurt=0))
+
+
+def key(problem: Problem, plan: Plan) -> tuple[int, int, int]:
+    """The solver's own ranking, with the fair shares it computed (over the orders it kept)."""
+    kept = [o for o in problem.orders if reasons.why_alone(problem, o) is None]
+    fair = engine.fair_shares(problem, build(problem, kept)) \
+        if problem.weights.balance and len(problem.assistants) > 1 else None
+    return score.key(problem, plan, fair)
+
+
+@pytest.fixture(scope="module")
+def day60(area) -> Problem:
+    return demo_problem(area, demo_day(area, 60, 3, 1))[0]
+
+
+@pytest.mark.parametrize("variant", ["full", "relaxed"])
+def test_more_work_never_gives_a_worse_plan_on_a_real_day(day60, variant):
+    """The same day and seed with 1x, 2x and 4x the work: each plan valid, none worse than the
+    one with less work, and the run with most work ended on its count, not the clock."""
+    problem = day60 if variant == "full" else relaxed(day60)
+    plans = [solve(problem, SolveParams(time_limit=SAFETY, work_limit=w, random_seed=3))
+             for w in (60_000, 120_000, 240_000)]
+    for plan in plans:
+        assert check(problem, plan) == [] and plan.stats["stopped_by"] == "work"
+    keys = [key(problem, p) for p in plans]
+    assert keys[0] >= keys[1] >= keys[2], keys
+    # the longer runs went through the shorter runs' steps and further
+    steps = [(p.stats["seed_iterations_done"], p.stats["ortools_steps"]) for p in plans]
+    for less, more in itertools.pairwise(steps):
+        assert less[0] <= more[0] and less[1] <= more[1] and less != more, steps
+
+
+def test_the_search_improves_on_its_first_plan_of_a_real_day(day60):
+    """On the relaxed 60-order day (everything fits), PyVRP's first checkpoint is where the
+    ladder starts; its trajectory and OR-Tools' polishes end well below it, every order still
+    planned, and the checker accepts the result."""
+    problem = relaxed(day60)
+    plan = solve(problem, SolveParams(time_limit=SAFETY, work_limit=400_000, random_seed=1))
+    assert check(problem, plan) == []
+    assert plan.unplanned == []
+    first = tuple(plan.stats["first_key"])
+    final = key(problem, plan)
+    assert final[:2] == first[:2] == (0, 0)
+    assert final[2] < 0.97 * first[2], (final, first)
+    assert plan.stats["checkpoints"] > 1 and plan.stats["polishes"] >= 1
