@@ -32,7 +32,8 @@ class AddressNotFound(ValueError):
     same sentence in its own language (the web app's catalogue holds every template here).
     """
 
-    def __init__(self, query: str, template: str, candidates: Iterable[str] = (), **params):
+    def __init__(self, query: str, template: str, candidates: Iterable[str] = (),
+                 **params: object):
         self.query = query
         self.template = template
         self.params = params

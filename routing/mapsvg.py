@@ -14,8 +14,10 @@ light halo over the streets. Each route and stop carries ``data-round`` (and a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -94,7 +96,12 @@ def fan_out(points: list[tuple[float, float]], radius: float = MARKER_R
     return [(float(x), float(y)) for x, y in p]
 
 
-def _label_spot(shape, view, markers: list[tuple[float, float]], to_px) -> tuple[float, float]:
+def _floats(xy: tuple[Any, Any]) -> tuple[float, float]:
+    return float(xy[0]), float(xy[1])
+
+
+def _label_spot(shape: Any, view: Any, markers: list[tuple[float, float]],
+                to_px: Callable[[float, float], tuple[float, float]]) -> tuple[float, float]:
     """Where a buurt's name goes: of a few points inside the buurt (in view), the one furthest
     from every marker."""
     inside = shape.intersection(view)
@@ -106,8 +113,9 @@ def _label_spot(shape, view, markers: list[tuple[float, float]], to_px) -> tuple
     spots = [to_px(p.x, p.y) for p in candidates if inside.contains(p)]
     if not markers:
         return spots[0]
-    return max(spots, key=lambda s: min((s[0] - mx) ** 2 + (s[1] - my) ** 2
-                                        for mx, my in markers))
+    best: tuple[float, float] = max(spots, key=lambda s: min(
+        (s[0] - mx) ** 2 + (s[1] - my) ** 2 for mx, my in markers))
+    return best
 
 
 def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = "",
@@ -140,7 +148,7 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
     scale = width / span
     height = int(round(width * aspect))
 
-    def px(x, y):
+    def px(x: Any, y: Any) -> tuple[Any, Any]:
         return (np.asarray(x) - x0) * scale, (y1 - np.asarray(y)) * scale
 
     def line(xy: np.ndarray) -> str:
@@ -154,12 +162,11 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
          f'width="100%" role="img" aria-labelledby="map-title" class="round-map">'),
         f'<title id="map-title">{escape(title or area.title)}</title>',
         f'<rect width="{width}" height="{height}" fill="#fbfaf7"/>',
-        f'<path d="{streets}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
-        'stroke-linecap="round"/>',
+        (f'<path d="{streets}" fill="none" stroke="#c9c5bd" stroke-width="1.2" '
+         'stroke-linecap="round"/>'),
     ]
     markers: list[tuple[MapRound, MapStop]] = [(r, s) for r in rounds for s in r.stops]
-    spots = fan_out([tuple(map(float, px(*to_xy.transform(s.lon, s.lat))))
-                     for _, s in markers])
+    spots = fan_out([_floats(px(*to_xy.transform(s.lon, s.lat))) for _, s in markers])
 
     def project(coords: np.ndarray) -> np.ndarray:
         return np.column_stack(to_xy.transform(coords[:, 0], coords[:, 1]))
@@ -173,8 +180,8 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
         d = "".join(line(np.asarray(g.exterior.coords)) + "z" for g in polys)
         parts.append(f'<path d="{d}" fill="none" stroke="#7a6f5d" stroke-width="1.5" '
                      f'stroke-dasharray="6 4"><title>{escape(name)}</title></path>')
-        labels.append((name, _label_spot(shape_xy, view, spots, lambda x, y: tuple(
-            map(float, px(x, y))))))
+        labels.append((name, _label_spot(shape_xy, view, spots,
+                                         lambda x, y: _floats(px(x, y)))))
     for r in rounds:
         for p in r.paths:
             xy = np.column_stack(to_xy.transform(*np.asarray(p.lonlat)[:, ::-1].T)) \
@@ -190,7 +197,7 @@ def render(area: Area, rounds: list[MapRound], width: int = 800, title: str = ""
                      f'text-anchor="middle" font-family="sans-serif" stroke="#fbfaf7" '
                      f'stroke-width="4" paint-order="stroke" stroke-linejoin="round">'
                      f'{escape(name)}</text>')
-    for (r, s), (sx, sy) in zip(markers, spots):
+    for (r, s), (sx, sy) in zip(markers, spots, strict=True):
         extra = _round_attr(r) + (f' data-stop="{escape(s.key)}"' if s.key else "") + (
             f' data-kind="{escape(s.kind)}"' if s.kind else "")
         parts.append(

@@ -89,8 +89,8 @@ def record(session: Session, assistant: Assistant, user_id: int | None, orders: 
             raise Refused("order_ids", "order {id}: the goods are with another assistant; the "
                           "coordinator can hand them over", id=o.id)
         if o.status not in NEEDS[action]:
-            raise Refused("status", "order {id} is {status} and cannot become {action}", id=o.id,
-                          status=o.status, action=action)
+            raise Refused("status", "order {id} is {now} and cannot become {action}", id=o.id,
+                          now=o.status, action=action)
         if action == "returned" and not comes_back(o):
             raise Refused("status", "order {id} does not go back to where it was picked up",
                           id=o.id)

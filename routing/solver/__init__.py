@@ -223,7 +223,7 @@ def to_plan(problem: Problem, nodes: Nodes, raw: engine.Raw) -> Plan:
         else:
             departure = a.shift.start
         prev_end, visits = departure, []
-        for n, (oid, action), start in zip(seq, stops, times):
+        for n, (oid, action), start in zip(seq, stops, times, strict=True):
             order = problem.order(oid)
             place = int(nodes.loc[n])
             travel = int(dur[here, place])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignore[import-untyped]
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ..model import Problem, TimeWindow
 from .nodes import COST_SCALE, Nodes
@@ -78,7 +78,7 @@ def fair_shares(problem: Problem, nodes: Nodes) -> list[int]:
         work = max(work, int(nodes.service.sum() + nearest[len(set(nodes.starts + nodes.ends)):].sum()))
     lengths = [a.shift.end - a.shift.start for a in problem.assistants]
     return [int(work * ln / max(1, sum(lengths))) + (a.break_.duration if a.break_ else 0)
-            for ln, a in zip(lengths, problem.assistants)]
+            for ln, a in zip(lengths, problem.assistants, strict=True)]
 
 
 class Model:

@@ -153,7 +153,8 @@ def _break_gap(route: Route) -> int | None:
     b = route.breaks[0]
     ends = [route.departure] + [v.end for v in route.visits]
     starts = [v.start for v in route.visits] + [route.finish]
-    return next((g for g, (lo, hi) in enumerate(zip(ends, starts)) if lo <= b.start and b.end <= hi), None)
+    return next((g for g, (lo, hi) in enumerate(zip(ends, starts, strict=True))
+                 if lo <= b.start and b.end <= hi), None)
 
 
 def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tuple[list[int], list[int]]:
@@ -274,7 +275,7 @@ def place(problem: Problem, routes: dict[str, Route], o: Order, only: str | None
         options += [(extra, a.id, stops) for extra, stops in _candidates(problem, a, route, o, first)]
     options = [c for c in options if _locks_hold(problem, problem.assistant(c[1]), c[2])]
     options.sort(key=lambda c: c[0])  # stable: cheaper first, then assistant order
-    for extra, aid, stops in options[:tries]:
+    for _extra, aid, stops in options[:tries]:
         new = schedule(problem, problem.assistant(aid), stops, routes[aid])
         if new is not None:
             return new
