@@ -161,6 +161,25 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid``, its reaped children and its live descendants (user + system)."""
+    def own(p: int, reaped: bool) -> int:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            return 0
+        return sum(int(f) for f in fields[11:15 if reaped else 13])  # utime stime [cutime cstime]
+
+    ticks = own(pid, True) + sum(own(p, False) for p in _descendants(pid, _children()))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(pg: PgServer) -> int | None:
+    """The server process of a throwaway cluster (None for a server given by URL)."""
+    pidfile = Path(pg.origin, "data", "postmaster.pid")
+    return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+
+
 class MemorySampler(threading.Thread):
     """Every 0.2 s, per worker: its RSS plus the RSS of its descendants (the forked solves);
     keeps the peak. Pages a solve shares with its worker (copy-on-write) count twice, so the
@@ -341,6 +360,9 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
     try:
         server.start()
         server.warm_up(senders[0][2])
+        database = postmaster(pg)
+        cpu_before = (cpu_seconds(server.process.pid), time.process_time(),
+                      cpu_seconds(database) if database else 0.0)
 
         def send(n: int, scheduled: float) -> None:
             if not hasattr(local, "session"):
@@ -367,6 +389,9 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
             pool.submit(send, n, scheduled)
         pool.shutdown(wait=True)
         elapsed = time.perf_counter() - started
+        cpu = [after - before for before, after in zip(cpu_before, (
+            cpu_seconds(server.process.pid), time.process_time(),
+            cpu_seconds(database) if database else 0.0))]
     finally:
         server.stop()
     with engine.connect() as con:
@@ -400,6 +425,15 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
         "gave_up": sum(len(s.outcome.gave_up) for s in sent),
         "retries": sum(s.outcome.retries for s in sent),
         "statuses": statuses,
+        # CPU per acknowledged order: what the service costs, whatever else the machine runs
+        "cpu_ms_per_order": {
+            "web_server": round(cpu[0] * 1000 / max(len(acknowledged), 1), 1),
+            "postgresql": round(cpu[2] * 1000 / max(len(acknowledged), 1), 1)
+            if database else None,
+            "load_generator": round(cpu[1] * 1000 / max(len(acknowledged), 1), 1)},
+        # one web process runs its Python on one core at a time (the GIL): at most this many
+        # orders per second, however idle the machine
+        "one_web_process_ceiling_per_s": round(len(acknowledged) / cpu[0]) if cpu[0] else None,
     }
 
 
@@ -493,6 +527,10 @@ def report(result: dict) -> None:
           f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms; acknowledged "
           f"{t['acknowledged']}, stored {t['stored']}, lost {t['lost']}, duplicated "
           f"{t['duplicated']}")
+    cpu = t["cpu_ms_per_order"]
+    print(f"CPU per order: web server {cpu['web_server']} ms (one process takes at most "
+          f"{t['one_web_process_ceiling_per_s']} orders/s), PostgreSQL {cpu['postgresql']} ms, "
+          f"load generator {cpu['load_generator']} ms")
     print(f"\n{'':<48} {'target':>12} {'measured':>14}")
     for what, target, measured, met in targets(result):
         print(f"{what:<48} {target:>12} {measured:>14}  {'met' if met else 'MISSED'}")
