@@ -77,7 +77,7 @@ def service() -> None:
 
 def scale() -> None:
     """Twenty cooperatives planned by 1, 2 and 4 workers on Redis and PostgreSQL, then a
-    minute of open-loop order intake (bench/scale.py, about 20 minutes on 2 cores)."""
+    minute of open-loop order intake (bench/scale.py, about half an hour on 2 cores)."""
     subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py")], cwd=ROOT, check=True)
 
 
