@@ -77,7 +77,7 @@ def _on_postgresql(server_url: str, clients: int, seconds: float, threads: int,
 
     from routing.area import load_area
     from tests.browser_fixtures import AREA, KIND_OF_PARTNER, PASSWORD
-    from tests.pg_fixtures import PgServer
+    from tests.servers import PgServer
     from web import create_app
     from web.db import new_session
     from web.demo import seed

@@ -75,7 +75,13 @@ def service() -> None:
         subprocess.run([sys.executable, str(ROOT / "bench" / script)], cwd=ROOT, check=True)
 
 
+def scale() -> None:
+    """Twenty cooperatives planned by 1, 2 and 4 workers on Redis and PostgreSQL, then a
+    minute of open-loop order intake (bench/scale.py, about half an hour on 2 cores)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py")], cwd=ROOT, check=True)
+
+
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["matrix", "day", "peers", "service", "privacy", "solve"]
+    wanted = sys.argv[1:] or ["matrix", "day", "peers", "service", "scale", "privacy", "solve"]
     for name in wanted:
         globals()[name]()

@@ -110,14 +110,17 @@ class LiveServer:
             self.worker.send_signal(signal.SIGKILL)
             self.worker.wait(timeout=30)
 
+    def command(self) -> list[str]:
+        """waitress serving the app factory (``make run`` serves the same app the same way)."""
+        return [sys.executable, "-m", "waitress", f"--host={HOST}", f"--port={self.port}",
+                f"--threads={self.threads}", "--ident=buurtroute", "--call", "web:create_app"]
+
     def start(self, timeout: float = 90.0) -> "LiveServer":
         if self.with_worker and (self.worker is None or self.worker.poll() is not None):
             self.start_worker()
         log = open(self.workdir / f"server-{self.port}.log", "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "waitress", f"--host={HOST}", f"--port={self.port}",
-             f"--threads={self.threads}", "--ident=buurtroute", "--call", "web:create_app"],
-            env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), env=self.env(), cwd=ROOT, stdout=log,
+                                        stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -27,6 +27,7 @@ import requests
 from tests.browser_fixtures import (ROOT, LiveServer, assistant_session, coordinator_session,
                                     copy_database)
 from tests.redis_fixtures import redis_url  # noqa: F401 (fixture by name)
+from tests.servers import consumers_waiting
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 #: Small fixed search work: a run takes about a second and gives the same plan every time.
@@ -98,20 +99,6 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def consumers_waiting(url: str, count: int, timeout: float = 90) -> None:
-    """Wait until ``count`` worker processes block on the Redis queue (a worker takes some
-    seconds to import the planner; a burst sent before would all go to the first one)."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + timeout
-    while sum(c.get("cmd") in ("brpop", "blpop", "bzpopmin") for c in client.client_list()) \
-            < count:
-        assert time.monotonic() < deadline, f"fewer than {count} workers on the queue"
-        time.sleep(0.1)
-    client.close()
 
 
 def pid_of(run: dict) -> int:

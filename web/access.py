@@ -162,7 +162,8 @@ def init_app(app: Flask) -> None:
         from .db import db
 
         session = db()
+        who = who_now()  # before the rollback, which would make the user or partner reload
         session.rollback()  # what the view left uncommitted is dropped, as at teardown
-        write(session, who_now(), pending, request.endpoint or "")
+        write(session, who, pending, request.endpoint or "")
         session.commit()
         return response

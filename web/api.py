@@ -150,6 +150,9 @@ def _cooperative(body: dict) -> None:
         raise ApiError(422, "Name the cooperative this order is for; see 'fields'.",
                        {"cooperative": english("must be one of: {options}", options=options)})
     tenancy.use(db(), tenancy.of(chosen.id, why="partner"))
+    # held for the request: the session keeps loaded rows only while something refers to
+    # them, and the area lookup and the answer (order_json) need this row again
+    g.cooperative = chosen
 
 
 def _validated(payload: dict, order_id: int | None = None):
@@ -220,6 +223,8 @@ def create_order():
         if key is not None:
             db().add(IdempotencyRecord(partner_id=g.partner.id, key=key, request_hash=digest,
                                        order_id=order.id))
+        # a day with a plan gets its re-plan request in the same commit as the order
+        planning.order_changed(app_object(), db(), order, "order")
         db().commit()
     except IntegrityError:  # a concurrent request with the same key or reference won
         db().rollback()
@@ -228,7 +233,6 @@ def create_order():
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
         raise ApiError(409, "The order conflicts with one created at the same moment.") from None
-    planning.order_changed(app_object(), db(), order, "order")
     access.note_orders([order], "create", "order", "api")
     response = jsonify(order_json(order))
     response.status_code = 201

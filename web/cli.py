@@ -2,6 +2,7 @@
 
     serve [--demo] [--port 8000]      run the planner with waitress and one planning worker
                                       (the demo: a fresh seeded day)
+          [--threads 4] [--no-worker] requests served at once; no worker beside it
     worker [--threads 1]              a planning worker (start more, on any machine that
                                       reaches the database and the queue)
     create-organisation SLUG NAME     a cooperative on the service [--area] [--time-zone]
@@ -237,8 +238,10 @@ def set_password_command(username: str, password_stdin: bool):
               "else the offline demo area).")
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Start one planning worker beside the web server.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Requests served at once (waitress threads).")
 def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str | None,
-          worker: bool):
+          worker: bool, threads: int):
     """Serve the planner with waitress on http://HOST:PORT (and a planning worker)."""
     import waitress
 
@@ -275,7 +278,7 @@ def serve(host: str, port: int, demo: bool, demo_password: str | None, area: str
     click.echo(f"Buurtroute on http://{host}:{port}/  (Ctrl+C stops)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the worker with the server
     try:
-        waitress.serve(app, host=host, port=port, threads=4, ident="buurtroute")
+        waitress.serve(app, host=host, port=port, threads=threads, ident="buurtroute")
     finally:
         if child is not None:
             child.terminate()

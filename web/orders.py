@@ -353,7 +353,8 @@ def reference_taken(session: Session, partner_id: int, reference: str | None,
 def resident_for(session: Session, draft: OrderDraft, org_id: int) -> Resident:
     """The organisation's stored resident of this name and address, added if new. Two requests
     adding the same new resident at once both get the one row: the insert does nothing on a
-    conflict and the row is read again (no UNIQUE error, no duplicate)."""
+    conflict and the row is read again (no UNIQUE error, no duplicate); otherwise the insert
+    answers the new row itself (one round trip fewer on every new resident)."""
     where = (Resident.org_id == org_id, Resident.name == draft.recipient,
              Resident.address == draft.point.address)
     resident = session.scalar(select(Resident).where(*where))
@@ -366,9 +367,9 @@ def resident_for(session: Session, draft: OrderDraft, org_id: int) -> Resident:
         import importlib
 
         insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-        session.execute(insert(Resident).values(**values)
-                        .on_conflict_do_nothing(index_elements=["org_id", "name", "address"]))
-        return session.scalar(select(Resident).where(*where))
+        added = session.scalars(insert(Resident).values(**values).on_conflict_do_nothing(
+            index_elements=["org_id", "name", "address"]).returning(Resident)).first()
+        return added if added is not None else session.scalar(select(Resident).where(*where))
     resident = Resident(**values)
     session.add(resident)
     return resident
