@@ -87,7 +87,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
 
     def account(p: Plan, found: bool = True) -> Plan:
         """Every order not in ``p`` gets its reason; then the checker looks at all of it."""
-        there = {v.order_id for r in p.routes for v in r.visits}
+        # planned: delivered in the plan (goods picked up and kept on the bike are not)
+        there = {v.order_id for r in p.routes for v in r.visits if v.action == "delivery"}
         p.unplanned = list(unplanned) + [
             reasons.why_left_out(problem, o) if found else
             Unplanned.because(o.id, "time_limit", "no plan was found in the time given")
@@ -187,19 +188,26 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
 
 
 def done_rounds(problem: Problem) -> list[Route] | None:
-    """Each assistant's round of only their done stops (and the deliveries of pickups they
-    did), timed by the scheduler; None if one does not hold. OR-Tools can fail to find any plan
-    around done stops (its first-plan heuristics on a re-plan); then this is the plan to fill,
-    so that a re-plan never loses what was done."""
+    """Each assistant's round of only their done stops, and the deliveries of goods they carry
+    where those still hold, timed by the scheduler; None if the done stops alone do not hold.
+    OR-Tools can fail to find any plan around done stops (its first-plan heuristics on a
+    re-plan, or a hot meal picked up so early that its ride can no longer hold: the pair
+    constraints then make the whole model infeasible); then this is the plan to fill, so that a
+    re-plan never loses what was done. A carried delivery that cannot hold stays on the bike,
+    reported unplanned."""
     rounds = []
     for a in problem.assistants:
         mine = sorted((d for d in problem.done if d.assistant_id == a.id), key=lambda d: d.start)
         stops = [(d.order_id, d.action) for d in mine]
-        stops += [(oid, "delivery") for oid, act in list(stops)
-                  if act == "pickup" and (oid, "delivery") not in stops]
+        carried = [(oid, "delivery") for oid, act in stops
+                   if act == "pickup" and (oid, "delivery") not in stops]
         route = insert.schedule(problem, a, stops)
         if route is None:
             return None
+        for stop in carried:
+            longer = insert.schedule(problem, a, stops + [stop])
+            if longer is not None:
+                stops, route = stops + [stop], longer
         rounds.append(route)
     return rounds
 
