@@ -214,11 +214,20 @@ def _under_way(session: Session, day: date) -> Plan | None:
 
 def _claim(app: Flask, session: Session, day: date) -> Plan | None:
     """A "running" row for the requests not yet taken, or None when there are none or another
-    run is under way (it will enqueue the follow-up)."""
+    run is under way (it will enqueue the follow-up).
+
+    The reads go in this order on purpose: each may see a newer database than the one
+    before it (SQLite reads outside a write transaction). A run that ends between "none
+    under way" and "covered up to" is then counted as covered; one that starts in between
+    makes the insert below fail on the one-running-run index. Read the other way round, a
+    run finishing in between looked uncovered and its requests were planned twice."""
     _reap(app, session, day)
-    newest = _newest_request(session, day)
+    if _under_way(session, day) is not None:
+        session.commit()
+        return None
     covered, last = _covered(session, day)
-    if newest <= covered or _under_way(session, day) is not None:
+    newest = _newest_request(session, day)
+    if newest <= covered:
         session.commit()
         return None
     retried = last is not None and last.error == "interrupted:retried"
