@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, tenancy, today
+from . import access, availability, facts, jobs, planning, rounds, tenancy, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -46,6 +46,8 @@ def day_orders(day: date) -> list[Order]:
 def day():
     """The day at a glance: counts per buurt and kind, orders per buurt, shifts."""
     service_date = _day()
+    if availability.make_shifts(db(), service_date, today(current_app)):
+        db().commit()  # the assistants' usual week makes the day's shifts
     orders = day_orders(service_date)
     access.note_orders(orders, "view", "orders")
     active = [o for o in orders if o.status != "cancelled"]
@@ -180,6 +182,7 @@ def plan():
     except ValueError:
         service_date = today(current_app)
     full = request.form.get("mode") == "full"
+    availability.make_shifts(db(), service_date, today(current_app))
     _ask(service_date, "full" if full else "plan")
     flash(_("Planning started."), "info")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
