@@ -36,10 +36,16 @@ LABELS = {"name": "Name", "mode": "Travels by", "capacity": "Crate capacity",
           "first_day": "From", "last_day": "Until", "start": "Start", "end": "End",
           "break_minutes": "Break (minutes)", "break_from": "Break from",
           "break_until": "Break until"}
-for _day, _name in zip(WEEKDAYS, fields.WEEKDAY_NAMES):
-    for _part, _label in (("start", "start"), ("end", "end"), ("break_minutes", "break"),
-                          ("break_from", "break from"), ("break_until", "break until")):
-        LABELS[f"{_day}_{_part}"] = f"{_name} {_label}"
+DAY_PARTS = ("start", "end", "break_minutes", "break_from", "break_until")
+
+
+def labels(_: Gettext) -> dict[str, str]:
+    """The fields' names in ``_``'s language, the week's as "Monday Break from"."""
+    out = {name: _(label) for name, label in LABELS.items()}
+    for day, weekday in zip(WEEKDAYS, fields.WEEKDAY_NAMES):
+        for part in DAY_PARTS:
+            out[f"{day}_{part}"] = f"{_(weekday)} {_(LABELS[part])}"
+    return out
 
 
 def read(session: Session, form: Mapping[str, str], area, _: Gettext,
@@ -97,7 +103,7 @@ def form_values(session: Session, assistant: Assistant | None) -> dict:
               "end_place": assistant.end_address}
     for weekday, row in availability.week(session, assistant.id).items():
         key = WEEKDAYS[weekday]
-        for part in ("start", "end", "break_minutes", "break_from", "break_until"):
+        for part in DAY_PARTS:
             values[f"{key}_{part}"] = getattr(row, part)
     return values
 
@@ -160,7 +166,7 @@ def _page(assistant: Assistant | None, values: dict, errors: Errors, regulars: l
                              .order_by(Resident.name).limit(500)).all()
     return render_template(
         "coordinator/assistant.html", assistant=assistant, values=values, errors=errors,
-        labels=LABELS, modes=MODES, capacity=CAPACITY, buurten=sorted(area.buurten),
+        labels=labels(_), modes=MODES, capacity=CAPACITY, buurten=sorted(area.buurten),
         places=[p.name for p in area.places if p.kind == "community_centre"][:50],
         weekdays=list(zip(WEEKDAYS, fields.WEEKDAY_NAMES)), users=users, absences=absences,
         kinds=ABSENCE_KINDS, residents=residents, regulars=set(regulars)), status
@@ -195,7 +201,7 @@ def add_login(assistant_id: int):
     if not assistant.active:
         errors["username"] = _("the assistant is switched off")
     if errors:
-        for line in fields.report(errors, LABELS, _):
+        for line in fields.report(errors, labels(_), _):
             flash(line, "error")
         return redirect(url_for("assistant_admin.edit", assistant_id=assistant.id) + "#login")
     user = new_login(db(), username, email, "assistant", assistant=assistant,
@@ -212,7 +218,7 @@ def add_absence(assistant_id: int):
     assistant = _assistant(assistant_id)
     absence, errors = availability.add_absence(db(), assistant, request.form, _)
     if errors:
-        for line in fields.report(errors, LABELS, _):
+        for line in fields.report(errors, labels(_), _):
             flash(line, "error")
     else:
         _remake(absence.first_day, absence.last_day)
@@ -273,7 +279,7 @@ def shift(shift_id: int):
             flash(_("Shift saved; it stays as it is when the week changes."), "success")
             return redirect(url_for("coordinator.day", date=row.service_date.isoformat()))
     return render_template("coordinator/shift.html", shift=row, values=values, errors=errors,
-                           labels=LABELS), 422 if errors else 200
+                           labels=labels(_)), 422 if errors else 200
 
 
 def _read_shift(form: Mapping[str, str], errors: Errors):

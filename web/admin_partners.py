@@ -173,8 +173,7 @@ def _form(partner: Partner | None):
                 "cooperative" and "kind" not in errors:
             errors["kind"] = _("the cooperative's own partner stays a cooperative")
         if partner is not None and not _own(partner):
-            errors["name"] = _("this partner also serves other cooperatives; the service "
-                               "admin changes it")
+            errors["name"] = _("also serves other cooperatives; the service admin changes it")
         if not errors:
             partner = save(db(), partner, typed)
             db().commit()

@@ -66,8 +66,7 @@ def read_day(form: Mapping[str, str], weekday: int, errors: Errors, _: Gettext) 
         return None
     if break_until and (break_from is None or minutes(break_until) <= minutes(break_from)
                         or minutes(break_until) > minutes(end)):
-        errors[names["break_until"]] = _("must lie after the break's earliest start, in the "
-                                         "shift")
+        errors[names["break_until"]] = _("must lie after the break's start, in the shift")
         return None
     if (break_from or break_until) and not pause:
         errors[names["break_minutes"]] = _("is required")

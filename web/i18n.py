@@ -545,6 +545,173 @@ DUTCH: dict[str, str] = {
     "print": "afgedrukt",
     "erase": "gewist",
     "log_view": "log gelezen",
+    # onboarding: partners, assistants, logins, residents (web/admin_*.py, invitations.py)
+    "Partners": "Partners",
+    "Assistants": "Assistenten",
+    "Add a partner": "Partner toevoegen",
+    "No partners yet.": "Nog geen partners.",
+    "This partner is switched off.": "Deze partner is uitgeschakeld.",
+    "Pickup place name": "Naam ophaalplek",
+    "As the assistant's round shows it; empty: the partner's name.":
+        "Zoals de ronde van de assistent hem toont; leeg: de naam van de partner.",
+    "Pickup address": "Adres ophaalplek",
+    "An address in the area, or the name of a place on the map.":
+        "Een adres in het gebied, of de naam van een plek op de kaart.",
+    "Handling (minutes)": "Afhandeling (minuten)",
+    "How long collecting the goods takes there. Empty: one minute.":
+        "Hoe lang het ophalen daar duurt. Leeg: één minuut.",
+    "Opening hours": "Openingstijden",
+    "Per day, e.g. 09:00-12:00, 13:00-17:30. Leave every day empty if the goods can be collected whenever they are ready; an empty day is a closed day otherwise.":
+        "Per dag, bijv. 09:00-12:00, 13:00-17:30. Laat alle dagen leeg als de spullen opgehaald kunnen worden zodra ze klaar zijn; anders is een lege dag een gesloten dag.",
+    "Last login": "Laatst ingelogd",
+    "Actions": "Acties",
+    "This partner also serves other cooperatives; its logins and tokens are managed by the service admin.":
+        "Deze partner bedient ook andere coöperaties; de beheerder van de dienst beheert zijn logins en sleutels.",
+    "Its tokens are revoked and its users logged out, unless it serves other cooperatives too.":
+        "Zijn sleutels worden ingetrokken en zijn gebruikers uitgelogd, tenzij hij ook andere coöperaties bedient.",
+    "New invitation link": "Nieuwe uitnodigingslink",
+    "Password reset link": "Link voor nieuw wachtwoord",
+    "E-mail": "E-mail",
+    "E-mail (optional)": "E-mail (mag leeg)",
+    "Invite a login": "Login uitnodigen",
+    "pharmacy": "apotheek",
+    "meal_kitchen": "maaltijdkeuken",
+    "parcel_point": "pakketpunt",
+    "cooperative": "coöperatie zelf",
+    "also serves other cooperatives; the service admin changes it":
+        "bedient ook andere coöperaties; de beheerder van de dienst wijzigt hem",
+    "the cooperative's own partner stays a cooperative":
+        "de eigen partner van de coöperatie blijft een coöperatie",
+    "The cooperative's own partner cannot be switched off.":
+        "De eigen partner van de coöperatie kan niet uitgeschakeld worden.",
+    "{name} is switched off: its tokens are revoked and its users logged out.":
+        "{name} is uitgeschakeld: de sleutels zijn ingetrokken en de gebruikers uitgelogd.",
+    "the partner is switched off": "de partner is uitgeschakeld",
+    "the pickup place {place} is closed on {weekday}": "de ophaalplek {place} is op {weekday} dicht",
+    "Monday": "maandag",
+    "Tuesday": "dinsdag",
+    "Wednesday": "woensdag",
+    "Thursday": "donderdag",
+    "Friday": "vrijdag",
+    "Saturday": "zaterdag",
+    "Sunday": "zondag",
+    "{name} saved.": "{name} opgeslagen.",
+    "{name} added.": "{name} toegevoegd.",
+    "Add an assistant": "Assistent toevoegen",
+    "No assistants yet.": "Nog geen assistenten.",
+    "This assistant is switched off.": "Deze assistent is uitgeschakeld.",
+    "Crate capacity": "Kratten",
+    "Crates they can carry. Empty: the usual for how they travel (walk {walk}, bike {bike}, cargo bike {cargo}).":
+        "Hoeveel kratten ze kunnen meenemen. Leeg: het gebruikelijke voor hoe ze reizen (lopend {walk}, fiets {bike}, bakfiets {cargo}).",
+    "Home buurt": "Eigen buurt",
+    "Start of the day": "Begin van de dag",
+    "The buurthuis, their home or a bike shed: an address or a place on the map. Empty: the area's community centre.":
+        "Het buurthuis, thuis of een fietsenstalling: een adres of een plek op de kaart. Leeg: het buurthuis van het gebied.",
+    "End of the day": "Einde van de dag",
+    "Empty: back where the day started.": "Leeg: terug waar de dag begon.",
+    "Usual week": "Vaste week",
+    "Shifts of each date are made from this week, minus absences. A shift changed by hand on the day page stays as it is.":
+        "De diensten van elke datum worden van deze week gemaakt, min afwezigheid. Een dienst die op de dagpagina met de hand is gewijzigd, blijft zoals hij is.",
+    "Break until": "Pauze uiterlijk",
+    "Regular residents": "Vaste bewoners",
+    "The planner prefers this trusted face for them when the day allows.":
+        "De planner kiest dit vertrouwde gezicht voor hen als de dag het toelaat.",
+    "Absences": "Afwezigheid",
+    "Remove": "Verwijderen",
+    "No absences ahead.": "Geen afwezigheid gepland.",
+    "Until": "Tot en met",
+    "Add absence": "Afwezigheid toevoegen",
+    "sick": "ziek",
+    "holiday": "vakantie",
+    "day_off": "vrije dag",
+    "Login": "Login",
+    "last login {at}": "laatst ingelogd {at}",
+    "never logged in": "nooit ingelogd",
+    "is not a buurt of {area}": "is geen buurt van {area}",
+    "the assistant is switched off": "de assistent is uitgeschakeld",
+    "Absence saved; the shifts of those days follow it.":
+        "Afwezigheid opgeslagen; de diensten van die dagen volgen.",
+    "Absence removed.": "Afwezigheid verwijderd.",
+    "Made from": "Gemaakt uit",
+    "the usual week": "de vaste week",
+    "a change by hand": "een wijziging met de hand",
+    "Shift of {name} on {date}": "Dienst van {name} op {date}",
+    "A shift changed here stays as it is when the usual week changes.":
+        "Een dienst die hier gewijzigd wordt, blijft zoals hij is als de vaste week verandert.",
+    "No shift on this day": "Geen dienst op deze dag",
+    "The shift of {name} on {date} is removed.": "De dienst van {name} op {date} is verwijderd.",
+    "Shift saved; it stays as it is when the week changes.":
+        "Dienst opgeslagen; hij blijft zoals hij is als de week verandert.",
+    "is longer than the shift": "is langer dan de dienst",
+    "must lie after the break's start, in the shift": "moet na het begin van de pauze liggen, binnen de dienst",
+    "lies before the first day": "ligt vóór de eerste dag",
+    "lies more than a year after the first day": "ligt meer dan een jaar na de eerste dag",
+    "Choose your password": "Kies uw wachtwoord",
+    "Choose a new password": "Kies een nieuw wachtwoord",
+    "This link no longer works": "Deze link werkt niet meer",
+    "A link works once and for a limited time. Ask your coordinator for a new one.":
+        "Een link werkt één keer en een beperkte tijd. Vraag uw coördinator om een nieuwe.",
+    "Your username is {name}.": "Uw gebruikersnaam is {name}.",
+    "New password": "Nieuw wachtwoord",
+    "At least 10 characters.": "Minstens 10 tekens.",
+    "The same password again": "Hetzelfde wachtwoord nog eens",
+    "Set password": "Wachtwoord instellen",
+    "The two passwords differ.": "De twee wachtwoorden verschillen.",
+    "A password needs at least 10 characters.": "Een wachtwoord heeft minstens 10 tekens nodig.",
+    "Your password is set; log in with it.": "Uw wachtwoord is ingesteld; log ermee in.",
+    "Login link": "Inloglink",
+    "Login link for {name}": "Inloglink voor {name}",
+    "The link has been e-mailed to {address}.": "De link is gemaild naar {address}.",
+    "The e-mail could not be sent ({error}); hand the link over yourself.":
+        "De e-mail kon niet verstuurd worden ({error}); geef de link zelf door.",
+    "Hand this link to {name}; it is shown only now. It works once, for 7 days.":
+        "Geef deze link aan {name}; hij wordt alleen nu getoond. Hij werkt één keer, 7 dagen lang.",
+    "Hand this link to {name}; it is shown only now. It works once, for 24 hours.":
+        "Geef deze link aan {name}; hij wordt alleen nu getoond. Hij werkt één keer, 24 uur lang.",
+    "Your login for Buurtroute": "Uw login voor Buurtroute",
+    "You have a login for Buurtroute: {username}. Choose your password with this link (valid for 7 days, once):":
+        "U heeft een login voor Buurtroute: {username}. Kies uw wachtwoord met deze link (7 dagen geldig, één keer):",
+    "A new password for Buurtroute": "Een nieuw wachtwoord voor Buurtroute",
+    "Choose a new password for {username} with this link (valid for 24 hours, once):":
+        "Kies een nieuw wachtwoord voor {username} met deze link (24 uur geldig, één keer):",
+    "is not an e-mail address": "is geen e-mailadres",
+    "Switch the login on first.": "Schakel de login eerst in.",
+    "You cannot switch off your own login.": "U kunt uw eigen login niet uitschakelen.",
+    "Login {name} is switched on.": "Login {name} is ingeschakeld.",
+    "Login {name} is switched off; its sessions have ended.":
+        "Login {name} is uitgeschakeld; de sessies zijn beëindigd.",
+    "Add a resident": "Bewoner toevoegen",
+    "Add resident": "Bewoner toevoegen",
+    "A name or initials: the least the round needs.":
+        "Een naam of initialen: het minste dat de ronde nodig heeft.",
+    "Contact person": "Contactpersoon",
+    "Contact person's phone": "Telefoon contactpersoon",
+    "Someone to call when the resident does not open.":
+        "Iemand om te bellen als de bewoner niet opendoet.",
+    "Note for the door": "Notitie voor de deur",
+    "What the assistant needs at the door (ring twice, side entrance). No medical details.":
+        "Wat de assistent aan de deur moet weten (twee keer bellen, zij-ingang). Geen medische gegevens.",
+    "number {id}": "nummer {id}",
+    "This resident is switched off (moved or died): partners cannot order for them.":
+        "Deze bewoner is uitgeschakeld (verhuisd of overleden): partners kunnen niets meer voor hem of haar bestellen.",
+    "Merge a duplicate": "Dubbele bewoner samenvoegen",
+    "Resident number of the duplicate": "Bewonersnummer van de dubbele",
+    "Its orders move to this resident; what this one lacks is taken over; the duplicate is removed.":
+        "De bestellingen gaan naar deze bewoner; wat deze mist wordt overgenomen; de dubbele wordt verwijderd.",
+    "Merge into this resident": "Samenvoegen met deze bewoner",
+    "Moved or died": "Verhuisd of overleden",
+    "Switching off stops new orders and standing orders and cancels open orders from today on.":
+        "Uitschakelen stopt nieuwe en vaste bestellingen en annuleert open bestellingen vanaf vandaag.",
+    "a resident of this name already lives at this address":
+        "er woont al een bewoner met deze naam op dit adres",
+    "is this resident itself": "is deze bewoner zelf",
+    "is not one of the residents": "is geen van de bewoners",
+    "Resident {gone} merged into {name}: {n} orders moved.":
+        "Bewoner {gone} samengevoegd met {name}: {n} bestellingen verplaatst.",
+    "{name} is switched off: no new orders; {n} open orders cancelled.":
+        "{name} is uitgeschakeld: geen nieuwe bestellingen; {n} open bestellingen geannuleerd.",
+    "is no longer served (moved or died); ask the coordinator":
+        "wordt niet meer bediend (verhuisd of overleden); vraag de coördinator",
     # the areas' titles (data/areas/*.toml)
     "Demo: central Helsinki (real OpenStreetMap data, offline) — not Utrecht":
         "Demo: centrum van Helsinki (echte OpenStreetMap-gegevens, offline) — niet Utrecht",

@@ -344,8 +344,7 @@ def inactive_resident(session: Session, draft: OrderDraft, org_id: int,
         Resident.org_id == org_id, Resident.name == draft.recipient,
         Resident.address == draft.point.address))
     if active is False:
-        return {"recipient": _("this resident is no longer served by the cooperative (moved "
-                               "or died); ask the coordinator")}
+        return {"recipient": _("is no longer served (moved or died); ask the coordinator")}
     return {}
 
 
