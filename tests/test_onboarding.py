@@ -363,3 +363,64 @@ def test_residents_are_added_merged_and_switched_off(app, accounts):
     assert "verhuisd of overleden" in form.get_data(as_text=True)
     edit = post_form(client, f"/coordinator/residents/{kept}", {"door_note": "insuline 10 ie"})
     assert edit.status_code == 422 and "f-door_note-error" in edit.get_data(as_text=True)
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+def test_invitations_are_mailed_through_a_real_smtp_server(tmp_path, seeded_db):
+    """With SMTP configured, the invitation goes out by mail (to a real local SMTP server)
+    and the coordinator is told where; with the server gone, the link is shown instead."""
+    import shutil
+
+    from aiosmtpd.controller import Controller
+
+    from tests.browser_fixtures import free_port
+
+    port = free_port()
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    database = tmp_path / "demo.sqlite"
+    shutil.copy(seeded_db[0], database)
+    app = make_app(tmp_path, database, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                   SMTP_FROM="planning@buurtroute.test")
+    try:
+        client = coordinator(app)
+        made = post_form(client, "/coordinator/assistants/new", {**WEEK, "name": "Cor"})
+        cor = int(made.headers["Location"].rsplit("/", 1)[1])
+        invited = post_form(client, f"/coordinator/assistants/{cor}/login",
+                            {"username": "cor", "email": "cor@example.test"},
+                            page=f"/coordinator/assistants/{cor}")
+        page = invited.get_data(as_text=True)
+        assert invited.status_code == 201 and "gemaild naar cor@example.test" in page
+        assert "login-link" not in page  # mailed, so not shown
+        [mail] = mailbox.messages
+        assert (mail["To"], mail["From"]) == ("cor@example.test", "planning@buurtroute.test")
+        assert mail["Subject"] == "Uw login voor Buurtroute"
+        url = re.search(r"http://\S+", mail.get_content())[0]
+        visitor = app.test_client()
+        assert set_password_by_link(visitor, url, "cor-password-123").status_code == 302
+        assert login(visitor, "cor", "cor-password-123").status_code == 302
+        server.stop()
+        with db_session(app) as s:
+            cor_id = s.scalar(select(User.id).where(User.username == "cor"))
+        shown = post_form(client, f"/coordinator/users/{cor_id}/link", {},
+                          page=f"/coordinator/assistants/{cor}")
+        page = shown.get_data(as_text=True)
+        assert "kon niet verstuurd worden" in page and LINK.search(page)
+        assert len(mailbox.messages) == 1
+    finally:
+        if server.loop.is_running():
+            server.stop()
+        app.extensions["buurtroute.engine"].dispose()
