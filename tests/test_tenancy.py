@@ -337,3 +337,30 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
     assert off.status_code == 302
     assert coordinator.get("/coordinator/").status_code == 302  # the session has ended
     assert login(app.test_client(), "noord-coco", password).status_code == 403
+
+
+def test_onboarding_forms_naming_the_other_cooperatives_objects_change_nothing(two):
+    """A's coordinator names B's residents, partners and logins in A's onboarding forms: each
+    is refused by field or not found, and nothing of B changes."""
+    app, _accounts_b = two
+    theirs, ours = objects_of(app, "oost"), objects_of(app, "demo")
+    before = digest(app, "oost")
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    token = csrf_token(coordinator, "/coordinator/")
+    assistant = coordinator.post(f"/coordinator/assistants/{ours['assistant_id'][0]}", data={
+        "csrf_token": token, "name": "Anna", "mode": "bike",
+        "regulars": [str(ours["resident_id"][0]), str(theirs["resident_id"][0])]})
+    assert assistant.status_code == 422
+    assert 'id="f-regulars-error"' in assistant.get_data(as_text=True)
+    merge = coordinator.post(f"/coordinator/residents/{ours['resident_id'][0]}/merge", data={
+        "csrf_token": token, "duplicate": str(theirs["resident_id"][0])})
+    assert merge.status_code == 302
+    with db_session(app, None) as s, tenancy.system(s, "B's users"):
+        b_users = s.scalars(select(User.id).where(User.org_id == _org(s, "oost"))).all()
+    for user_id in b_users[:3]:
+        for action in ("link", "active"):
+            response = coordinator.post(f"/coordinator/users/{user_id}/{action}",
+                                        data={"csrf_token": token, "active": "0"})
+            assert response.status_code == 404, (action, user_id)
+    assert digest(app, "oost") == before
