@@ -424,3 +424,24 @@ def test_invitations_are_mailed_through_a_real_smtp_server(tmp_path, seeded_db):
         if server.loop.is_running():
             server.stop()
         app.extensions["buurtroute.engine"].dispose()
+
+
+def test_an_assistant_who_left_has_no_shifts_and_no_session(app):
+    anna = app.test_client()
+    assert login(anna, "anna").status_code == 302
+    with db_session(app) as s:
+        user = s.scalar(select(User).where(User.username == "anna"))
+        assistant_id = user.assistant_id
+    assert shifts_of(app, "Anna", DAY)
+    client = coordinator(app)
+    post_form(client, f"/coordinator/assistants/{assistant_id}", {**WEEK, "name": "Anna"})
+    client.get(f"/coordinator/?date={MONDAY}")
+    assert shifts_of(app, "Anna", MONDAY)
+    off = post_form(client, f"/coordinator/assistants/{assistant_id}/active", {"active": "0"})
+    assert off.status_code == 302
+    assert shifts_of(app, "Anna", DAY) == [] and shifts_of(app, "Anna", MONDAY) == []
+    client.get(f"/coordinator/?date={MONDAY}")
+    assert shifts_of(app, "Anna", MONDAY) == []  # the week makes none for her any more
+    page = client.get(f"/coordinator/?date={DAY}").get_data(as_text=True)
+    assert not re.search(rf'<option value="{assistant_id}">', page)
+    assert "/login" in anna.get("/assistant/").headers.get("Location", "")

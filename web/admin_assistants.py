@@ -10,6 +10,7 @@ serve the pages and the CLI alike.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Mapping
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -25,7 +26,8 @@ from .auth import current_user, role_required
 from .db import db
 from .fields import WEEKDAYS, Errors, Gettext
 from .i18n import gettext as _
-from .store import ABSENCE_KINDS, MODES, Absence, Assistant, Resident, Shift, User, get
+from .sessions import end_all
+from .store import ABSENCE_KINDS, MODES, Absence, Assistant, Fact, Resident, Shift, User, get
 
 bp = Blueprint("assistant_admin", __name__, url_prefix="/coordinator/assistants")
 CAPACITY_RANGE = (0, 40)
@@ -93,6 +95,20 @@ def save(session: Session, assistant: Assistant | None, values: dict, week: list
                         .values(regular_assistant_id=assistant.id))
     availability.set_week(session, assistant, week)
     return assistant
+
+
+def switch_off(session: Session, assistant: Assistant, day: date) -> None:
+    """An assistant who left: their shifts from ``day`` on go (but one they already worked
+    in), and their login's sessions end (the caller commits)."""
+    assistant.active = False
+    for user_id in session.scalars(select(User.id).where(User.assistant_id == assistant.id)):
+        end_all(session, user_id, "deactivated")
+    worked = set(session.scalars(select(Fact.service_date).where(
+        Fact.assistant_id == assistant.id, Fact.service_date >= day)))
+    for shift in session.scalars(select(Shift).where(Shift.assistant_id == assistant.id,
+                                                     Shift.service_date >= day)):
+        if shift.service_date not in worked:
+            session.delete(shift)
 
 
 def form_values(session: Session, assistant: Assistant | None) -> dict:
@@ -178,13 +194,11 @@ def set_active(assistant_id: int):
     """Switch an assistant off (left the cooperative: no shifts, their logins' sessions end)
     or on again."""
     assistant = _assistant(assistant_id)
-    assistant.active = request.form.get("active") == "1"
-    if not assistant.active:
-        from .sessions import end_all
-
-        for user in db().scalars(select(User).where(User.assistant_id == assistant.id)):
-            end_all(db(), user.id, "deactivated")
-    availability.make_shifts(db(), today(current_app), today(current_app))
+    if request.form.get("active") == "1":
+        assistant.active = True
+        availability.make_shifts(db(), today(current_app), today(current_app))
+    else:
+        switch_off(db(), assistant, today(current_app))
     db().commit()
     flash(_("{name} is switched on.", name=assistant.name) if assistant.active else
           _("{name} is switched off.", name=assistant.name), "success")
@@ -221,7 +235,7 @@ def add_absence(assistant_id: int):
         for line in fields.report(errors, labels(_), _):
             flash(line, "error")
     else:
-        _remake(absence.first_day, absence.last_day)
+        availability.remake(db(), absence.first_day, absence.last_day, today(current_app))
         db().commit()
         flash(_("Absence saved; the shifts of those days follow it."), "success")
     return redirect(url_for("assistant_admin.edit", assistant_id=assistant.id) + "#absences")
@@ -234,20 +248,10 @@ def delete_absence(absence_id: int):
     first, last, assistant_id = absence.first_day, absence.last_day, absence.assistant_id
     db().delete(absence)
     db().flush()
-    _remake(first, last)
+    availability.remake(db(), first, last, today(current_app))
     db().commit()
     flash(_("Absence removed."), "success")
     return redirect(url_for("assistant_admin.edit", assistant_id=assistant_id) + "#absences")
-
-
-def _remake(first, last) -> None:
-    """Make the shifts of the days from today on in ``first``..``last`` follow the week
-    again (at most two weeks ahead: later days are made when they are looked at)."""
-    from datetime import timedelta
-
-    start = max(first, today(current_app))
-    for n in range(min((last - start).days + 1, 15)):
-        availability.make_shifts(db(), start + timedelta(days=n), today(current_app))
 
 
 @bp.route("/shifts/<int:shift_id>", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ already done stops are left alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Mapping
 
 from sqlalchemy import select
@@ -145,6 +145,14 @@ def make_shifts(session: Session, day: date, today: date) -> int:
     if changes:
         session.flush()
     return changes
+
+
+def remake(session: Session, first: date, last: date, today: date) -> None:
+    """Make the shifts of ``first``..``last`` (from today on, at most two weeks: later days
+    are made when they are looked at) follow the weeks and absences again."""
+    start = max(first, today)
+    for n in range(min((last - start).days + 1, 15)):
+        make_shifts(session, start + timedelta(days=n), today)
 
 
 def add_absence(session: Session, assistant: Assistant, form: Mapping[str, str],

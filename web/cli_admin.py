@@ -416,14 +416,9 @@ def assistant_list(slug):
 @with_appcontext
 def assistant_switch_off(assistant_id, slug):
     """An assistant who left: no more shifts, their login's sessions end."""
-    from .sessions import end_all
-
     session, _area = _session(slug)
     row = _assistant(session, assistant_id)
-    row.active = False
-    for user_id in session.scalars(select(User.id).where(User.assistant_id == row.id)):
-        end_all(session, user_id, "deactivated")
-    availability.make_shifts(session, today(current_app), today(current_app))
+    admin_assistants.switch_off(session, row, today(current_app))
     session.commit()
     click.echo(f"Assistant {row.id} switched off.")
 
@@ -445,10 +440,7 @@ def assistant_absence(assistant_id, kind, first_day, last_day, slug):
     if errors:
         _fail(errors)
     session.flush()
-    day = max(absence.first_day, today(current_app))
-    while day <= absence.last_day and (day - absence.first_day).days < 15:
-        availability.make_shifts(session, day, today(current_app))
-        day = date.fromordinal(day.toordinal() + 1)
+    availability.remake(session, absence.first_day, absence.last_day, today(current_app))
     session.commit()
     click.echo(f"{row.name} away ({kind}) {absence.first_day} to {absence.last_day}.")
 
