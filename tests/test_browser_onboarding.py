@@ -16,6 +16,8 @@ from datetime import date, timedelta
 import pytest
 import requests
 
+from tests.test_browser import axe_violations
+
 from tests.browser_fixtures import (GOOD_ADDRESS, PASSWORD, PHONE, ROOT, LiveServer,
                                     area_addresses, bearer, launch_browser, log_in)
 
@@ -71,6 +73,7 @@ def test_from_an_empty_database_to_a_planned_monday(browser, live):
         fill(page, day, "10:00-14:00")
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Keuken De Linde opgeslagen.").is_visible()
+    assert not axe_violations(page), "the partner page"
     fill(page, "Gebruikersnaam", "linde")
     page.get_by_role("button", name="Login uitnodigen").click()
     assert page.locator("#login-link").is_visible()
@@ -93,6 +96,7 @@ def test_from_an_empty_database_to_a_planned_monday(browser, live):
         fill(page, f"{day} Pauze uiterlijk", "13:30")
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Anna opgeslagen.").is_visible()
+    assert not axe_violations(page), "the assistant page"
     fill(page, "Gebruikersnaam", "anna")
     page.get_by_role("button", name="Login uitnodigen").click()
     invitation = page.locator("#login-link").inner_text().strip()
@@ -100,6 +104,7 @@ def test_from_an_empty_database_to_a_planned_monday(browser, live):
     # a resident the cooperative already visits
     page.get_by_role("link", name="Bewoners", exact=True).click()
     page.get_by_role("link", name="Bewoner toevoegen", exact=True).click()
+    assert not axe_violations(page), "the new resident page"
     fill(page, "Naam", "M. de Boer")
     fill(page, "Adres", resident_address)
     fill(page, "Notitie voor de deur", "Twee keer bellen")
@@ -130,6 +135,7 @@ def test_from_an_empty_database_to_a_planned_monday(browser, live):
     phone = browser.new_context(viewport=PHONE)
     page = phone.new_page()
     page.goto(invitation)
+    assert not axe_violations(page), "the invitation page"
     fill(page, "Nieuw wachtwoord", PASSWORD)
     fill(page, "Hetzelfde wachtwoord nog eens", PASSWORD)
     page.get_by_role("button", name="Wachtwoord instellen").click()
