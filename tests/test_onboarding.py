@@ -323,6 +323,9 @@ def test_residents_are_added_merged_and_switched_off(app, accounts):
         row = s.get(Resident, kept)
         assert (row.contact_name, row.door_note, row.praatje_minutes) == (
             "Dochter Els", "Twee keer bellen, zij-ingang", 20)
+    copy = client.get(f"/coordinator/residents/{kept}/export.json").get_json()["resident"]
+    assert (copy["contact_person"], copy["note_for_the_door"]) == (
+        "Dochter Els", "Twee keer bellen, zij-ingang")  # the resident's copy has it all
 
     # a partner's order names the same person differently: a duplicate, merged
     pharmacy = list(accounts.tokens.values())[0]
