@@ -448,3 +448,24 @@ def test_an_assistant_who_left_has_no_shifts_and_no_session(app):
     page = client.get(f"/coordinator/?date={DAY}").get_data(as_text=True)
     assert not re.search(rf'<option value="{assistant_id}">', page)
     assert "/login" in anna.get("/assistant/").headers.get("Location", "")
+
+
+def test_one_shift_per_assistant_and_day(app):
+    """A shift added by hand replaces the one the week made; a second one by hand is refused
+    (two shifts of one assistant on one day cannot be planned)."""
+    client = coordinator(app)
+    made = post_form(client, "/coordinator/assistants/new", WEEK)
+    bea = int(made.headers["Location"].rsplit("/", 1)[1])
+    client.get(f"/coordinator/?date={MONDAY}")
+    form = {"assistant_id": str(bea), "service_date": MONDAY.isoformat(), "start": "13:00",
+            "end": "18:00", "break_minutes": "0"}
+    post_form(client, "/coordinator/shifts", form, page="/coordinator/")
+    [shift] = shifts_of(app, "Bea", MONDAY)
+    assert (shift.source, shift.start, shift.end) == ("hand", "13:00", "18:00")
+    again = post_form(client, "/coordinator/shifts", {**form, "start": "08:00"},
+                      page="/coordinator/")
+    assert again.status_code == 302
+    assert "heeft al een dienst op deze dag" in client.get(again.headers["Location"]).get_data(
+        as_text=True)
+    [shift] = shifts_of(app, "Bea", MONDAY)
+    assert shift.start == "13:00"

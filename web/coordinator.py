@@ -154,13 +154,21 @@ def add_shift():
         errors["break_from"] = _("must be a time like 09:30")
     elif break_from and not errors and not minutes(start) <= minutes(break_from) < minutes(end):
         errors["break_from"] = _("lies outside the shift")
+    same_day = db().scalar(select(Shift).where(
+        Shift.assistant_id == assistant.id, Shift.service_date == service_date)) \
+        if assistant is not None and "service_date" not in errors else None
+    if same_day is not None and same_day.source == "hand":
+        errors["assistant_id"] = _("already has a shift on this day; change that one")
     if errors:
         for name, reason in errors.items():
             flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "error")
-    else:
-        db().add(Shift(assistant=assistant, service_date=service_date, start=start, end=end,
-                       break_minutes=int(break_minutes),
-                       break_from=break_from if int(break_minutes) else None))
+    else:  # one shift per assistant and day: a hand-set one replaces the week's
+        shift = same_day or Shift(assistant=assistant, service_date=service_date)
+        db().add(shift)
+        shift.start, shift.end, shift.source = start, end, "hand"
+        shift.break_minutes = int(break_minutes)
+        shift.break_from = break_from if int(break_minutes) else None
+        shift.break_until = None
         db().commit()
         flash(_("Shift added."), "success")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()))

@@ -633,6 +633,8 @@ DUTCH: dict[str, str] = {
         "Afwezigheid opgeslagen; de diensten van die dagen volgen.",
     "Absence removed.": "Afwezigheid verwijderd.",
     "Made from": "Gemaakt uit",
+    "already has a shift on this day; change that one":
+        "heeft al een dienst op deze dag; wijzig die",
     "the usual week": "de vaste week",
     "a change by hand": "een wijziging met de hand",
     "Shift of {name} on {date}": "Dienst van {name} op {date}",
