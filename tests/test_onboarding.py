@@ -83,6 +83,14 @@ def test_a_coordinator_adds_a_meal_kitchen_with_a_login_and_a_token(app):
         assert kitchen.handling_minutes == 4 and kitchen.pickup_lat is not None
         assert s.scalar(select(PartnerLink.active).where(PartnerLink.partner_id == partner_id))
     assert "Keuken De Linde" in client.get("/coordinator/partners").get_data(as_text=True)
+    # the stored (geocoded) address goes through the form again unchanged
+    stored = re.search(r'id="f-pickup_address" name="pickup_address" type="text" value="([^"]+)"',
+                       client.get(f"/coordinator/partners/{partner_id}").get_data(as_text=True))[1]
+    again = post_form(client, f"/coordinator/partners/{partner_id}",
+                      {**KITCHEN, "pickup_address": stored, "hours_fri": "09:00-11:00"})
+    assert again.status_code == 302
+    with db_session(app) as s:
+        assert s.get(Partner, partner_id).opening_hours["4"] == [["09:00", "11:00"]]
 
     # a login: the coordinator gets a link once; the kitchen chooses its password with it
     invited = post_form(client, f"/coordinator/partners/{partner_id}/users",
