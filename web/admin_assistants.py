@@ -44,7 +44,7 @@ DAY_PARTS = ("start", "end", "break_minutes", "break_from", "break_until")
 def labels(_: Gettext) -> dict[str, str]:
     """The fields' names in ``_``'s language, the week's as "Monday Break from"."""
     out = {name: _(label) for name, label in LABELS.items()}
-    for day, weekday in zip(WEEKDAYS, fields.WEEKDAY_NAMES):
+    for day, weekday in fields.WEEK:
         for part in DAY_PARTS:
             out[f"{day}_{part}"] = f"{_(weekday)} {_(LABELS[part])}"
     return out
@@ -184,7 +184,7 @@ def _page(assistant: Assistant | None, values: dict, errors: Errors, regulars: l
         "coordinator/assistant.html", assistant=assistant, values=values, errors=errors,
         labels=labels(_), modes=MODES, capacity=CAPACITY, buurten=sorted(area.buurten),
         places=[p.name for p in area.places if p.kind == "community_centre"][:50],
-        weekdays=list(zip(WEEKDAYS, fields.WEEKDAY_NAMES)), users=users, absences=absences,
+        weekdays=fields.WEEK, users=users, absences=absences,
         kinds=ABSENCE_KINDS, residents=residents, regulars=set(regulars)), status
 
 

@@ -32,7 +32,7 @@ HANDLING = (0, 60)
 LABELS = {"name": "Name", "kind": "Kind", "pickup_name": "Pickup place name",
           "pickup_address": "Pickup address", "handling_minutes": "Handling (minutes)",
           "username": "Username", "email": "E-mail", "label": "Label",
-          **{f"hours_{d}": n for d, n in zip(WEEKDAYS, fields.WEEKDAY_NAMES)}}
+          **{f"hours_{d}": n for d, n in fields.WEEK}}
 
 
 def read(form: Mapping[str, str], area, _: Gettext) -> tuple[dict, Errors]:
@@ -157,7 +157,7 @@ def _page(partner: Partner | None, values: dict, errors: Errors, new_token: str 
                           .order_by(ApiToken.id.desc())).all() if partner else []
     return render_template("coordinator/partner.html", partner=partner, values=values,
                            errors=errors, labels=LABELS, kinds=PARTNER_KINDS,
-                           weekdays=list(zip(WEEKDAYS, fields.WEEKDAY_NAMES)), users=users,
+                           weekdays=fields.WEEK, users=users,
                            tokens=tokens, own=partner is None or _own(partner),
                            new_token=new_token,
                            active=partner is None or (partner.active and

@@ -20,6 +20,8 @@ Errors = dict[str, str]
 #: Weekday numbers (Monday is 0) as forms and the CLI name them.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: (form name, English name) of each weekday, Monday first.
+WEEK = tuple(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
 
 
 def text(form: Mapping[str, str], name: str, errors: Errors, _: Gettext, limit: int,
@@ -126,7 +128,7 @@ def hours(value: str, name: str, errors: Errors, _: Gettext) -> list[list[str]]:
             return []
         out.append([start, end])
     out.sort()
-    if any(minutes(b[0]) < minutes(a[1]) for a, b in zip(out, out[1:])):
+    if any(minutes(b[0]) < minutes(a[1]) for a, b in zip(out, out[1:], strict=False)):
         errors[name] = _("time windows overlap")
         return []
     return out
