@@ -23,7 +23,7 @@ depends_on = None
 def _place(prefix: str) -> list[sa.Column]:
     return [sa.Column(f'{prefix}_address', sa.String(length=200), nullable=False,
                       server_default=''),
-            sa.Column(f'{prefix}_lat', sa.Float()), sa.Column(f'{prefix}_lon', sa.Float())]
+            sa.Column(f'{prefix}_lat', sa.Double()), sa.Column(f'{prefix}_lon', sa.Double())]
 
 
 def upgrade() -> None:
