@@ -55,7 +55,7 @@ bench: $(VENV)/.synced-bench
 # the Dutch msgstr; the app compiles the .po files itself at start).
 messages: $(VENV)/.synced-runtime
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k AddressNotFound:2 \
-		-k Refused:2 --sort-by-file --project=Buurtroute -o $(VENV)/messages.pot .
+		-k Refused:2 -k translate:1 --sort-by-file --project=Buurtroute -o $(VENV)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d web/translations --no-fuzzy-matching \
 		--ignore-obsolete
 

@@ -35,7 +35,10 @@ ENDPOINTS = {"pages.address_check": ({"partner", "coordinator"},
              # PDF route sheets: all rounds for the coordinator, one's own round for assistants
              "pdf.all_rounds": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
                                                   "service_admin"}),
-             "pdf.one_round": ({"assistant"}, {"partner", "privacy_officer", "service_admin"})}
+             "pdf.one_round": ({"assistant"}, {"partner", "privacy_officer", "service_admin"}),
+             # an invitation or password link: whoever holds a live one (any role or none);
+             # a guessed or used token opens nothing (404)
+             "invitations.accept": (set(), set())}
 #: blueprint → (roles that must get in, roles that must be refused). A role in neither set may
 #: go either way (e.g. whether a coordinator may open an assistant's page is the web's choice).
 POLICY = {
@@ -61,6 +64,13 @@ POLICY = {
     "reports": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
     # organisations and their first coordinator: the service admin alone
     "admin": ({"service_admin"}, {"partner", "assistant", "privacy_officer", "coordinator"}),
+    # onboarding a cooperative: its partners (pickup, hours, logins, tokens), its assistants
+    # (week, absences, shifts, login) and the logins' links: the coordinator's alone
+    "partner_admin": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                        "service_admin"}),
+    "assistant_admin": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                          "service_admin"}),
+    "accounts": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
@@ -210,12 +220,32 @@ def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, role):
     assert not changed, f"refused requests as {role or 'nobody'} changed tables {changed}"
 
 
+def onboarding_ids(app) -> dict[str, int]:
+    """Ids the coordinator's onboarding routes take: apotheek1's pharmacy (whose token is
+    ``token_id``), the last assistant (whom the walk switches off), and a shift and an absence
+    (the demo has none) of the first one."""
+    from web.store import Absence, Assistant, Shift
+
+    with db_session(app) as session:
+        partner_id = session.scalar(select(User.partner_id).where(
+            User.username == USERS["partner"]))
+        first, *_, last = session.scalars(select(Assistant).order_by(Assistant.id))
+        absence = Absence(assistant_id=first.id, kind="sick", first_day=DAY, last_day=DAY)
+        session.add(absence)
+        session.commit()
+        shift = session.scalar(select(Shift.id).where(Shift.assistant_id == first.id))
+        return {"partner_id": partner_id, "absence_id": absence.id, "assistant_id": last.id,
+                "shift_id": shift}
+
+
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
     "assistant", "privacy_officer"])
 def test_every_route_lets_in_whom_it_must(open_app, role):
     own, _, own_tokens, _ = ids(open_app)
     values = {"order_id": own[0], "token_id": own_tokens[0]}
+    if role == "coordinator":
+        values.update(onboarding_ids(open_app))
     client = logged_in(open_app, role)
     problems, tried = [], 0
     for rule, method in routes(open_app):

@@ -22,8 +22,8 @@ from tests.test_access_control import ROLES, USERS, url_for_rule
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web import tenancy
-from web.store import (ApiToken, Assistant, Order, Organisation, Partner, Resident, Tenant,
-                       User)
+from web.store import (Absence, ApiToken, Assistant, Order, Organisation, Partner, Resident,
+                       Shift, Tenant, User)
 
 B_PREFIX = "b-"
 
@@ -52,10 +52,18 @@ def two(request, tmp_path, web_area):
         session = new_session()
         accounts_b = seed(session, web_area, DAY, seed_value=2, orders_count=40,
                           password=PASSWORD, slug="oost", prefix=B_PREFIX)
+        add_absence(session)  # B has an absence to guess (the demo seeds none)
         session.close()
     yield app, accounts_b
     if request.param == "sqlite":
         app.extensions["buurtroute.engine"].dispose()
+
+
+def add_absence(session) -> None:
+    assistant = session.scalars(select(Assistant).order_by(Assistant.id)).first()
+    session.add(Absence(assistant_id=assistant.id, kind="holiday", first_day=DAY,
+                        last_day=DAY))
+    session.commit()
 
 
 def objects_of(app, slug: str) -> dict[str, list[int]]:
@@ -67,7 +75,10 @@ def objects_of(app, slug: str) -> dict[str, list[int]]:
                 "assistant_id": s.scalars(select(Assistant.id).order_by(Assistant.id)).all(),
                 "user_id": s.scalars(select(User.id).where(User.org_id.is_not(None))).all(),
                 "token_id": s.scalars(select(ApiToken.id).where(
-                    ApiToken.partner_id.in_(partners))).all()}
+                    ApiToken.partner_id.in_(partners))).all(),
+                "partner_id": list(partners),
+                "shift_id": s.scalars(select(Shift.id).order_by(Shift.id)).all(),
+                "absence_id": s.scalars(select(Absence.id).order_by(Absence.id)).all()}
 
 
 def _org(session, slug: str) -> int:
@@ -153,7 +164,7 @@ def test_forms_and_marks_naming_the_other_cooperatives_objects_change_nothing(tw
         headers={"X-CSRFToken": csrf_token(assistant, "/assistant/")})
     assert marks.status_code == 404, marks.get_data(as_text=True)
     assert digest(app, "oost") == before
-    from web.store import Fact, Shift, StopLock
+    from web.store import Fact, StopLock
 
     with db_session(app, None) as s, tenancy.system(s, "nothing of A points at B"):
         for model, column in ((StopLock, StopLock.assistant_id), (Shift, Shift.assistant_id),
@@ -326,3 +337,30 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
     assert off.status_code == 302
     assert coordinator.get("/coordinator/").status_code == 302  # the session has ended
     assert login(app.test_client(), "noord-coco", password).status_code == 403
+
+
+def test_onboarding_forms_naming_the_other_cooperatives_objects_change_nothing(two):
+    """A's coordinator names B's residents, partners and logins in A's onboarding forms: each
+    is refused by field or not found, and nothing of B changes."""
+    app, _accounts_b = two
+    theirs, ours = objects_of(app, "oost"), objects_of(app, "demo")
+    before = digest(app, "oost")
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    token = csrf_token(coordinator, "/coordinator/")
+    assistant = coordinator.post(f"/coordinator/assistants/{ours['assistant_id'][0]}", data={
+        "csrf_token": token, "name": "Anna", "mode": "bike",
+        "regulars": [str(ours["resident_id"][0]), str(theirs["resident_id"][0])]})
+    assert assistant.status_code == 422
+    assert 'id="f-regulars-error"' in assistant.get_data(as_text=True)
+    merge = coordinator.post(f"/coordinator/residents/{ours['resident_id'][0]}/merge", data={
+        "csrf_token": token, "duplicate": str(theirs["resident_id"][0])})
+    assert merge.status_code == 302
+    with db_session(app, None) as s, tenancy.system(s, "B's users"):
+        b_users = s.scalars(select(User.id).where(User.org_id == _org(s, "oost"))).all()
+    for user_id in b_users[:3]:
+        for action in ("link", "active"):
+            response = coordinator.post(f"/coordinator/users/{user_id}/{action}",
+                                        data={"csrf_token": token, "active": "0"})
+            assert response.status_code == 404, (action, user_id)
+    assert digest(app, "oost") == before

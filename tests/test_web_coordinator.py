@@ -5,6 +5,7 @@ errors for numbers no plan can keep); other roles are kept out."""
 import re
 import shutil
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -54,13 +55,14 @@ def test_add_shift(client, app):
     login(client, "coordinator")
     with db_session(app) as session:
         before = session.scalar(select(func.count(Shift.id)))
-    page = f"/coordinator/?date={DAY.isoformat()}"
+    day = DAY + timedelta(days=1)  # the demo's assistants work on DAY already
+    page = f"/coordinator/?date={day.isoformat()}"
     good = post_form(client, "/coordinator/shifts", {
-        "assistant_id": "2", "service_date": DAY.isoformat(), "start": "13:00", "end": "17:00",
+        "assistant_id": "2", "service_date": day.isoformat(), "start": "13:00", "end": "17:00",
         "break_minutes": "15", "break_from": "15:00"}, page=page)
     assert good.status_code == 302
     bad = post_form(client, "/coordinator/shifts", {
-        "assistant_id": "2", "service_date": DAY.isoformat(), "start": "17:00", "end": "13:00",
+        "assistant_id": "2", "service_date": day.isoformat(), "start": "17:00", "end": "13:00",
         "break_minutes": "0"}, page=page, follow_redirects=True)
     # the reason is shown beside the shift form, opened, where the action was taken
     assert bad.request.path == "/coordinator/"

@@ -78,6 +78,17 @@ DEFAULTS: dict[str, Any] = {
     "RETAIN_PLAN_DAYS": 30,
     "RETAIN_SESSION_DAYS": 30,
     "RETAIN_THROTTLE_DAYS": 1,
+    # Where the service is reached, for links made outside a request (the CLI's invitation
+    # links); in a request the link follows the address the coordinator used.
+    "PUBLIC_URL": None,
+    # Invitation and password links are e-mailed through this SMTP server when it is set and
+    # the login has an address; otherwise the coordinator hands them over.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": "buurtroute@localhost",
 }
 
 
@@ -110,9 +121,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import (access, admin, api, assistant, auth, coordinator, db, files, i18n, jobs,
-                   pages, partners, pdf, privacy, reports, reqlog, residents, retention, rounds,
-                   totp)
+    from . import (access, admin, admin_accounts, admin_assistants, admin_partners, api,
+                   assistant, auth, coordinator, db, files, i18n, invitations, jobs, pages,
+                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds, totp)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
@@ -132,7 +143,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
-                      reports.bp, admin.bp):
+                      reports.bp, admin.bp, admin_partners.bp, admin_assistants.bp,
+                      admin_accounts.bp, invitations.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from routing import model
 
+from .orders import at_partner, opening_hours
 from .store import Order, Shift
 
 #: Crate units an assistant can carry, by how they travel.
@@ -65,14 +66,34 @@ def praatje_minutes(order: Order) -> int | None:
     return max(asked, usual)
 
 
+def pickup_times(order: Order) -> tuple[tuple[model.TimeWindow, ...], int]:
+    """When the goods can be collected and how long that takes (seconds).
+
+    From the time the order is ready; at the partner's own pickup place also within its
+    opening hours that weekday, and with its handling minutes. Orders for a closed day are
+    refused when they come in (``web.orders``); should the hours change afterwards so that
+    nothing is left, the ready time alone stands rather than a pickup nobody can make."""
+    ready = seconds(order.ready_time) if order.ready_time else 0
+    windows = (model.TimeWindow(ready, DAY_END),)
+    partner = order.partner
+    if partner is None or not at_partner(partner, order.pickup_lat, order.pickup_lon):
+        return windows, model.Pickup.handling
+    hours = opening_hours(partner, order.service_date) or ()
+    opened = tuple(model.TimeWindow(max(ready, seconds(s)), seconds(e)) for s, e in hours
+                   if seconds(e) > ready)
+    handling = (partner.handling_minutes * 60 if partner.handling_minutes is not None
+                else model.Pickup.handling)
+    return opened or windows, handling
+
+
 def order_to_model(order: Order, day: DayInput) -> model.Order:
     resident = order.resident
     pickup = None
     if order.pickup_lat is not None:
-        ready = seconds(order.ready_time) if order.ready_time else 0
+        windows, handling = pickup_times(order)
         pickup = model.Pickup(day.index(order.pickup_lat, order.pickup_lon),
                               label=order.pickup_name or order.pickup_address or "",
-                              windows=(model.TimeWindow(ready, DAY_END),))
+                              windows=windows, handling=handling)
     praatje = praatje_minutes(order)
     return model.Order(
         id=str(order.id), kind=order.kind, location=day.index(resident.lat, resident.lon),
@@ -119,7 +140,8 @@ def return_to_model(order: Order, day: DayInput) -> model.Order:
 
 def shift_to_model(shift: Shift, day: DayInput, default_start: tuple[float, float],
                    regulars: tuple[str, ...] = ()) -> model.Assistant:
-    """An assistant's day. Without a start address the shift starts at ``default_start``."""
+    """An assistant's day. Without a start address the shift starts at ``default_start``;
+    without an end address it ends where it started."""
     assistant = shift.assistant
     start = ((shift.start_lat, shift.start_lon) if shift.start_lat is not None
              else default_start)
@@ -134,5 +156,6 @@ def shift_to_model(shift: Shift, day: DayInput, default_start: tuple[float, floa
         id=str(assistant.id), name=assistant.name, buurt=assistant.home_buurt or "",
         mode=assistant.mode, shift=model.TimeWindow(seconds(shift.start), seconds(shift.end)),
         start=day.index(*start), break_=brk,
+        end=day.index(shift.end_lat, shift.end_lon) if shift.end_lat is not None else None,
         capacity=assistant.capacity or CAPACITY.get(assistant.mode, 8),
         regulars=regulars)

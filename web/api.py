@@ -158,6 +158,7 @@ def _cooperative(body: dict) -> None:
 def _validated(payload: dict, order_id: int | None = None):
     draft, errors = orders.validate(payload, g.partner, current_area(), today(current_app),
                                     english)
+    errors = errors or orders.inactive_resident(db(), draft, tenancy.org_id(db()), english)
     if errors:
         raise ApiError(422, "The order is not valid; see 'fields'.", errors)
     other = orders.reference_taken(db(), g.partner.id, draft.reference, order_id)

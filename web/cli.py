@@ -1,5 +1,9 @@
 """The command line, a thin layer over the app: ``python -m web.cli COMMAND``.
 
+    init                              first run: the cooperative and its first coordinator
+                                      (asks, or takes flags and --password-stdin)
+    partner, assistant, resident, user, shifts
+                                      onboarding, as the coordinator's pages (see --help)
     serve [--demo] [--port 8000]      run the planner with waitress and one planning worker
                                       (the demo: a fresh seeded day)
           [--threads 4] [--no-worker] requests served at once; no worker beside it
@@ -32,7 +36,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app, tenancy, today
+from . import cli_admin, create_app, tenancy, today
 from .auth import create_user
 from .db import app_object, new_session
 
@@ -145,6 +149,10 @@ def _create_login(username: str, role: str, password_stdin: bool, org_id: int | 
         raise click.ClickException(str(exc)) from exc
     finally:
         session.close()
+
+for _command in cli_admin.COMMANDS:  # init, partner, assistant, shifts, resident, user
+    cli.add_command(_command)
+
 
 @cli.command("db-upgrade")
 def db_upgrade():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, tenancy, today
+from . import access, availability, facts, jobs, planning, rounds, tenancy, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -48,6 +48,8 @@ def day_orders(day: date) -> list[Order]:
 def day():
     """The day at a glance: counts per buurt and kind, orders per buurt, shifts."""
     service_date = _day()
+    if availability.make_shifts(db(), service_date, today(current_app)):
+        db().commit()  # the assistants' usual week makes the day's shifts
     orders = day_orders(service_date)
     access.note_orders(orders, "view", "orders")
     active = [o for o in orders if o.status != "cancelled"]
@@ -212,13 +214,21 @@ def add_shift():
         errors["break_from"] = _("must be a time like 09:30")
     elif break_from and not errors and not minutes(start) <= minutes(break_from) < minutes(end):
         errors["break_from"] = _("lies outside the shift")
+    same_day = db().scalar(select(Shift).where(
+        Shift.assistant_id == assistant.id, Shift.service_date == service_date)) \
+        if assistant is not None and "service_date" not in errors else None
+    if same_day is not None and same_day.source == "hand":
+        errors["assistant_id"] = _("already has a shift on this day; change that one")
     if errors:
         for name, reason in errors.items():
             flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "shift-error")
-    else:
-        db().add(Shift(assistant=assistant, service_date=service_date, start=start, end=end,
-                       break_minutes=int(break_minutes),
-                       break_from=break_from if int(break_minutes) else None))
+    else:  # one shift per assistant and day: a hand-set one replaces the week's
+        shift = same_day or Shift(assistant=assistant, service_date=service_date)
+        db().add(shift)
+        shift.start, shift.end, shift.source = start, end, "hand"
+        shift.break_minutes = int(break_minutes)
+        shift.break_from = break_from if int(break_minutes) else None
+        shift.break_until = None
         db().commit()
         flash(_("Shift added."), "shift-success")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#shifts")
@@ -241,6 +251,7 @@ def plan():
     except ValueError:
         service_date = today(current_app)
     full = request.form.get("mode") == "full"
+    availability.make_shifts(db(), service_date, today(current_app))
     _ask(service_date, "full" if full else "plan")
     flash(_("Planning started."), "info")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")

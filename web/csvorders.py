@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from . import csvsafe, orders
+from . import csvsafe, orders, tenancy
 from .i18n import N_
 from .orders import Gettext
 from .store import Order, Partner
@@ -121,6 +121,8 @@ def upload(session: Session, partner: Partner, data: bytes, area, today: date, _
         payload, row_errors = orders.from_text(row, _)
         draft, problems = orders.validate(payload, partner, area, today, _)
         problems = {**problems, **row_errors}
+        if draft is not None and not problems:
+            problems = orders.inactive_resident(session, draft, tenancy.org_id(session), _)
         if draft is not None and not problems and draft.reference:
             other = orders.reference_taken(session, partner.id, draft.reference)
             if other is not None:

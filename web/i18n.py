@@ -23,7 +23,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, session
-from flask_babel import Babel, format_date, format_decimal, get_translations
+from flask_babel import Babel, force_locale, format_date, format_decimal, get_translations
 
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 CATALOGUES = Path(__file__).resolve().parent / "translations"
@@ -43,6 +43,8 @@ DATA_WORDS = (
     N_("normal"), N_("high"), N_("urgent"),
     N_("coordinator"), N_("assistant"), N_("partner"), N_("privacy_officer"), N_("api"),
     N_("service_admin"),
+    N_("pharmacy"), N_("meal_kitchen"), N_("parcel_point"), N_("cooperative"),
+    N_("sick"), N_("holiday"), N_("day_off"),
     N_("cli"),
     N_("move"), N_("lock"), N_("unlock"), N_("full"),
     N_("view"), N_("create"), N_("change"), N_("export"), N_("print"), N_("erase"),
@@ -74,6 +76,13 @@ def _catalogue():
 def gettext(text: str, **params) -> str:
     """``_()`` in templates and views: ``text`` in the request's language."""
     translated = _catalogue().gettext(text) if text else text
+    return translated.format(**params) if params else translated
+
+
+def translate(text: str, lang: str, **params) -> str:
+    """``text`` in ``lang`` whatever the request speaks: a mail to a user in their language."""
+    with force_locale(lang):
+        translated = get_translations().gettext(text)
     return translated.format(**params) if params else translated
 
 

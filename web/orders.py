@@ -180,6 +180,12 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
              if text["address"] and "address" not in errors else None)
     pickup_name, pickup = ((None, None) if "pickup" in errors else
                            _pickup(text["pickup"], kind, partner, area, errors, _))
+    if (service_date is not None and "service_date" not in errors and pickup is not None
+            and at_partner(partner, pickup.lat, pickup.lon)
+            and opening_hours(partner, service_date) == []):
+        errors["service_date"] = _("the pickup place {place} is closed on {weekday}",
+                                   place=partner.pickup_name or partner.name,
+                                   weekday=_(WEEKDAY_NAMES[service_date.weekday()]))
     if errors:
         return None, errors
     return OrderDraft(
@@ -313,6 +319,35 @@ def _pickup(query: str, kind, partner: Partner, area, errors, _):
                                              partner.pickup_address, None)
     point = _geocode(query, "pickup", area, errors, _)
     return (point.address, point) if point else (None, None)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def at_partner(partner: Partner, lat: float | None, lon: float | None) -> bool:
+    """Whether a pickup at (lat, lon) is the partner's own pickup place (its hours apply)."""
+    return (partner.pickup_lat is not None and lat is not None
+            and abs(partner.pickup_lat - lat) < 1e-7 and abs(partner.pickup_lon - lon) < 1e-7)
+
+
+def opening_hours(partner: Partner, day: date) -> list[list[str]] | None:
+    """The partner's opening hours on ``day``: None when it gave none (open whenever an order
+    is ready), an empty list when it is closed that weekday."""
+    if partner.opening_hours is None:
+        return None
+    return partner.opening_hours.get(str(day.weekday()), [])
+
+
+def inactive_resident(session: Session, draft: OrderDraft, org_id: int,
+                      _: Gettext) -> dict[str, str]:
+    """``{"recipient": reason}`` when the draft names a resident the coordinator switched off
+    (moved, died): nobody may order for them any more."""
+    active = session.scalar(select(Resident.active).where(
+        Resident.org_id == org_id, Resident.name == draft.recipient,
+        Resident.address == draft.point.address))
+    if active is False:
+        return {"recipient": _("is no longer served (moved or died); ask the coordinator")}
+    return {}
 
 
 def over_daily_cap(session: Session, partner: Partner, day: date, cap: int, _: Gettext,

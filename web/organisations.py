@@ -88,3 +88,12 @@ def served_by(session: Session, partner_id: int) -> list[Organisation]:
             select(Organisation).join(PartnerLink, PartnerLink.org_id == Organisation.id)
             .where(PartnerLink.partner_id == partner_id, PartnerLink.active.is_(True),
                    Organisation.active.is_(True)).order_by(Organisation.name)))
+
+
+def serves_only(session: Session, partner_id: int, org_id: int) -> bool:
+    """Whether ``partner_id`` serves no cooperative but ``org_id``: only then may that
+    cooperative's coordinator manage its logins and tokens (a chain's are not theirs)."""
+    with tenancy.system(session, "which cooperatives a partner serves"):
+        return session.scalar(select(PartnerLink.id).where(
+            PartnerLink.partner_id == partner_id, PartnerLink.org_id != org_id,
+            PartnerLink.active.is_(True)).limit(1)) is None

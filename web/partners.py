@@ -117,6 +117,8 @@ def _order_form(order: Order | None):
                                           today(current_app), _)
         errors = {**problems, **errors}
         if not errors:
+            errors = orders.inactive_resident(db(), draft, tenancy.org_id(db()), _)
+        if not errors:
             other = orders.reference_taken(db(), partner.id, draft.reference,
                                            order.id if order else None)
             if other is not None:

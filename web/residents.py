@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 
 from routing.model import DEFAULT_PRAATJE
 
-from . import access, planning, rights, today
+from . import access, fields, planning, rights, today
 from .adapter import praatje_minutes
 from .auth import role_required
 from .db import db
@@ -32,6 +32,9 @@ from .store import Assistant, Order, Resident, get
 
 bp = Blueprint("residents", __name__, url_prefix="/coordinator/residents")
 PRAATJE = (0, 120)  # minutes a resident's usual praatje may be
+#: What the edit form changes (name and address come with the resident).
+EDITED = ("praatje_minutes", "regular_assistant_id", "phone", "contact_name", "contact_phone",
+          "door_note")
 PHONE_LENGTH = 32
 
 
@@ -111,10 +114,15 @@ def page_of(resident: Resident, buurt: str = "") -> int:
     return db().scalar(before) // PER_PAGE + 1
 
 
-def validate(form) -> tuple[dict, dict[str, str]]:
-    """The form's values as the store takes them, and ``{field: reason}`` for bad ones."""
+def validate(form, _=_) -> tuple[dict, dict[str, str]]:
+    """The form's values as the store takes them, and ``{field: reason}`` for bad ones, in
+    ``_``'s language. The contact person and the note for the door are free text; the note
+    refuses medicine names and doses (the door needs no medical details)."""
     values: dict = {}
     errors: dict[str, str] = {}
+    values["contact_name"] = fields.text(form, "contact_name", errors, _, 80) or None
+    values["contact_phone"] = fields.phone(form, "contact_phone", errors, _)
+    values["door_note"] = fields.text(form, "door_note", errors, _, 300, medical_check=True)
     praatje = form.get("praatje_minutes", "").strip()
     if not praatje:
         values["praatje_minutes"] = None
@@ -165,12 +173,9 @@ def edit(resident_id: int):
                         detail=",".join(sorted(k for k in values if k in request.form)))
             flash(_("{name} saved; the next plan uses it.", name=resident.name), "success")
             return redirect(url_for("residents.edit", resident_id=resident.id))
-        shown = {k: request.form.get(k, "") for k in ("praatje_minutes",
-                                                      "regular_assistant_id", "phone")}
+        shown = {k: request.form.get(k, "") for k in EDITED}
     else:
-        shown = {"praatje_minutes": resident.praatje_minutes,
-                 "regular_assistant_id": resident.regular_assistant_id,
-                 "phone": resident.phone}
+        shown = {k: getattr(resident, k) for k in EDITED}
     orders = db().scalars(select(Order).where(Order.resident_id == resident.id,
                                               Order.status.in_(planning.OPEN),
                                               Order.service_date >= today(current_app))
@@ -249,3 +254,7 @@ def erase(resident_id: int):
     flash(_("Resident {id} has been erased; only anonymous counts remain.", id=resident_id),
           "success")
     return redirect(url_for("residents.index"))
+
+
+# adding, merging and switching residents off: more pages of this blueprint
+from . import admin_residents  # noqa: E402,F401

@@ -68,6 +68,8 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
             "phone": resident.phone, "usual_praatje_minutes": resident.praatje_minutes,
             "regular_assistant": (resident.regular_assistant.name
                                   if resident.regular_assistant is not None else None),
+            "contact_person": resident.contact_name, "contact_phone": resident.contact_phone,
+            "note_for_the_door": resident.door_note, "served": resident.active,
         },
         "orders": [{
             "id": o.id, "partner": o.partner.name, "kind": o.kind, "label": o.label,

@@ -108,6 +108,12 @@ class Partner(Base):
     pickup_address: Mapped[str] = mapped_column(String(200), default="")
     pickup_lat: Mapped[float | None]
     pickup_lon: Mapped[float | None]
+    #: The pickup place's opening hours: {"0": [["09:00", "17:30"]], ...} by weekday (0 is
+    #: Monday); None: no hours given (open whenever an order is ready). A weekday missing
+    #: from a given set is a closed day.
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Minutes it takes to collect goods there; None: the planner's default (one minute).
+    handling_minutes: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -138,6 +144,14 @@ class Assistant(Tenant, Base):
     #: Crate units they can carry; None: the usual for their mode.
     capacity: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Where their day starts and ends (the buurthuis, their home, a bike shed); no start:
+    #: the area's community centre, no end: back where they started.
+    start_address: Mapped[str] = mapped_column(String(200), default="")
+    start_lat: Mapped[float | None]
+    start_lon: Mapped[float | None]
+    end_address: Mapped[str] = mapped_column(String(200), default="")
+    end_lat: Mapped[float | None]
+    end_lon: Mapped[float | None]
 
 
 class User(Base):
@@ -153,6 +167,8 @@ class User(Base):
     #: The organisation of a coordinator, assistant or privacy officer (``ORG_ROLES``).
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    #: Where invitations and reset links are mailed (when SMTP is configured); optional.
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -199,6 +215,11 @@ class Resident(Tenant, Base):
     last_order_date: Mapped[date | None] = mapped_column(Date)
     #: False once the resident moved away or died: no new orders, standing orders stop.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Someone to call when the resident does not open (a neighbour, a daughter).
+    contact_name: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    #: What the assistant needs at the door ("ring twice, side entrance"); never medical.
+    door_note: Mapped[str] = mapped_column(String(300), default="")
 
     regular_assistant: Mapped[Assistant | None] = relationship()
 
@@ -293,8 +314,45 @@ class Shift(Tenant, Base):
     start_address: Mapped[str] = mapped_column(String(200), default="")
     start_lat: Mapped[float | None]
     start_lon: Mapped[float | None]
+    end_address: Mapped[str] = mapped_column(String(200), default="")
+    end_lat: Mapped[float | None]
+    end_lon: Mapped[float | None]
+    #: "template": made from the assistant's weekly availability (remade when it changes);
+    #: "hand": added or changed by the coordinator for this day (kept as it is).
+    source: Mapped[str] = mapped_column(String(10), default="hand")
 
     assistant: Mapped[Assistant] = relationship()
+
+
+#: Why an assistant is away: sick, on holiday, or a day off asked for one date.
+ABSENCE_KINDS = ("sick", "holiday", "day_off")
+
+
+class Availability(Tenant, Base):
+    """One weekday of an assistant's usual week (0 is Monday): the shift the template makes."""
+
+    __tablename__ = "availability"
+    __table_args__ = (UniqueConstraint("assistant_id", "weekday"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    break_from: Mapped[str | None] = mapped_column(String(5))
+    break_until: Mapped[str | None] = mapped_column(String(5))
+    break_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Absence(Tenant, Base):
+    """An assistant away from ``first_day`` to ``last_day`` (both included): no shift then."""
+
+    __tablename__ = "absences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Plan(Tenant, Base):
@@ -482,6 +540,22 @@ class UserTotp(Base):
     last_step: Mapped[int | None] = mapped_column(Integer)
     #: SHA-256 of the recovery codes not used yet (each opens one login without the app).
     recovery: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class OneTimeLink(Base):
+    """An invitation or a password reset: a random link handed over or mailed once. Only its
+    SHA-256 is stored; it expires, and the first use (or a newer link) ends it."""
+
+    __tablename__ = "one_time_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: "invite" (a new login sets its first password) or "reset".
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 # --- privacy: the access log and anonymous statistics (migration 0006) ----------------------
