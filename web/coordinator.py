@@ -5,7 +5,7 @@ moving and locking stops; all rounds on A4."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timezone
+from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -13,17 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, tenancy, today
+from . import access, facts, jobs, planning, rounds, standing, tenancy
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
 from .auth import current_user, role_required
+from .dates import local_today, long_day
 from .db import db
 from .hygiene import foreign_digits, is_number, number_error
 from .i18n import gettext as _
 from .orders import TIME, minutes
 from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
                     StopLock, get)
+from .week import deferred_from
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -32,7 +34,7 @@ def _day() -> date:
     try:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return today(current_app)
+        return local_today()
 
 
 def day_orders(day: date) -> list[Order]:
@@ -46,6 +48,7 @@ def day_orders(day: date) -> list[Order]:
 def day():
     """The day at a glance: counts per buurt and kind, orders per buurt, shifts."""
     service_date = _day()
+    standing.materialise(db(), service_date, local_today())
     orders = day_orders(service_date)
     access.note_orders(orders, "view", "orders")
     active = [o for o in orders if o.status != "cancelled"]
@@ -65,7 +68,7 @@ def day():
         plan_view = {"plan": plan, "rounds": day_rounds, "locks": locks,
                      "map": rounds.map_svg(current_area(), [r for r in day_rounds if r.stops],
                                            title=_("Rounds of {date}",
-                                                   date=service_date.isoformat())),
+                                                   date=long_day(service_date))),
                      "unplanned": rounds.unplanned_of(db(), plan),
                      "done": done_times(db(), [s.order for r in day_rounds for s in r.stops])}
     return render_template(
@@ -79,7 +82,7 @@ def day():
         busy=(run is not None and run.status == "running") or planning.pending(db(),
                                                                                service_date),
         undo=_last_change(service_date), changes=_changes(plan), failure=failure,
-        made_at=local_time(plan.finished_at) if plan is not None else "",
+        deferred=deferred_from(db(), service_date),
         now_minutes=_now_minutes(service_date), **plan_view)
 
 
@@ -113,13 +116,6 @@ def _changes(plan) -> dict:
     return changes if any(changes.values()) else {}
 
 
-def local_time(at) -> str:
-    """A stored UTC time as "HH:MM" in the cooperative's time zone."""
-    if at is None:
-        return ""
-    return at.replace(tzinfo=timezone.utc).astimezone(tenancy.zone(db())).strftime("%H:%M")
-
-
 @bp.route("/shifts", methods=["POST"])
 @role_required("coordinator")
 def add_shift():
@@ -135,7 +131,7 @@ def add_shift():
         service_date = date.fromisoformat(form.get("service_date", ""))
     except ValueError:
         errors["service_date"] = _("must be a date like 2025-03-14")
-        service_date = today(current_app)
+        service_date = local_today()
     start, end = form.get("start", ""), form.get("end", "")
     for name, value in (("start", start), ("end", end)):
         if not TIME.match(value):
@@ -178,8 +174,9 @@ def plan():
         service_date = date.fromisoformat(request.form.get("service_date")
                                           or request.form.get("date", ""))
     except ValueError:
-        service_date = today(current_app)
+        service_date = local_today()
     full = request.form.get("mode") == "full"
+    standing.materialise(db(), service_date, local_today())
     _ask(service_date, "full" if full else "plan")
     flash(_("Planning started."), "info")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
@@ -226,7 +223,7 @@ def undo():
     try:
         service_date = date.fromisoformat(request.form.get("service_date", ""))
     except ValueError:
-        service_date = today(current_app)
+        service_date = local_today()
     back = redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
     change = _last_change(service_date)
     if change is None:

@@ -289,6 +289,7 @@ class StandingOrder(Tenant, Base):
 
     partner: Mapped[Partner] = relationship()
     resident: Mapped[Resident] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
 
 class StandingPause(Tenant, Base):
