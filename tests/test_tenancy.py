@@ -22,8 +22,8 @@ from tests.test_access_control import ROLES, USERS, url_for_rule
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web import tenancy
-from web.store import (ApiToken, Assistant, Order, Organisation, Partner, Resident, Tenant,
-                       User)
+from web.store import (ApiToken, Assistant, Order, Organisation, Partner, Resident,
+                       StandingOrder, Tenant, User)
 
 B_PREFIX = "b-"
 
@@ -52,10 +52,30 @@ def two(request, tmp_path, web_area):
         session = new_session()
         accounts_b = seed(session, web_area, DAY, seed_value=2, orders_count=40,
                           password=PASSWORD, slug="oost", prefix=B_PREFIX)
+        standing_orders_of_b(session, web_area)
         session.close()
     yield app, accounts_b
     if request.param == "sqlite":
         app.extensions["buurtroute.engine"].dispose()
+
+
+def standing_orders_of_b(session, web_area) -> None:
+    """Three standing orders of B's meal kitchen (the session is scoped to B after seeding),
+    and the orders they make on the demo day."""
+    from web import standing
+    from web.i18n import english
+
+    kitchen = session.scalar(select(Partner).where(Partner.kind == "meal_kitchen"))
+    address = session.scalar(select(Resident.address).order_by(Resident.id))
+    for n in range(3):
+        draft, errors = standing.validate(
+            {"recipient": f"B. Vast {n}", "address": address, "kind": "meal",
+             "weekdays": list(standing.WEEKDAYS), "start_date": DAY.isoformat()},
+            kitchen, web_area, DAY, english)
+        assert not errors, errors
+        standing.create(session, kitchen, draft, english)
+    session.commit()
+    standing.materialise(session, DAY, DAY)
 
 
 def objects_of(app, slug: str) -> dict[str, list[int]]:
@@ -67,7 +87,9 @@ def objects_of(app, slug: str) -> dict[str, list[int]]:
                 "assistant_id": s.scalars(select(Assistant.id).order_by(Assistant.id)).all(),
                 "user_id": s.scalars(select(User.id).where(User.org_id.is_not(None))).all(),
                 "token_id": s.scalars(select(ApiToken.id).where(
-                    ApiToken.partner_id.in_(partners))).all()}
+                    ApiToken.partner_id.in_(partners))).all(),
+                "standing_id": s.scalars(select(StandingOrder.id).order_by(
+                    StandingOrder.id)).all()}
 
 
 def _org(session, slug: str) -> int:

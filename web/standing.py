@@ -144,7 +144,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         errors["start_date"] = problems.pop("service_date")
     errors.update(problems)
     weekdays = _weekdays(payload.get("weekdays"), errors, _)
-    every = payload.get("every_weeks", 1)
+    every = payload["every_weeks"] if payload.get("every_weeks") is not None else 1
     if isinstance(every, bool) or not isinstance(every, int):
         errors["every_weeks"] = _("must be a whole number")
     elif not 1 <= every <= MAX_EVERY_WEEKS:
