@@ -372,3 +372,63 @@ def test_csv_stores_good_rows_and_names_the_bad_ones(app):
         rows = {r.reference: r for r in s.scalars(select(StandingOrder))}
         assert set(rows) == {"k-1", "k-2"}
         assert rows["k-1"].weekdays == [0, 2, 4] and rows["k-2"].every_weeks == 3
+
+
+def test_a_residents_copy_holds_their_standing_orders_and_erasure_removes_them(app, accounts):
+    from web import rights
+
+    made = meals(app, accounts)
+    listed(app, accounts, MONDAY)  # an order made from it
+    token = token_of(app, accounts, "meal_kitchen")
+    api = app.test_client()
+    assert api.post(f"/api/v1/standing-orders/{made['id']}/pauses", headers=bearer(token),
+                    json={"start_date": (MONDAY + timedelta(days=7)).isoformat()}
+                    ).status_code == 200
+    with db_session(app) as s:
+        resident = s.get(StandingOrder, made["id"]).resident
+        copy = rights.export(s, resident)
+        assert [(x["id"], x["weekdays"]) for x in copy["standing_orders"]] == [
+            (made["id"], [0, 2, 4])]
+        assert [p["from"] for p in copy["pauses"]] == [(MONDAY + timedelta(days=7)).isoformat()]
+        with pytest.raises(rights.Refused):  # Monday's order is still to come
+            rights.erase(s, resident.id, DAY)
+        s.rollback()
+    ended = api.post(f"/api/v1/standing-orders/{made['id']}/end", headers=bearer(token),
+                     json={"last_date": DAY.isoformat()})
+    assert ended.status_code == 200 and ended.get_json()["end_date"] == DAY.isoformat()
+    assert [o["status"] for o in listed(app, accounts, MONDAY)] == ["cancelled"]
+    with db_session(app) as s:
+        resident_id = s.get(StandingOrder, made["id"]).resident_id
+        counts = rights.erase(s, resident_id, DAY)
+        s.commit()
+        assert (counts["standing_orders"], counts["standing_pauses"]) == (1, 1)
+        assert s.get(Resident, resident_id) is None
+        assert s.scalar(select(func.count(StandingOrder.id))) == 0
+
+
+def test_the_coordinator_makes_a_standing_order_for_a_partner(app):
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    with db_session(app) as s:
+        kitchen = s.scalar(select(Partner).where(Partner.kind == "meal_kitchen"))
+    form = {"recipient": "K. Coord", "address": an_address(app), "kind": "meal",
+            "weekdays": ["wed"], "every_weeks": "1", "start_date": MONDAY.isoformat()}
+    refused = post_form(coordinator, "/coordinator/standing-orders/new",
+                        {**form, "partner_id": "999999"})
+    assert refused.status_code == 422
+    assert "Partner</a>: is geen van de partners" in refused.get_data(as_text=True)
+    assert count_standing(app) == 0
+    made = post_form(coordinator, "/coordinator/standing-orders/new",
+                     {**form, "partner_id": str(kitchen.id)})
+    assert made.status_code == 302
+    with db_session(app) as s:
+        row = s.scalars(select(StandingOrder)).one()
+        assert (row.partner_id, row.weekdays, row.created_by is not None) == (
+            kitchen.id, [2], True)
+    detail = coordinator.get(made.headers["Location"]).get_data(as_text=True)
+    assert standing_day_nl(MONDAY + timedelta(days=2)) in detail and "woensdag" in detail
+    # the kitchen sees it among its own
+    partner = app.test_client()
+    login(partner, "keuken")
+    assert f"/partner/standing-orders/{row.id}\"" in partner.get(
+        "/partner/standing-orders").get_data(as_text=True)

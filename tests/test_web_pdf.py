@@ -133,7 +133,7 @@ def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
         text = "\n".join(pages[i] for i in mine)
         first = pages[mine[0]]
         # the header: name, day, shift, departure and the way back
-        assert f"{DAY.isoformat()} · Dienst " in first
+        assert f"{long_day_nl(DAY)} · Dienst " in first
         assert f"Vertrek om {hhmm(route['departure'])}" in first
         assert f"terug om {hhmm(route['finish'])}" in first
         # the map: drawn (thousands of street segments) with its attribution, once per round
@@ -208,7 +208,7 @@ def test_a_day_without_a_plan_gives_a_clear_page(app):
     login(coordinator, "coordinator")
     pages = pages_of(coordinator.get("/coordinator/print.pdf?date=2001-01-01"))
     assert len(pages) == 1
-    assert "Rondes van 2001-01-01" in pages[0]
+    assert "Rondes van maandag 1 januari 2001" in pages[0]
     assert "Nog geen planning voor deze dag." in pages[0] and "Pagina 1 van 1" in pages[0]
     assistant = app.test_client()
     login(assistant, "anna")
@@ -220,3 +220,11 @@ def test_a_day_without_a_plan_gives_a_clear_page(app):
                                      "next": "/"})
     pages = pages_of(assistant.get("/assistant/round.pdf?date=2001-01-01"))
     assert "No stops planned for you on this day yet." in pages[0] and "Page 1 of 1" in pages[0]
+
+
+def long_day_nl(day) -> str:
+    """The day as the sheets say it in Dutch: "zondag 29 november 2026"."""
+    names = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+    months = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+              "september", "oktober", "november", "december")
+    return f"{names[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
