@@ -15,7 +15,7 @@ from datetime import date
 
 import json
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request, url_for)
 from sqlalchemy import func, or_, select
 
