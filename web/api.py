@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
@@ -324,8 +325,6 @@ def check_address():
 
 def _today_of(org_id: int):
     """Today in cooperative ``org_id`` (its own time zone)."""
-    from zoneinfo import ZoneInfo
-
     org = db().get(Organisation, org_id)
     return today(current_app, ZoneInfo(org.time_zone))
 

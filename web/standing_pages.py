@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from . import access, partners, planning, standing
 from .areas import current_area
 from .auth import current_user, role_required
-from .dates import local_today
+from .dates import local_today, long_day
 from .db import db
 from .i18n import gettext as _
 from .store import Order, Partner, Resident, StandingOrder, get
@@ -182,8 +182,8 @@ def _pause(side: Side, standing_id: int):
     db().commit()
     access.note([row.resident_id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=start.isoformat(),
-            end=end.isoformat(), n=len(cancelled)), "success")
+    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_day(start),
+            end=long_day(end), n=len(cancelled)), "success")
     return back
 
 
@@ -203,7 +203,7 @@ def _cancel_day(side: Side, standing_id: int):
     db().commit()
     access.note([row.resident_id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("{date}: called off.", date=parsed[0].isoformat()), "success")
+    flash(_("{date}: called off.", date=long_day(parsed[0])), "success")
     return back
 
 
@@ -275,6 +275,6 @@ def resident_pause(resident_id: int):
     db().commit()
     access.note([resident.id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=start.isoformat(),
-            end=end.isoformat(), n=len(cancelled)), "success")
+    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_day(start),
+            end=long_day(end), n=len(cancelled)), "success")
     return back
