@@ -205,10 +205,16 @@ def test_the_coordinator_pauses_all_of_a_residents_standing_orders(app, accounts
 
 def test_a_switched_off_resident_gets_no_more_orders(app, accounts):
     made = meals(app, accounts)
+    wednesday = MONDAY + timedelta(days=2)
+    monday = listed(app, accounts, MONDAY)[0]  # made before the resident moved away
     with db_session(app) as s:
-        s.get(StandingOrder, made["id"]).resident.active = False
+        resident = s.get(StandingOrder, made["id"]).resident
+        resident.active = False
+        cancelled = standing.switched_off(s, resident, DAY)
         s.commit()
-    assert listed(app, accounts, MONDAY) == []
+        assert [o.id for o in cancelled] == [monday["id"]]
+    assert [o["status"] for o in listed(app, accounts, MONDAY)] == ["cancelled"]
+    assert listed(app, accounts, wednesday) == []
     again = app.test_client().post("/api/v1/standing-orders", headers=bearer(
         token_of(app, accounts, "meal_kitchen")), json={
         "recipient": "T. Vaste", "address": an_address(app), "kind": "meal",

@@ -367,6 +367,16 @@ def end(session: Session, standing: StandingOrder, last: date,
                      "standing order ended", user_id)
 
 
+def switched_off(session: Session, resident: Resident, today: date,
+                 user_id: int | None = None) -> list[Order]:
+    """A resident switched off (moved, died): :func:`materialise` makes nothing more for
+    them, and the orders already made from their standing orders from ``today`` on are
+    cancelled (answered, so their plans can be repaired). The caller commits."""
+    return _call_off(session, select(Order).where(
+        Order.resident_id == resident.id, Order.standing_order_id.is_not(None),
+        Order.service_date >= today), "resident switched off", user_id)
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One day of a standing order as its page shows it."""
