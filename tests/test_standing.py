@@ -222,6 +222,21 @@ def test_a_switched_off_resident_gets_no_more_orders(app, accounts):
     assert again.status_code == 422 and "recipient" in again.get_json()["fields"]
 
 
+def test_a_partner_that_stopped_serving_the_cooperative_makes_no_more_orders(app, accounts):
+    from web.store import PartnerLink
+
+    made = meals(app, accounts)
+    with db_session(app) as s:
+        link = s.scalars(select(PartnerLink).where(
+            PartnerLink.partner_id == s.get(StandingOrder, made["id"]).partner_id)).one()
+        link.active = False
+        s.commit()
+        assert standing.materialise(s, MONDAY, DAY) == []
+        link.active = True
+        s.commit()
+        assert len(standing.materialise(s, MONDAY, DAY)) == 1
+
+
 # --- exactly once, with processes racing ------------------------------------------------------
 
 def test_orders_are_made_exactly_once_by_racing_workers(any_app):

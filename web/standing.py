@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from . import csvorders, orders, tenancy
 from .csvorders import RowError
 from .orders import DATE, Gettext, OrderDraft
-from .store import Order, OrderEvent, Partner, Resident, StandingOrder, StandingPause, utcnow
+from .store import (Order, OrderEvent, Partner, PartnerLink, Resident, StandingOrder,
+                    StandingPause, utcnow)
 
 #: Weekday names the API takes (Monday first, as ``date.weekday()`` counts).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -261,10 +262,15 @@ COPIED = ("partner_id", "resident_id", "kind", "phone", "windows", "pickup_name"
 
 def due(session: Session, day: date) -> list[StandingOrder]:
     """The session's cooperative's standing orders that make an order on ``day``: it is one
-    of their days, the resident is active and no pause covers it."""
+    of their days, the resident is active, the partner still serves the cooperative and no
+    pause covers it."""
+    serving = select(PartnerLink.partner_id).join(Partner, Partner.id == PartnerLink.partner_id
+                                                  ).where(PartnerLink.active.is_(True),
+                                                          Partner.active.is_(True))
     rows = session.scalars(
         select(StandingOrder).join(Resident, Resident.id == StandingOrder.resident_id)
         .where(StandingOrder.start_date <= day, Resident.active.is_(True),
+               StandingOrder.partner_id.in_(serving),
                or_(StandingOrder.end_date.is_(None), StandingOrder.end_date >= day))
         .order_by(StandingOrder.id)).all()
     pauses = session.scalars(select(StandingPause).where(StandingPause.start_date <= day,
