@@ -453,3 +453,32 @@ def test_the_coordinator_makes_a_standing_order_for_a_partner(app):
     login(partner, "keuken")
     assert f"/partner/standing-orders/{row.id}\"" in partner.get(
         "/partner/standing-orders").get_data(as_text=True)
+
+
+def test_the_partner_pauses_calls_off_and_ends_on_the_page(app, accounts):
+    made = meals(app, accounts)
+    partner = app.test_client()
+    login(partner, "keuken")
+    page = f"/partner/standing-orders/{made['id']}"
+    wednesday, friday = MONDAY + timedelta(days=2), MONDAY + timedelta(days=4)
+    paused = post_form(partner, f"{page}/pause", {"start_date": MONDAY.isoformat(),
+                                                  "reason": "tandarts"}, page=page,
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Gepauzeerd van {standing_day_nl(MONDAY)} tot en met {standing_day_nl(MONDAY)}" \
+        in paused
+    off = post_form(partner, f"{page}/cancel-day", {"date": wednesday.isoformat()}, page=page,
+                    follow_redirects=True).get_data(as_text=True)
+    assert f"{standing_day_nl(wednesday)}: afgezegd." in off
+    refused = post_form(partner, f"{page}/cancel-day", {"date": "2026-02-30"}, page=page,
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Datum: moet een datum zijn zoals 2025-03-14" in refused
+    assert listed(app, accounts, MONDAY) == listed(app, accounts, wednesday) == []
+    assert len(listed(app, accounts, friday)) == 1
+    ended = post_form(partner, f"{page}/end", {"when": "today"}, page=page,
+                      follow_redirects=True).get_data(as_text=True)
+    assert f"Vaste bestelling {made['id']} beëindigd." in ended
+    assert [o["status"] for o in listed(app, accounts, friday)] == ["cancelled"]
+    with db_session(app) as s:
+        assert s.get(StandingOrder, made["id"]).end_date == DAY
+        assert sorted((p.start_date, p.end_date) for p in s.scalars(select(StandingPause))) \
+            == [(MONDAY, MONDAY), (wednesday, wednesday)]
