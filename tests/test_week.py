@@ -202,3 +202,18 @@ def test_pages_show_local_times_and_dutch_dates(app, accounts):
     round_page = app.test_client()
     login(round_page, "anna")
     assert nl(DAY) in round_page.get(f"/assistant/?date={DAY}").get_data(as_text=True)
+
+
+def test_the_access_log_shows_the_cooperatives_clock(app, accounts):
+    from web.store import AccessLog
+
+    order = early_parcel(app, accounts)  # the API's create is logged
+    with db_session(app) as s:
+        entry = s.scalars(select(AccessLog).where(AccessLog.action == "create")
+                          .order_by(AccessLog.id.desc())).first()
+        assert entry.detail == f"orders {order['id']}"
+    officer = app.test_client()
+    login(officer, "privacy")
+    page = officer.get(f"/privacy/residents/{entry.resident_id}").get_data(as_text=True)
+    local = entry.at.replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
+    assert f"{local:%Y-%m-%d %H:%M:%S}</time>" in page and "(UTC)" not in page

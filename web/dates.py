@@ -72,6 +72,13 @@ def local_datetime(at: datetime | None) -> str:
              time=moment.strftime("%H:%M"))
 
 
+def local_timestamp(at: datetime | None) -> str:
+    """A stored UTC time as "2026-11-29 09:29:13" where the cooperative is (the access log,
+    where the second matters and rows are compared)."""
+    return local(at).strftime("%Y-%m-%d %H:%M:%S") if at is not None else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(long_day=long_day, short_day=short_day, weekday=weekday,
-                                 local_time=local_time, local_datetime=local_datetime)
+                                 local_time=local_time, local_datetime=local_datetime,
+                                 local_timestamp=local_timestamp)
