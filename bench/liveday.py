@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import signal
 import sqlite3
 import statistics
 import sys
@@ -169,7 +168,7 @@ class Assistant(threading.Thread):
     def send(self, mark: dict) -> float | None:
         body = {"event_id": uuid.uuid4().hex, "order_ids": mark["order_ids"],
                 "status": mark["status"], "at": self.clock.hhmm()}
-        for attempt in range(20):  # the same tap again after a connection error
+        for _attempt in range(20):  # the same tap again after a connection error
             try:
                 response = self.session.post(self.server.url + "/assistant/marks", json=body,
                                              headers={"X-CSRFToken": self.csrf}, timeout=30)
@@ -333,11 +332,11 @@ def audit(store: Store, acked: list[dict]) -> dict:
     plans = store.rows("select id, status, superseded, supersedes_id, payload, created_at "
                        "from plans order by id")
     failed = {pid for pid, status, *_ in plans if status == "failed"}
-    failed_current = sum(1 for pid, status, superseded, *_ in plans
+    failed_current = sum(1 for _, status, superseded, *_ in plans
                          if status == "failed" and not superseded) + \
         sum(1 for _, status, _, sup, *_ in plans if status == "done" and sup in failed)
     duplicated = moved_off = 0
-    for pid, status, _, _, payload, created in plans:
+    for _pid, status, _, _, payload, created in plans:
         if status != "done":
             continue
         p = json.loads(payload)

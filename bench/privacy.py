@@ -51,7 +51,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
     from sqlalchemy import func, select
 
     from routing.demo import demo_day
-    from web import create_app, orders, planning, retention, rights, stats
+    from web import create_app, orders, planning, retention, rights, stats, tenancy
     from web.areas import current_area
     from web.db import new_session
     from web.demo import seed
@@ -70,7 +70,8 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
     with app.app_context():
         area = current_area()
         session = new_session()
-        accounts = seed(session, area, START, password="bench-password-1")
+        seed(session, area, START, password="bench-password-1")
+        scope = tenancy.scope_of(session)  # the demo cooperative's
         coordinator_id = session.scalar(select(User.id).where(User.username == "coordinator"))
         partners = list(session.scalars(select(Partner).order_by(Partner.id)))
         assistants = list(session.scalars(select(Assistant).order_by(Assistant.id)))
@@ -82,7 +83,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
             for p in partners:
                 kinds.setdefault(p.kind, []).append(p)
             names = sorted(demo.partners)
-            for a, assistant in zip(demo.assistants, assistants):
+            for a, assistant in zip(demo.assistants, assistants, strict=True):
                 session.add(Shift(assistant=assistant, service_date=day, start=a.shift[0],
                                   end=a.shift[1], break_from=a.break_window[0],
                                   break_until=a.break_window[1], break_minutes=a.break_min,
@@ -135,8 +136,11 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
             assert client.get(f"{page}?date={START + timedelta(days=i)}").status_code == 200
 
     with app.app_context():
-        session = new_session()
-        count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa
+        session = new_session(scope)
+
+        def count(model: type) -> int:
+            return session.scalar(select(func.count()).select_from(model))
+
         figures = {"days": days, "orders": count(Order), "residents": count(Resident),
                    "plans": count(Plan), "facts": count(Fact),
                    "access_log_rows": count(AccessLog)}
@@ -163,7 +167,7 @@ def run(folder: Path, days: int, per_day: int, erase_count: int) -> dict:
         # 2. the purge 91 days after the month: a dry run, then the real one
         purge_day = last_day + timedelta(days=91)
         periods = retention.Periods.from_config(app.config)
-        session = new_session()
+        session = new_session(scope)
         started = time.perf_counter()
         dry = retention.purge(session, purge_day, utcnow(), periods, dry_run=True)
         dry_seconds = time.perf_counter() - started

@@ -1,38 +1,61 @@
 """An area: street networks, addresses, buurten and pickup places of one place on the map.
 
-Areas are data (``data/areas/<name>.toml``). Building one reads its OSM extract once and builds
-the walk and bike networks; the result is cached in ``data/osm/cache/`` keyed by the extract's
-size and modification time, so a second start takes a fraction of a second.
+Areas are data (``data/areas/<name>.toml``, or ``BUURTROUTE_AREAS_DIR``). Building one reads its OSM extract once and builds
+the walk and bike networks; the result is cached on disk (``data/osm/cache/``, or
+``BUURTROUTE_AREA_CACHE_DIR``) keyed by the SHA-256 of the extract's bytes, so a second start,
+another process or another machine with the same extract loads it in a fraction of a second.
+Processes that build the same area at once take turns on a file lock: one builds, the others
+wait and load what it wrote.
+
+One process serves several areas (one per cooperative): :func:`load_area` keeps them in
+:data:`AREAS`, least recently used out first once their memory passes
+``BUURTROUTE_AREA_CACHE_MB`` (:class:`AreaCache` says how an area's memory is measured).
 """
 
 from __future__ import annotations
 
+import fcntl
+import gc
 import hashlib
 import json
+import os
 import pickle
+import subprocess
+import sys
+import threading
+import time
 import tomllib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from math import cos, radians
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from shapely import prepared
-from shapely.geometry import MultiPoint, Point, box, shape
+from shapely.geometry import MultiPoint, Point, Polygon, box, shape
 from shapely.ops import unary_union, voronoi_diagram
 
 from .geocode import GeoPoint, Geocoder
 from .matrix import Path as RoutePath
 from .matrix import Point2, Router, TravelMatrix
 from .network import NETWORK_OF_MODE, Network, build_network
-from .osm import OsmData, read_osm
+from .osm import BBox, OsmData, read_osm
+
+# Buurt name → its outline (lon, lat).
+Buurten = dict[str, Polygon]
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS_DIR = ROOT / "data" / "areas"
-CACHE_DIR = ROOT / "data" / "osm" / "cache"
+AREAS_DIR = Path(os.environ.get("BUURTROUTE_AREAS_DIR") or ROOT / "data" / "areas")
+CACHE_DIR = Path(os.environ.get("BUURTROUTE_AREA_CACHE_DIR") or ROOT / "data" / "osm" / "cache")
 DEFAULT_AREA = "utrecht-oost"
 DEMO_AREA = "helsinki-demo"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+#: Megabytes of loaded areas one process keeps (``BUURTROUTE_AREA_CACHE_MB``).
+DEFAULT_BUDGET_MB = 1024.0
 MODES = tuple(NETWORK_OF_MODE)
 
 
@@ -55,7 +78,7 @@ class AreaConfig:
     demo: bool
     extract: str
     margin_m: float
-    buurten: dict
+    buurten: dict[str, Any]  # the area file's [buurten] table: where the outlines come from
     speeds_kmh: dict[str, float]
     download: str = ""
 
@@ -95,8 +118,8 @@ def default_area_name() -> str:
 class Area:
     """Everything routing needs to know about one area. Build with :func:`load_area`."""
 
-    def __init__(self, config: AreaConfig, buurten: dict, data: OsmData,
-                 networks: dict[str, Network]):
+    def __init__(self, config: AreaConfig, buurten: Buurten, data: OsmData,
+                 networks: dict[str, Network]) -> None:
         self.config = config
         self.buurten = buurten
         self.networks = networks
@@ -104,6 +127,8 @@ class Area:
         self.bounds = data.bbox or _bounds(data)
         self.geocoder = Geocoder(data.addresses, self.buurt_of, self.bounds)
         self.places = _places(data, self.buurt_of)
+        # Kept with the area, not in a module-level cache, so an evicted area is freed.
+        self._paths = lru_cache(maxsize=256)(self._path)
 
     name = property(lambda self: self.config.name)
     title = property(lambda self: self.config.title)
@@ -143,6 +168,10 @@ class Area:
         return travel_matrix(self, points, mode)
 
     def path(self, origin: Point2, destination: Point2, mode: str) -> RoutePath:
+        """The street path; the last 256 asked are kept (a map redraws the same legs)."""
+        return self._paths(tuple(origin), tuple(destination), mode)
+
+    def _path(self, origin: Point2, destination: Point2, mode: str) -> RoutePath:
         return self.router(mode).path(origin, destination)
 
 
@@ -153,25 +182,114 @@ def _network_of(mode: str) -> str:
         raise ValueError(f"unknown travel mode '{mode}' (known: {', '.join(MODES)})") from None
 
 
-_MATRIX_CACHE: dict[tuple, TravelMatrix] = {}
+_MATRIX_CACHE: dict[tuple[str, str, str], TravelMatrix] = {}
 
 
 def travel_matrix(area: Area, points: list[Point2], mode: str) -> TravelMatrix:
     """The travel matrix between ``points`` (lat, lon) for ``mode``, cached per area and mode
     for the last few point sets (a planning session asks for the same points repeatedly)."""
-    points = tuple((float(a), float(b)) for a, b in points)
-    key = (area.name, mode, hashlib.sha1(np.array(points).tobytes()).hexdigest())
+    exact = tuple((float(a), float(b)) for a, b in points)
+    key = (area.name, mode, hashlib.sha1(np.array(exact).tobytes()).hexdigest())
     if key not in _MATRIX_CACHE:
         if len(_MATRIX_CACHE) >= 16:
             _MATRIX_CACHE.pop(next(iter(_MATRIX_CACHE)))
-        _MATRIX_CACHE[key] = area.router(mode).matrix(points, mode)
+        _MATRIX_CACHE[key] = area.router(mode).matrix(exact, mode)
     return _MATRIX_CACHE[key]
 
 
-@lru_cache(maxsize=4)
+@dataclass(frozen=True)
+class LoadedArea:
+    """An area in memory and how it got there."""
+
+    area: Area
+    source: str  # "built", "disk", or "waited" (another process built it while this one waited)
+    seconds: float
+    mb: float
+
+
+class AreaCache:
+    """Loaded areas within a memory budget, least recently used out first.
+
+    An area's size is the growth of a process's resident memory when it loads the area from
+    the disk cache and routes once in every mode (:func:`resident_growth_mb`). It is measured
+    in a child process, once per cache file, and kept beside the pickle: measured inside a
+    serving process it would count other threads' requests and, after an eviction, come out
+    near zero because the new area reuses the freed memory. Pickle size is no guide either:
+    the loaded area is several times larger (street geometries in GEOS, the address index).
+
+    The budget is checked when an area comes in: older ones leave until the rest fits. An area
+    larger than the whole budget is still kept, alone — refusing to serve would be worse.
+    """
+
+    def __init__(self, budget_mb: float):
+        self.budget_mb = budget_mb
+        self._areas: OrderedDict[str, LoadedArea] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
+
+    def get(self, name: str) -> Area:
+        with self._lock:
+            if name in self._areas:
+                self._areas.move_to_end(name)
+                return self._areas[name].area
+            loading = self._loading.setdefault(name, threading.Lock())
+        with loading:  # one thread loads an area; other threads wanting it wait for it
+            with self._lock:
+                if name in self._areas:
+                    return self._areas[name].area
+            loaded = _load(name)
+            with self._lock:
+                self._areas[name] = loaded
+                while len(self._areas) > 1 and self.total_mb() > self.budget_mb:
+                    self._areas.popitem(last=False)
+        return loaded.area
+
+    def loaded(self) -> list[LoadedArea]:
+        """The areas in memory, least recently used first."""
+        with self._lock:
+            return list(self._areas.values())
+
+    def total_mb(self) -> float:
+        return sum(a.mb for a in self._areas.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._areas.clear()
+
+
+def _budget_from_env() -> float:
+    raw = os.environ.get("BUURTROUTE_AREA_CACHE_MB", "")
+    try:
+        budget = float(raw) if raw else DEFAULT_BUDGET_MB
+    except ValueError:
+        budget = -1.0
+    if budget <= 0:
+        raise ValueError(f"BUURTROUTE_AREA_CACHE_MB: must be a positive number of megabytes, "
+                         f"got {raw!r}")
+    return budget
+
+
+AREAS = AreaCache(_budget_from_env())
+
+
 def load_area(name: str | None = None) -> Area:
     """Load an area by name (default: Utrecht Oost if downloaded, else the offline demo)."""
-    config = AreaConfig.load(name or default_area_name())
+    return AREAS.get(name or default_area_name())
+
+
+def area_memory() -> dict[str, float]:
+    """Megabytes held by each area loaded in this process (see :class:`AreaCache`)."""
+    return {loaded.area.name: loaded.mb for loaded in AREAS.loaded()}
+
+
+def _load(name: str) -> LoadedArea:
+    start = time.perf_counter()
+    area, source, cache = _build_area(name)
+    return LoadedArea(area, source, time.perf_counter() - start, measured_mb(name, cache))
+
+
+def _build_area(name: str) -> tuple[Area, str, Path]:
+    config = AreaConfig.load(name)
     extract = config.extract_path()
     if not extract.exists():
         raise FileNotFoundError(
@@ -180,36 +298,149 @@ def load_area(name: str | None = None) -> Area:
         )
     buurten = _boundary_buurten(config)
     clip = _clip_box(buurten, config.margin_m) if buurten else None
-    data, networks = _cached_build(config, extract, clip)
+    cache = cache_path(config, extract, clip)
+    data, networks, source = _cached_build(extract, clip, cache)
     if not buurten:
         buurten = _voronoi_buurten(data)
-    return Area(config, buurten, data, networks)
+    return Area(config, buurten, data, networks), source, cache
 
 
-def _cached_build(config: AreaConfig, extract: Path, clip) -> tuple[OsmData, dict]:
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def extract_digest(extract: Path) -> str:
+    """SHA-256 of the extract's bytes (remembered while its size and mtime stay): the same
+    file gives the same cache on any machine and path — an image built elsewhere, a volume
+    shared by several hosts — and a changed file a new one."""
     stat = extract.stat()
-    key = json.dumps([CACHE_VERSION, str(extract), stat.st_size, int(stat.st_mtime), clip])
-    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    cache = CACHE_DIR / f"{config.name}-{digest}.pickle"
-    if cache.exists():
-        try:
-            with cache.open("rb") as f:
-                return pickle.load(f)
-        except Exception:  # a cache from another library version: rebuild it
-            cache.unlink(missing_ok=True)
-    data = read_osm(extract, clip)
-    networks = {net: build_network(data, net) for net in sorted(set(NETWORK_OF_MODE.values()))}
-    data.ways.clear()  # the networks hold what routing needs; ways are only their source
-    data.coords.clear()
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
+    key = (str(extract), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        with extract.open("rb") as f:
+            _DIGESTS[key] = hashlib.file_digest(f, "sha256").hexdigest()
+    return _DIGESTS[key]
+
+
+def cache_path(config: AreaConfig, extract: Path, clip: BBox | None) -> Path:
+    key = json.dumps([CACHE_VERSION, extract_digest(extract), clip])
+    return CACHE_DIR / f"{config.name}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pickle"
+
+
+def _cached_build(extract: Path, clip: BBox | None, cache: Path
+                  ) -> tuple[OsmData, dict[str, Network], str]:
+    found = _read(cache)
+    if found is not None:
+        return (*found, "disk")
+    with _file_lock(cache) as waited:
+        found = _read(cache)  # written by the process this one waited for
+        if found is not None:
+            return (*found, "waited" if waited else "disk")
+        data = read_osm(extract, clip)
+        networks = {net: build_network(data, net)
+                    for net in sorted(set(NETWORK_OF_MODE.values()))}
+        data.ways.clear()  # the networks hold what routing needs; ways are only their source
+        data.coords.clear()
+        _write_atomic(cache, pickle.dumps((data, networks), protocol=pickle.HIGHEST_PROTOCOL))
+    return data, networks, "built"
+
+
+def _read(cache: Path) -> tuple[OsmData, dict[str, Network]] | None:
+    """The pickle's content; None when there is none, or it is from another library version
+    (the caller rebuilds it under the lock). Pickles appear whole (renamed into place)."""
+    try:
+        with cache.open("rb") as f:
+            found: tuple[OsmData, dict[str, Network]] = pickle.load(f)
+            return found
+    except Exception:  # FileNotFoundError, or anything unpickling old classes may raise
+        return None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file, flush it to disk, then rename: readers see the old file, no
+    file, or the whole new one — never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
-        pickle.dump((data, networks), f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(cache)
-    return data, networks
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
 
 
-def _boundary_buurten(config: AreaConfig) -> dict:
+@contextmanager
+def _file_lock(cache: Path) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``<cache>.lock``, held by one process at a time (on one
+    machine, or a shared volume with working locks); yields whether it had to wait. The kernel
+    drops it when its process dies, so a killed build never blocks the next one."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.with_name(cache.name + ".lock"), "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            waited = False
+        except BlockingIOError:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            waited = True
+        try:
+            yield waited
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def measured_mb(name: str, cache: Path) -> float:
+    """Megabytes the area takes in a process (see :class:`AreaCache`): read from
+    ``<cache>.mb.json``, or measured now in a child process and written there."""
+    record = cache.with_name(cache.name.removesuffix(".pickle") + ".mb.json")
+    try:
+        return float(json.loads(record.read_text())["mb"])
+    except (FileNotFoundError, ValueError, KeyError):
+        pass
+    env = {**os.environ, "BUURTROUTE_AREA_CACHE_DIR": str(cache.parent),
+           "BUURTROUTE_AREAS_DIR": str(AREAS_DIR),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    code = "import sys; from routing.area import resident_growth_mb as m; print(m(sys.argv[1]))"
+    out = subprocess.run([sys.executable, "-c", code, name], env=env, capture_output=True,
+                         text=True, check=True, timeout=600)
+    mb = round(float(out.stdout.split()[-1]), 1)
+    try:
+        _write_atomic(record, json.dumps({"mb": mb, "how": "resident memory growth of a "
+                                          "process loading and routing a second copy"}).encode())
+    except OSError:  # a read-only cache folder: measured again by the next process
+        pass
+    return mb
+
+
+def resident_growth_mb(name: str) -> float:
+    """Resident memory this process gains by loading ``name`` from the disk cache and routing
+    once per mode: the growth from a second copy, so that what the libraries set up once per
+    process (PROJ's database, lazily imported code) is not counted as the area's."""
+    copies = [_routed(name)]
+    gc.collect()
+    before = _rss_mb()
+    copies.append(_routed(name))
+    gc.collect()
+    return _rss_mb() - before
+
+
+def _routed(name: str) -> Area:
+    area = _build_area(name)[0]
+    for mode in MODES:
+        lonlat = area.network(mode).lonlat
+        area.path((lonlat[0][1], lonlat[0][0]), (lonlat[-1][1], lonlat[-1][0]), mode)
+    return area
+
+
+def _rss_mb() -> float:
+    """This process's resident memory (Linux: now; elsewhere: its peak, which for the growth
+    of a second copy is as good)."""
+    try:
+        with open("/proc/self/statm") as f:  # pages resident: the second field
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except FileNotFoundError:  # macOS: ru_maxrss in bytes
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _boundary_buurten(config: AreaConfig) -> Buurten:
     """Buurt polygons from a boundary file, or {} when the area derives them from OSM."""
     source = config.buurten.get("source", [])
     if isinstance(source, str):
@@ -230,7 +461,7 @@ def _boundary_buurten(config: AreaConfig) -> dict:
     raise FileNotFoundError(f"no boundary file for area '{config.name}': tried {source}")
 
 
-def _clip_box(buurten: dict, margin_m: float) -> tuple[float, float, float, float]:
+def _clip_box(buurten: Buurten, margin_m: float) -> tuple[float, float, float, float]:
     west, south, east, north = unary_union(list(buurten.values())).bounds
     dlat = margin_m / 110_540
     dlon = margin_m / (111_320 * cos(radians((south + north) / 2)))
@@ -243,7 +474,7 @@ def _bounds(data: OsmData) -> tuple[float, float, float, float]:
     return (min(lon), min(lat), max(lon), max(lat))
 
 
-def _voronoi_buurten(data: OsmData) -> dict:
+def _voronoi_buurten(data: OsmData) -> Buurten:
     """Approximate districts: Voronoi cells around OSM ``place=suburb`` nodes, clipped to the
     extract's bounds. Used only where the extract has no complete boundary relations."""
     suburbs = [p for p in data.named_points if p.place == "suburb"] or data.named_points
@@ -251,15 +482,16 @@ def _voronoi_buurten(data: OsmData) -> dict:
     if len(suburbs) < 2:
         return {suburbs[0].name: extent} if suburbs else {}
     cells = voronoi_diagram(MultiPoint([(p.lon, p.lat) for p in suburbs]), envelope=extent)
-    out = {}
+    out: Buurten = {}
     for p in suburbs:
         cell = next(c for c in cells.geoms if c.covers(Point(p.lon, p.lat)))
         out[p.name] = cell.intersection(extent)
     return out
 
 
-def _places(data: OsmData, buurt_of) -> list[Place]:
-    seen, out = set(), []
+def _places(data: OsmData, buurt_of: Callable[[float, float], str | None]) -> list[Place]:
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Place] = []
     for p in sorted(data.places, key=lambda p: (p.kind, p.name, p.osm_id)):
         address = f"{p.street} {p.housenumber}".strip()
         if (p.kind, p.name, address) in seen:

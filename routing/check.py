@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 
-from .model import Plan, Problem, Route, TimeWindow, hhmm
+from .model import Assistant, Plan, Problem, Route, TimeWindow, hhmm
+
+# Where each stop was planned: (order id, action) → (assistant id, position, start).
+Where = dict[tuple[str, str], tuple[str, int, int]]
 
 
 def check(problem: Problem, plan: Plan) -> list[str]:
@@ -18,7 +21,7 @@ def check(problem: Problem, plan: Plan) -> list[str]:
     shifts, breaks, done and locked stops, times and distances adding up, every order accounted)."""
     bad: list[str] = []
     seen_routes: set[str] = set()
-    where: dict[tuple[str, str], tuple[str, int, int]] = {}  # (order, action) -> (assistant, pos, start)
+    where: Where = {}
     for route in plan.routes:
         if route.assistant_id not in {a.id for a in problem.assistants}:
             bad.append(f"route of unknown assistant {route.assistant_id!r}")
@@ -36,7 +39,7 @@ def _in(t: int, windows: tuple[TimeWindow, ...]) -> bool:
     return not windows or any(w.start <= t <= w.end for w in windows)
 
 
-def _route(problem: Problem, route: Route, where: dict) -> list[str]:
+def _route(problem: Problem, route: Route, where: Where) -> list[str]:
     a = problem.assistant(route.assistant_id)
     who = a.id
     if not route.visits:
@@ -66,7 +69,8 @@ def _route(problem: Problem, route: Route, where: dict) -> list[str]:
         if v.action not in ("pickup", "delivery") or (v.action == "pickup" and o.pickup is None):
             bad.append(f"{tag}: not a stop of this order")
             continue
-        place = o.pickup.location if v.action == "pickup" else o.location
+        pickup = o.pickup if v.action == "pickup" else None
+        place = pickup.location if pickup else o.location
         if v.location != place:
             bad.append(f"{tag}: at place {v.location}, the order says {place}")
         key = (v.order_id, v.action)
@@ -89,12 +93,12 @@ def _route(problem: Problem, route: Route, where: dict) -> list[str]:
             if v.start != done[key].start or done[key].assistant_id != who:
                 bad.append(f"{tag}: done stop moved (was {done[key].assistant_id} at {hhmm(done[key].start)})")
         else:
-            wins = o.pickup.windows if v.action == "pickup" else o.windows
+            wins = pickup.windows if pickup else o.windows
             if not _in(v.start, wins):
                 bad.append(f"{tag}: starts {hhmm(v.start)}, outside {', '.join(map(str, wins))}")
             if problem.now is not None and v.start < problem.now:
                 bad.append(f"{tag}: planned at {hhmm(v.start)}, in the past (now {hhmm(problem.now)})")
-        service = o.pickup.handling if v.action == "pickup" else o.service
+        service = pickup.handling if pickup else o.service
         if v.end != v.start + service:
             bad.append(f"{tag}: ends {hhmm(v.end)}, start + {service}s service says {hhmm(v.start + service)}")
         load += o.size if v.action == "pickup" else -o.size
@@ -114,7 +118,7 @@ def _route(problem: Problem, route: Route, where: dict) -> list[str]:
     return bad
 
 
-def _breaks(a, route: Route, breaks: list[TimeWindow], gaps: list[tuple[int, int]]) -> list[str]:
+def _breaks(a: Assistant, route: Route, breaks: list[TimeWindow], gaps: list[tuple[int, int]]) -> list[str]:
     who = a.id
     if a.break_ is None:
         return [f"{who}: a break is planned but the assistant has none"] if breaks else []
@@ -132,7 +136,7 @@ def _breaks(a, route: Route, breaks: list[TimeWindow], gaps: list[tuple[int, int
     return bad
 
 
-def _orders(problem: Problem, plan: Plan, where: dict) -> list[str]:
+def _orders(problem: Problem, plan: Plan, where: Where) -> list[str]:
     """Every order planned once or reported unplanned; pickups before deliveries on one route;
     goods picked up stay with whoever picked them up (a hand-over makes the new carrier the
     one who did the pickup); ride limits."""
@@ -176,9 +180,9 @@ def _orders(problem: Problem, plan: Plan, where: dict) -> list[str]:
     return bad
 
 
-def _pins(problem: Problem, where: dict) -> list[str]:
+def _pins(problem: Problem, where: Where) -> list[str]:
     bad = []
-    by_assistant: dict[str, list] = {}
+    by_assistant: dict[str, list[tuple[int, int]]] = {}
     for d in problem.done:
         at = where.get((d.order_id, d.action))
         if at is None:

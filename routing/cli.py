@@ -2,6 +2,8 @@
 
 ``python -m routing.cli prepare`` builds (or loads from cache) the default area and says which
 area it is, so a newcomer sees at once whether they are looking at Utrecht or the offline demo.
+``python -m routing.cli areas`` loads every area whose extract is here and says what each
+costs in time and memory (a deployment serving several cooperatives sizes its cache by it).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from .area import (AREAS_DIR, DEFAULT_AREA, ROOT, AreaConfig, default_area_name,
-                   load_area)
+from .area import (AREAS, AREAS_DIR, DEFAULT_AREA, ROOT, AreaConfig, default_area_name,
+                   extract_available, load_area)
 
 SHARED_BOUNDARIES = ROOT.parent / "shared" / "osm" / "boundaries" / \
     "utrecht_subwijken_2020_wgs84.geojson"
@@ -70,8 +72,26 @@ def download(name: str) -> int:
     if local and not local.exists() and SHARED_BOUNDARIES.exists():
         shutil.copyfile(SHARED_BOUNDARIES, local)
     print(f"Saved {target}; building the area ...")
-    load_area.cache_clear()
+    AREAS.clear()
     return prepare(name)
+
+
+def areas() -> int:
+    """Load every area whose extract is on this machine: how, how fast, how much memory."""
+    names = [p.stem for p in sorted(AREAS_DIR.glob("*.toml"))]
+    print(f"{'area':<16} {'loaded from':<12} {'seconds':>8} {'MB':>7}")
+    for name in names:
+        if not extract_available(name):
+            print(f"{name:<16} {'(no extract on this machine)'}")
+            continue
+        load_area(name)
+        loaded = next(a for a in AREAS.loaded() if a.area.name == name)
+        print(f"{name:<16} {loaded.source:<12} {loaded.seconds:>8.2f} {loaded.mb:>7.1f}")
+    in_memory = AREAS.loaded()
+    print(f"in memory: {', '.join(a.area.name for a in in_memory)} — "
+          f"{AREAS.total_mb():.1f} MB of the {AREAS.budget_mb:.0f} MB budget "
+          "(BUURTROUTE_AREA_CACHE_MB)")
+    return 0
 
 
 def geocode(name: str | None, query: str) -> int:
@@ -93,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--area", help=f"area name ({', '.join(sorted(x.stem for x in AREAS_DIR.glob('*.toml')))})")
     d = sub.add_parser("download", help="download an area's OSM extract (needs internet)")
     d.add_argument("area")
+    sub.add_parser("areas", help="load every area here; time and memory of each")
     g = sub.add_parser("geocode", help="look up an address")
     g.add_argument("query")
     g.add_argument("--area")
@@ -101,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return prepare(args.area)
     if args.command == "download":
         return download(args.area)
+    if args.command == "areas":
+        return areas()
     return geocode(args.area, args.query)
 
 

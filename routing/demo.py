@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from .area import Area, Place
-from .model import Assistant, Break, Order, Pickup, TimeWindow
+from .model import Assistant, Break, Order, Pickup, Problem, TimeWindow
 from .stops import Stops, day_problem
 
 H = 3600
@@ -88,7 +89,7 @@ def demo_day(area: Area, orders: int = 60, assistants: int = 3, seed: int = 1) -
     kinds += ["medicine"] * (orders - len(kinds))
     rng.shuffle(kinds)
     out = []
-    for i, (kind, address) in enumerate(zip(kinds, addresses * (orders // len(addresses) + 1))):
+    for i, (kind, address) in enumerate(zip(kinds, addresses * (orders // len(addresses) + 1), strict=False)):
         resident = f"{rng.choice('ABCDEGHJKLMNPRSTVW')}.{rng.choice('BDGHJKMPSTVW')}."
         praatje = rng.choice([5, 5, 10, 10, 15]) if kind != "visit" else rng.choice([15, 20, 30])
         if kind == "meal":
@@ -118,15 +119,15 @@ def demo_day(area: Area, orders: int = 60, assistants: int = 3, seed: int = 1) -
     return DemoDay(partners, team, out, base)
 
 
-def demo_problem(area: Area, day: DemoDay, **kw):
+def demo_problem(area: Area, day: DemoDay, **kw: Any) -> tuple[Problem, Stops]:
     """The day as the solver's :class:`~routing.model.Problem` (and its :class:`Stops`)."""
     stops = Stops()
     base = stops.add(day.base.lat, day.base.lon, day.base.name)
-    orders = []
+    orders: list[Order] = []
     for o in day.orders:
         point = area.geocode(o.address)
         pickup = None
-        if o.kind != "visit":
+        if o.ready is not None:  # all but a visit are collected somewhere, ready from then
             place = day.partners[o.partner]
             pickup = Pickup(stops.add(place.lat, place.lon, place.name), place.name,
                             (TimeWindow(seconds(o.ready), 17 * H),), 120)

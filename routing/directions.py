@@ -8,6 +8,7 @@ coordinates.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .matrix import Leg, Path
@@ -82,7 +83,7 @@ def turn(before: Leg, after: Leg) -> str:
     return "u_turn"
 
 
-def _ahead(coords, metres: float = 15.0):
+def _ahead(coords: Sequence[tuple[float, float]], metres: float = 15.0) -> tuple[float, float]:
     """A point a little way along the line, so a kink at the corner does not decide the turn."""
     x0, y0 = coords[0]
     for x, y in coords[1:]:
@@ -91,7 +92,7 @@ def _ahead(coords, metres: float = 15.0):
     return coords[-1]
 
 
-def _behind(coords, metres: float = 15.0):
+def _behind(coords: Sequence[tuple[float, float]], metres: float = 15.0) -> tuple[float, float]:
     return _ahead(coords[::-1], metres)
 
 

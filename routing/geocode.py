@@ -26,12 +26,19 @@ SAME_PLACE_M = 60.0
 
 
 class AddressNotFound(ValueError):
-    """The address is not in the area's OSM data; ``candidates`` are the closest known ones."""
+    """The address is not in the area's OSM data; ``candidates`` are the closest known ones.
 
-    def __init__(self, query: str, reason: str, candidates: Iterable[str] = ()):
+    ``template`` and ``params`` are what ``reason`` was made of, so that a page can say the
+    same sentence in its own language (the web app's catalogue holds every template here).
+    """
+
+    def __init__(self, query: str, template: str, candidates: Iterable[str] = (), **params):
         self.query = query
-        self.reason = reason
+        self.template = template
+        self.params = params
+        self.reason = template.format(**params)
         self.candidates = list(candidates)
+        reason = self.reason
         hint = f" Did you mean: {'; '.join(self.candidates)}?" if self.candidates else ""
         super().__init__(f"{reason}.{hint}")
 
@@ -163,28 +170,29 @@ class Geocoder:
         match = next((m for m in matches if fold(m["street"]) in self._streets
                       and parse_housenumber(m["number"])), matches[0] if matches else None)
         if not match:
-            raise AddressNotFound(query, f"'{query}' has no house number", self._close_streets(
-                fold(parts[0])))
+            raise AddressNotFound(query, "'{address}' has no house number", self._close_streets(
+                fold(parts[0])), address=query)
         street = fold(match["street"])
         parsed = parse_housenumber(match["number"])
         if street not in self._streets:
-            raise AddressNotFound(query, f"Street '{match['street'].strip()}' is not in the map "
-                                  "data of this area", self._close_streets(street))
+            raise AddressNotFound(query, "Street '{street}' is not in the map data of this area",
+                                  self._close_streets(street), street=match["street"].strip())
         if parsed is None:
-            raise AddressNotFound(query, f"House number '{match['number']}' is not understood",
-                                  self._close_numbers(street, 0))
+            raise AddressNotFound(query, "House number '{number}' is not understood",
+                                  self._close_numbers(street, 0), number=match["number"])
         entries = self._index.get((street, *parsed), [])
         if postcode:
             matching = [e for e in entries if not e.postcode or fold_postcode(e.postcode)
                         == postcode]
             if entries and not matching:
-                raise AddressNotFound(query, f"Postcode {postcode} does not match "
-                                      f"{entries[0].label}", [e.label for e in entries[:5]])
+                raise AddressNotFound(query, "Postcode {postcode} does not match {address}",
+                                      [e.label for e in entries[:5]], postcode=postcode,
+                                      address=entries[0].label)
             entries = matching
         if not entries:
-            raise AddressNotFound(query, f"{self._streets[street]} {match['number'].strip()} "
-                                  "is not in the map data of this area",
-                                  self._close_numbers(street, parsed[0]))
+            raise AddressNotFound(query, "{address} is not in the map data of this area",
+                                  self._close_numbers(street, parsed[0]),
+                                  address=f"{self._streets[street]} {match['number'].strip()}")
         # "18" is better answered by the building tagged 18 than by one tagged "14-20".
         entries = [e for e in entries if parse_housenumber(e.housenumber) == parsed] or entries
         if len({e.postcode for e in entries if e.postcode}) > 1 and any(
@@ -209,7 +217,7 @@ class Geocoder:
             return []
         from bisect import bisect_left
 
-        out = []
+        out: list[str] = []
         for label in self._sorted_labels[bisect_left(self._sorted_labels, key):]:
             if not label.startswith(key) or len(out) >= limit:
                 break
@@ -221,8 +229,8 @@ class Geocoder:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise AddressNotFound(query, "Coordinates must be 'latitude, longitude' in degrees")
         if not (west <= lon <= east and south <= lat <= north):
-            raise AddressNotFound(query, f"{lat:.5f}, {lon:.5f} lies outside the map data of "
-                                  "this area")
+            raise AddressNotFound(query, "{point} lies outside the map data of this area",
+                                  point=f"{lat:.5f}, {lon:.5f}")
         return GeoPoint(lat, lon, f"{lat:.5f}, {lon:.5f}", self.buurt_of(lat, lon))
 
     def _close_streets(self, street: str) -> list[str]:
@@ -232,7 +240,7 @@ class Geocoder:
     def _close_numbers(self, street: str, number: int) -> list[str]:
         keys = {f"{street} {n}{a}": (abs(n - number), n, a)
                 for (s, n, a) in self._index if s == street and f"{street} {n}{a}" in self._labels}
-        return [self._labels[k] for k in sorted(keys, key=keys.get)[:5]]
+        return [self._labels[k] for k in sorted(keys, key=keys.__getitem__)[:5]]
 
 
 def _split_postcode(query: str) -> tuple[str, str]:

@@ -15,14 +15,13 @@ from the routes in full precision by :func:`evaluate`, which also checks feasibi
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .model import Assistant, Order, Pickup, Problem, TimeWindow, Weights
+from .model import Assistant, Order, Pickup, Plan, Problem, TimeWindow, Weights
 
 
 class InstanceError(ValueError):
@@ -50,7 +49,8 @@ class Instance:
 
     def distances(self) -> np.ndarray:
         diff = self.xy[:, None, :] - self.xy[None, :, :]
-        return np.sqrt((diff ** 2).sum(axis=2))
+        out: np.ndarray = np.sqrt((diff ** 2).sum(axis=2))
+        return out
 
 
 def _numbers(line: str, path: Path, lineno: int) -> list[float]:
@@ -98,7 +98,7 @@ def _read_solomon(path: Path, lines: list[str]) -> Instance:
             nums = ln.split()
             if len(nums) == 7:
                 rows.append((i + 1, ln))
-    if vehicles is None:
+    if vehicles is None or capacity is None:
         raise InstanceError(f"{path}: Solomon format without a VEHICLE NUMBER/CAPACITY line")
     t = _table(path, rows, 7)
     return Instance(lines[0].strip() or path.stem, "solomon", vehicles, capacity, t[:, 1:3],
@@ -141,7 +141,10 @@ def to_problem(inst: Instance, scale: int = 1000, vehicle_first: bool | None = N
         vehicle_first = inst.kind == "lilim"
     dist = inst.distances()
     dur = np.ceil(dist * scale - 1e-6).astype(np.int64)
-    s = lambda v: int(round(float(v) * scale))  # noqa: E731 - window/service values are integral
+
+    def s(v: float) -> int:  # window and service values are integral
+        return int(round(float(v) * scale))
+
     orders = []
     deliveries_of_pairs = set(inst.pairs.values())
     for node in range(1, len(inst.xy)):
@@ -220,10 +223,6 @@ def evaluate(inst: Instance, routes: list[list[int]], eps: float = 1e-6) -> Eval
     return Evaluation(total, used, tuple(bad))
 
 
-def plan_routes(plan) -> list[list[int]]:
+def plan_routes(plan: Plan) -> list[list[int]]:
     """The node ids of a :class:`routing.model.Plan` of a benchmark problem, per used route."""
     return [[v.location for v in r.visits] for r in plan.routes if r.visits]
-
-
-def euclid(a, b) -> float:
-    return math.dist(a, b)

@@ -14,8 +14,10 @@ back from the packed sums.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 from pyproj import Transformer
@@ -109,9 +111,9 @@ class Router:
         """For each edge, the index of the same street piece in the other direction, or -1."""
         net = self.network
         lookup = {(int(a), int(b), round(float(l))): i
-                  for i, (a, b, l) in enumerate(zip(net.u, net.v, net.length))}
+                  for i, (a, b, l) in enumerate(zip(net.u, net.v, net.length, strict=True))}
         return np.array([lookup.get((int(b), int(a), round(float(l))), -1)
-                         for a, b, l in zip(net.u, net.v, net.length)], dtype=np.int64)
+                         for a, b, l in zip(net.u, net.v, net.length, strict=True)], dtype=np.int64)
 
     @cached_property
     def _edge_weight(self) -> np.ndarray:
@@ -127,9 +129,9 @@ class Router:
         doors = shapely_points(np.column_stack([x, y]))
         edge = self.street_index.query_nearest(doors, all_matches=False)[1]
         geoms = [self.network.geometry[e] for e in edge]
-        offset = np.array([g.project(d) for g, d in zip(geoms, doors)])
-        foot = tuple(g.interpolate(o) for g, o in zip(geoms, offset))
-        connector = np.array([d.distance(f) for d, f in zip(doors, foot)])
+        offset = np.array([g.project(d) for g, d in zip(geoms, doors, strict=True)])
+        foot = tuple(g.interpolate(o) for g, o in zip(geoms, offset, strict=True))
+        connector = np.array([d.distance(f) for d, f in zip(doors, foot, strict=True)])
         return Snap(edge=np.asarray(edge, dtype=np.int64), offset=offset,
                     connector=connector, foot=foot, door=tuple(doors))
 
@@ -164,14 +166,14 @@ class Router:
                 rows.append(chain[1:])
                 cols.append(chain[:-1])
                 weights.append(w)
-        rows, cols, weights = (np.concatenate(a) for a in (rows, cols, weights))
+        row, col, weight = (np.concatenate(a) for a in (rows, cols, weights))
         # Keep the lightest of parallel edges: csr_matrix would add them up.
-        order = np.lexsort((weights, cols, rows))
-        rows, cols, weights = rows[order], cols[order], weights[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        order = np.lexsort((weight, col, row))
+        row, col, weight = row[order], col[order], weight[order]
+        first = np.ones(len(row), dtype=bool)
+        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
         size = n + 2 * k
-        return csr_matrix((weights[first], (rows[first], cols[first])), shape=(size, size))
+        return csr_matrix((weight[first], (row[first], col[first])), shape=(size, size))
 
     def matrix(self, points: list[Point2] | tuple[Point2, ...], mode: str = "") -> TravelMatrix:
         """The N×N travel-time and distance matrix between ``points`` (lat, lon)."""
@@ -208,7 +210,7 @@ class Router:
                 raise RuntimeError("no route between these points")
         nodes.reverse()
         seconds, metres = _unpack(np.array([dist[dst]]))
-        lines = [self._segment(snap, a, b) for a, b in zip(nodes, nodes[1:])]
+        lines = [self._segment(snap, a, b) for a, b in pairwise(nodes)]
         legs = _legs(lines, self.speed_mps, self.walk_mps)
         coords: list[Point2] = []
         for _, line, _ in lines:
@@ -237,11 +239,12 @@ class Router:
             ends = [snap.door[i].coords[0], snap.foot[i].coords[0]]
             return "", LineString(ends if a >= n + k else ends[::-1]), "door"
         pa, pb = position(a), position(b)
-        if pa is None and pb is None:
+        at = pa or pb
+        if at is None:  # street node to street node: the lightest edge between them
             candidates = np.flatnonzero((net.u == a) & (net.v == b))
             e = int(candidates[np.argmin(net.length[candidates])])
             return net.street[e], net.geometry[e], "street"
-        e = (pa or pb)[0]
+        e = at[0]
         geom = net.geometry[e]
         start = pa[1] if pa else (0.0 if a == net.u[e] else geom.length)
         end = pb[1] if pb else (0.0 if b == net.u[e] else geom.length)
@@ -254,7 +257,8 @@ def _substring(line: LineString, start: float, end: float) -> LineString:
     return substring(line, start, end)
 
 
-def _legs(lines, speed_mps: float, walk_mps: float) -> tuple[Leg, ...]:
+def _legs(lines: Iterable[tuple[str, LineString, str]], speed_mps: float,
+          walk_mps: float) -> tuple[Leg, ...]:
     """Merge consecutive hops on the same street into legs."""
     legs: list[Leg] = []
     for name, line, kind in lines:

@@ -12,11 +12,12 @@ units (see :mod:`routing.instances`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal, Mapping
+from collections.abc import Iterable, Mapping
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
-Kind = Literal["medicine", "meal", "parcel", "visit", "klusje"]
 KINDS: tuple[str, ...] = ("medicine", "meal", "parcel", "visit", "klusje")
 MODES: tuple[str, ...] = ("walk", "bike", "cargo_bike")
 
@@ -71,7 +72,7 @@ class TimeWindow:
 def _windows(value: Any, what: str) -> tuple[TimeWindow, ...]:
     wins = tuple(w if isinstance(w, TimeWindow) else TimeWindow.from_dict(w) for w in value or ())
     ordered = sorted(wins, key=lambda w: w.start)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.start <= a.end:
             raise ModelError(f"{what}: time windows {a} and {b} overlap")
     return tuple(ordered)
@@ -94,12 +95,12 @@ class Pickup:
         if self.handling < 0:
             raise ModelError(f"pickup {self.label!r}: handling must be >= 0 seconds")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"location": self.location, "label": self.label,
                 "windows": [w.to_dict() for w in self.windows], "handling": self.handling}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Pickup":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Pickup":
         return cls(int(d["location"]), d.get("label", ""), _windows(d.get("windows"), "pickup"),
                    int(d.get("handling", 60)))
 
@@ -167,14 +168,14 @@ class Order:
             return self.max_ride
         return HOT_MEAL_MAX_RIDE if self.hot_meal else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["windows"] = [w.to_dict() for w in self.windows]
         d["pickup"] = self.pickup.to_dict() if self.pickup else None
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Order":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Order":
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -192,11 +193,11 @@ class Break:
     window: TimeWindow
     duration: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"window": self.window.to_dict(), "duration": self.duration}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Break":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Break":
         return cls(TimeWindow.from_dict(d["window"]), int(d["duration"]))
 
 
@@ -226,7 +227,7 @@ class Assistant:
     def end_location(self) -> int:
         return self.start if self.end is None else self.end
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["shift"] = self.shift.to_dict()
         d["break_"] = self.break_.to_dict() if self.break_ else None
@@ -234,7 +235,7 @@ class Assistant:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Assistant":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Assistant":
         kw = dict(d)
         kw["shift"] = TimeWindow.from_dict(d["shift"]) if "shift" in d else cls.shift
         kw["break_"] = Break.from_dict(d["break_"]) if d.get("break_") else None
@@ -254,11 +255,11 @@ class Done:
     assistant_id: str
     start: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Done":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Done":
         return cls(**d)
 
 
@@ -272,11 +273,11 @@ class Lock:
     position: int | None = None
     action: str = "delivery"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Lock":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Lock":
         return cls(**d)
 
 
@@ -302,11 +303,11 @@ class Weights:
     vehicle: int = 0
     drop: int = 10_000_000
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Weights":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Weights":
         return cls(**d)
 
 
@@ -339,7 +340,8 @@ class Problem:
         self.validate()
 
     @classmethod
-    def from_matrices(cls, matrices: Mapping[str, Any] | list, orders, assistants, **kw) -> "Problem":
+    def from_matrices(cls, matrices: Mapping[str, Any] | list[Any], orders: Iterable[Order],
+                      assistants: Iterable[Assistant], **kw: Any) -> "Problem":
         """Build from ``routing.matrix.TravelMatrix`` objects (``.seconds``, ``.metres``), keyed by
         mode or given as a list (each knows its ``.mode``)."""
         if not isinstance(matrices, Mapping):
@@ -350,7 +352,7 @@ class Problem:
 
     @property
     def size(self) -> int:
-        return next(iter(self.durations.values())).shape[0]
+        return int(next(iter(self.durations.values())).shape[0])
 
     def order(self, order_id: str) -> Order:
         return self._orders_by_id[order_id]
@@ -361,7 +363,7 @@ class Problem:
     def validate(self) -> None:
         if not self.durations:
             raise ModelError("problem: no travel matrices")
-        n = None
+        n = -1  # points in every matrix: the first one's, and the others must agree
         for mode, m in self.durations.items():
             if m.ndim != 2 or m.shape[0] != m.shape[1]:
                 raise ModelError(f"durations[{mode!r}]: must be a square matrix, got {m.shape}")
@@ -371,10 +373,11 @@ class Problem:
                 raise ModelError(f"durations[{mode!r}]: negative travel time")
             if mode not in self.distances or self.distances[mode].shape != m.shape:
                 raise ModelError(f"distances[{mode!r}]: missing or not the shape of durations")
-            n = m.shape[0] if n is None else n
-            if m.shape[0] != n:
+            if n < 0:
+                n = int(m.shape[0])
+            elif m.shape[0] != n:
                 raise ModelError(f"durations[{mode!r}]: {m.shape[0]} points, other modes have {n}")
-        self._orders_by_id = {}
+        self._orders_by_id: dict[str, Order] = {}
         for o in self.orders:
             if o.id in self._orders_by_id:
                 raise ModelError(f"order {o.id}: id used twice")
@@ -382,7 +385,7 @@ class Problem:
             for loc, what in ((o.location, "location"), (o.pickup.location if o.pickup else 0, "pickup.location")):
                 if not 0 <= loc < n:
                     raise ModelError(f"order {o.id}: {what} {loc} is not a matrix index (0..{n - 1})")
-        self._assistants_by_id = {}
+        self._assistants_by_id: dict[str, Assistant] = {}
         for a in self.assistants:
             if a.id in self._assistants_by_id:
                 raise ModelError(f"assistant {a.id}: id used twice")
@@ -392,7 +395,8 @@ class Problem:
             for loc, what in ((a.start, "start"), (a.end_location, "end")):
                 if not 0 <= loc < n:
                     raise ModelError(f"assistant {a.id}: {what} {loc} is not a matrix index")
-        for pin in (*self.done, *self.locks):
+        pins: tuple[Done | Lock, ...] = (*self.done, *self.locks)
+        for pin in pins:
             what = type(pin).__name__.lower()
             if pin.order_id not in self._orders_by_id:
                 raise ModelError(f"{what} {pin.order_id}: no such order")
@@ -428,7 +432,7 @@ class Problem:
         return Problem(orders, self.assistants, self.durations, self.distances, self.weights,
                        tuple(pins), locks, now, self.name)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "orders": [o.to_dict() for o in self.orders],
@@ -442,7 +446,7 @@ class Problem:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Problem":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Problem":
         return cls(
             tuple(Order.from_dict(o) for o in d["orders"]),
             tuple(Assistant.from_dict(a) for a in d["assistants"]),
@@ -476,11 +480,11 @@ class Visit:
     travel: int
     distance: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Visit":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Visit":
         return cls(**d)
 
 
@@ -513,7 +517,7 @@ class Route:
     def wait(self) -> int:
         return sum(v.wait for v in self.visits)
 
-    def totals(self, problem: Problem | None = None) -> dict:
+    def totals(self, problem: Problem | None = None) -> dict[str, Any]:
         praatje = None
         if problem is not None:
             praatje = sum(problem.order(v.order_id).praatje_seconds for v in self.visits
@@ -523,7 +527,7 @@ class Route:
                 "departure": self.departure, "finish": self.finish,
                 "work_seconds": self.finish - self.departure if self.visits else 0}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"assistant_id": self.assistant_id, "departure": self.departure,
                 "visits": [v.to_dict() for v in self.visits], "finish": self.finish,
                 "back_travel": self.back_travel, "back_distance": self.back_distance,
@@ -531,14 +535,10 @@ class Route:
                 "totals": self.totals()}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Route":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Route":
         return cls(d["assistant_id"], d["departure"], [Visit.from_dict(v) for v in d["visits"]],
                    d["finish"], d["back_travel"], d["back_distance"],
                    [TimeWindow.from_dict(b) for b in d.get("breaks", ())], d.get("start_load", 0))
-
-
-UNPLANNED_CODES = ("no_shift", "window_unreachable", "capacity", "ride_time", "over_full",
-                   "time_limit", "locked")
 
 
 @dataclass
@@ -560,11 +560,11 @@ class Unplanned:
         values = {k: str(v) for k, v in params.items()}
         return cls(order_id, code, template.format(**values), template, values)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Unplanned":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Unplanned":
         return cls(**d)
 
 
@@ -576,15 +576,11 @@ class Plan:
     unplanned: list[Unplanned]
     cost: int = 0
     violations: list[str] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
         return not self.violations
-
-    @property
-    def used_routes(self) -> list[Route]:
-        return [r for r in self.routes if r.visits]
 
     @property
     def distance(self) -> float:
@@ -593,7 +589,7 @@ class Plan:
     def route(self, assistant_id: str) -> Route:
         return next(r for r in self.routes if r.assistant_id == assistant_id)
 
-    def totals(self, problem: Problem | None = None) -> dict:
+    def totals(self, problem: Problem | None = None) -> dict[str, Any]:
         """Per assistant and for the day: stops, praatje, travel, distance, finish; and the
         spread between the earliest and latest finish of the rounds that ran."""
         per = {r.assistant_id: r.totals(problem) for r in self.routes}
@@ -607,14 +603,14 @@ class Plan:
         """Per assistant the (order id, action) stops in order: what a comparison needs."""
         return {r.assistant_id: [(v.order_id, v.action) for v in r.visits] for r in self.routes}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"routes": [r.to_dict() for r in self.routes],
                 "unplanned": [u.to_dict() for u in self.unplanned], "cost": self.cost,
                 "feasible": self.feasible, "violations": list(self.violations),
                 "stats": dict(self.stats)}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Plan":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Plan":
         return cls([Route.from_dict(r) for r in d["routes"]],
                    [Unplanned.from_dict(u) for u in d["unplanned"]], d.get("cost", 0),
                    list(d.get("violations", ())), dict(d.get("stats", {})))

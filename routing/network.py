@@ -9,6 +9,7 @@ and directions code works on and what is cached on disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -60,6 +61,7 @@ def direction(network: str, tags: dict[str, str]) -> tuple[bool, bool]:
     ``oneway`` and roundabouts, except where OSM opens the street to contra-flow cycling
     (``oneway:bicycle=no`` or an ``opposite`` cycleway), as many Dutch streets are.
     """
+    value: str | None
     if network == "walk":
         value = tags.get("oneway:foot", "no")
     else:
@@ -120,7 +122,7 @@ def _osm_graph(data: OsmData, network: str) -> nx.MultiDiGraph:
         if not allows(network, way.tags):
             continue
         forward, backward = direction(network, way.tags)
-        attrs = {
+        attrs: dict[str, object] = {
             "osmid": way.id,
             "name": way.tags.get("name", ""),
             "highway": way.tags.get("highway", ""),
@@ -130,12 +132,13 @@ def _osm_graph(data: OsmData, network: str) -> nx.MultiDiGraph:
     return G
 
 
-def _add_way(G, data: OsmData, way: Way, forward: bool, backward: bool, attrs: dict) -> None:
+def _add_way(G: nx.MultiDiGraph, data: OsmData, way: Way, forward: bool, backward: bool,
+             attrs: dict[str, object]) -> None:
     for node in way.nodes:
         if node not in G:
             lon, lat = data.coords[node]
             G.add_node(node, x=lon, y=lat)
-    for a, b in zip(way.nodes, way.nodes[1:]):
+    for a, b in pairwise(way.nodes):
         if a == b:
             continue
         if forward:
@@ -162,7 +165,7 @@ def build_network(data: OsmData, network: str) -> Network:
     return _to_arrays(network, G, P, dropped)
 
 
-def _to_arrays(network: str, G, P, dropped: int) -> Network:
+def _to_arrays(network: str, G: nx.MultiDiGraph, P: nx.MultiDiGraph, dropped: int) -> Network:
     nodes = list(P.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     xy = np.array([(P.nodes[n]["x"], P.nodes[n]["y"]) for n in nodes], dtype=float)

@@ -100,7 +100,7 @@ def _inside(bbox: BBox | None, lon: float, lat: float) -> bool:
     return bbox is None or (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3])
 
 
-def _place_kind(tags) -> str | None:
+def _place_kind(tags: osmium.osm.TagList) -> str | None:
     for (key, value), kind in PLACE_KINDS.items():
         if tags.get(key) == value:
             return kind
@@ -108,12 +108,12 @@ def _place_kind(tags) -> str | None:
 
 
 class _Collector(osmium.SimpleHandler):
-    def __init__(self, bbox: BBox | None):
+    def __init__(self, bbox: BBox | None) -> None:
         super().__init__()
         self.bbox = bbox
         self.data = OsmData(bbox=bbox)
 
-    def node(self, n):
+    def node(self, n: osmium.osm.Node) -> None:
         if not n.location.valid():
             return
         lon, lat = n.location.lon, n.location.lat
@@ -123,13 +123,13 @@ class _Collector(osmium.SimpleHandler):
         if "addr:housenumber" in tags and "addr:street" in tags:
             self.data.addresses.append(
                 AddressRecord(tags["addr:street"], tags["addr:housenumber"],
-                              tags.get("addr:postcode", ""), lon, lat)
+                              (tags.get("addr:postcode") or ""), lon, lat)
             )
         self._maybe_place(tags, lon, lat, f"node/{n.id}")
         if tags.get("place") in ("suburb", "neighbourhood", "quarter") and "name" in tags:
             self.data.named_points.append(NamedPoint(tags["name"], tags["place"], lon, lat))
 
-    def way(self, w):
+    def way(self, w: osmium.osm.Way) -> None:
         tags = w.tags
         is_street = tags.get("highway") in STREET_HIGHWAYS
         has_addr = "addr:housenumber" in tags and "addr:street" in tags
@@ -158,16 +158,16 @@ class _Collector(osmium.SimpleHandler):
             if has_addr:
                 self.data.addresses.append(
                     AddressRecord(tags["addr:street"], tags["addr:housenumber"],
-                                  tags.get("addr:postcode", ""), lon, lat, is_node=False)
+                                  (tags.get("addr:postcode") or ""), lon, lat, is_node=False)
                 )
             self._maybe_place(tags, lon, lat, f"way/{w.id}")
 
-    def _maybe_place(self, tags, lon, lat, osm_id):
+    def _maybe_place(self, tags: osmium.osm.TagList, lon: float, lat: float, osm_id: str) -> None:
         kind = _place_kind(tags)
         if kind and "name" in tags:
             self.data.places.append(
-                PlaceRecord(tags["name"], kind, lon, lat, tags.get("addr:street", ""),
-                            tags.get("addr:housenumber", ""), osm_id)
+                PlaceRecord(tags["name"], kind, lon, lat, (tags.get("addr:street") or ""),
+                            (tags.get("addr:housenumber") or ""), osm_id)
             )
 
 

@@ -25,6 +25,7 @@ problem, previous plan and parameters give the same plan.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from .check import check
 from .model import Plan, Problem, Route, hhmm
@@ -293,7 +294,7 @@ def account(problem: Problem, plan: Plan, base: Plan | None = None) -> Plan:
     return plan
 
 
-def changes(before: Plan | None, after: Plan) -> dict[str, list[dict]]:
+def changes(before: Plan | None, after: Plan) -> dict[str, list[dict[str, Any]]]:
     """What a coordinator (and each assistant) needs to know changed between two plans: stops
     that moved to another assistant, stops whose time moved by more than ten minutes, orders
     that became planned or unplanned."""
@@ -301,7 +302,7 @@ def changes(before: Plan | None, after: Plan) -> dict[str, list[dict]]:
         return {v.order_id: (r.assistant_id, v.start) for r in plan.routes for v in r.visits
                 if v.action == "delivery"}
 
-    out: dict[str, list[dict]] = {"moved": [], "shifted": [], "planned": [], "unplanned": []}
+    out: dict[str, list[dict[str, Any]]] = {"moved": [], "shifted": [], "planned": [], "unplanned": []}
     if before is None:  # the first plan of the day: nothing changed, everything is new
         return out
     old, new = index(before), index(after)

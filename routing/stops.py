@@ -8,6 +8,7 @@ handed to the solver as a :class:`routing.model.Problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .area import Area
 from .model import Assistant, Order, Problem
@@ -34,7 +35,7 @@ class Stops:
 
 
 def day_problem(area: Area, stops: Stops, orders: list[Order], assistants: list[Assistant],
-                **kw) -> Problem:
+                **kw: Any) -> Problem:
     """The solver's problem: matrices over ``stops`` for every mode an assistant uses."""
     modes = sorted({a.mode for a in assistants}) or ["walk"]
     matrices = {mode: area.matrix(stops.points, mode) for mode in modes}

@@ -16,7 +16,7 @@ from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name
     PASSWORD, accounts, app, bearer, client, csrf_token, db_session, login, logout, make_app,
     seeded_db, web_area)
 from web.auth import deactivate, set_password
-from web.store import LoginThrottle, Partner, User, UserSession, utcnow
+from web.store import LoginThrottle, User, UserSession, utcnow
 
 RESIDENTS = "/coordinator/residents"
 

@@ -287,20 +287,21 @@ def test_coordinator_and_assistant_pages_fit_a_phone(browser, live):
     assert page.locator(".map svg").count() == 1, "the day page shows no planned map"
     box = page.locator(".map svg").bounding_box()
     assert 300 <= box["width"] <= PHONE["width"] and box["x"] >= 0, box
+    page.locator(".buurt-orders-all > summary").click()  # every order, opened on request
     for table in ("table.workload", "table.round", "table.buurt-orders", "table.shifts"):
         assert shown_as_cards(page, table), f"{table} is not cards on a phone"
     if page.locator("table.unplanned").count():
         assert shown_as_cards(page, "table.unplanned")
-    stop = page.evaluate(CARD_LABELS, "table.round tr.stop.delivery td")[:5]
+    stop = page.evaluate(CARD_LABELS, "table.round tr.stop.delivery td")[:6]
     assert [label for label, _, _ in stop] == [
-        '"Stop: "', '"Aankomst: "', '"Wat: "', '"Waar: "', '"Status: "'], stop
+        '"Stop: "', '"Aankomst: "', '"Wat: "', '"Bewoner: "', '"Tijdvak: "', '"Status: "'], stop
     assert re.search(r"\d\d:\d\d", stop[1][1]), stop
-    forms = page.evaluate("""() => [...document.querySelectorAll('form.lock')].map(f => [
-        getComputedStyle(f.closest('td'), '::before').content,
-        f.getBoundingClientRect().left, f.getBoundingClientRect().right])""")
-    assert forms, "no stop can be moved or locked"
-    assert all(label == '"Verplaatsen of vastzetten: "' and left >= 0 and right <= PHONE["width"]
-               for label, left, right in forms), forms[:3]
+    menus = page.evaluate("""() => [...document.querySelectorAll('a.menu')].map(a => [
+        a.getBoundingClientRect().left, a.getBoundingClientRect().right,
+        a.getBoundingClientRect().height])""")
+    assert menus, "no stop can be moved or locked"
+    assert all(left >= 0 and right <= PHONE["width"] and height > 0
+               for left, right, height in menus), menus[:3]
     # the buurt × kind count table keeps its two dimensions and scrolls inside its own box
     region = page.locator(".table-scroll")
     assert region.get_attribute("role") == "region" and region.get_attribute("tabindex") == "0"
@@ -309,6 +310,7 @@ def test_coordinator_and_assistant_pages_fit_a_phone(browser, live):
         page.set_viewport_size({"width": width, "height": 900})
         page.reload()
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        page.locator(".buurt-orders-all > summary").click()
         assert shown_as_cards(page, "table.round") and shown_as_cards(page, "table.buurt-orders")
     context.close()
     context, page = phone_page(browser)

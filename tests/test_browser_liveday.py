@@ -152,17 +152,18 @@ def test_marks_in_a_hurry_move_and_undo(browser, live):
     # the coordinator moves one of Bram's stops to Chantal
     coordinator.goto(live.url + f"/coordinator/?date={DAY.isoformat()}")
     bram = [o for o, action in by[who["Bram"]] if action == "delivery" and not o.startswith("r")]
-    moved = next(o for o in bram if coordinator.locator(f"#mv-{o}").count())
-    coordinator.locator(f"#mv-{moved}").select_option(who["Chantal"])
-    coordinator.locator(f"#mv-{moved}").locator("xpath=..").get_by_role(
-        "button", name="Vastzetten").click()
+    moved = next(o for o in bram if coordinator.locator(f"#stop-{o}-delivery a.menu").count())
+    coordinator.locator(f"#stop-{moved}-delivery a.menu").click()  # the stop's menu
+    coordinator.locator("#move-assistant").select_option(who["Chantal"])
+    coordinator.locator("dialog#move").get_by_role("button", name="Vastzetten").click()
     coordinator.wait_for_load_state()
     _, after_move = settled(live.database)
     new = rounds(after_move)
     assert any(o == moved for o, _ in new[who["Chantal"]])
     assert new[who["Anna"]] == by[who["Anna"]], "a move between Bram and Chantal changed Anna"
     coordinator.goto(live.url + f"/coordinator/?date={DAY.isoformat()}")
-    changes = coordinator.locator("section.changes").inner_text()
+    coordinator.locator("details.changes > summary").click()
+    changes = coordinator.locator("details.changes").inner_text()
     assert f"#{moved}" in changes and "van Bram naar Chantal" in changes, changes
 
     # ... and undoes it: the stop is Bram's again, the lock gone

@@ -2,6 +2,7 @@
 
 import json
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_every_dutch_sentence_is_whole_on_many_real_routes(area):
     doors = [area.geocode(label) for label in labels[:: max(1, len(labels) // 24)][:24]]
     sentences = {"nl": [], "en": []}
     unnamed = 0
-    for a, b in zip(doors, doors[1:]):
+    for a, b in pairwise(doors):
         for mode in ("walk", "bike"):
             path = area.path((a.lat, a.lon), (b.lat, b.lon), mode)
             unnamed += sum(1 for leg in path.legs if leg.kind != "door" and not leg.street)

@@ -67,7 +67,7 @@ def test_simultaneous_orders_for_one_new_resident_are_all_accepted(server, seede
     for round_ in range(8):
         barrier = threading.Barrier(4)
 
-        def send(i: int) -> None:
+        def send(i: int, round_: int, barrier: threading.Barrier) -> None:
             kind, token = tokens[i % len(tokens)]
             body = partner_payload(kind, f"R{round_}-{i}", "Unioninkatu 29", DAY,
                                    with_reference=False)
@@ -76,7 +76,7 @@ def test_simultaneous_orders_for_one_new_resident_are_all_accepted(server, seede
             statuses.append(requests.post(server.url + "/api/v1/orders", json=body,
                                           headers=bearer(token), timeout=60).status_code)
 
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+        threads = [threading.Thread(target=send, args=(i, round_, barrier)) for i in range(4)]
         for t in threads:
             t.start()
         for t in threads:

@@ -21,7 +21,7 @@ from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name
     DAY, accounts, app, bearer, client, csrf_token, db_session, login, make_app, post_form,
     seeded_db, web_area)
 from web import csvsafe
-from web.store import Assistant, Order, Partner, Plan, Resident, Shift, User
+from web.store import Assistant, Order, Plan, Resident, Shift, User
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 ORDER = {"recipient": "S. Urr", "address": "Unioninkatu 29", "kind": "medicine",
@@ -336,6 +336,6 @@ def test_a_csv_with_foreign_digits_or_broken_text_names_the_field_and_stores_not
     html = upload(text.encode())
     assert html.count("gebruik de cijfers 0 tot en met 9") == 3
     assert counts(app) == before
-    surrogate = f"reference,recipient\ns-1,S. Urr".encode() + b"\xed\xa0\x80\n"
+    surrogate = "reference,recipient\ns-1,S. Urr".encode() + b"\xed\xa0\x80\n"
     assert "UTF-8" in upload(surrogate)
     assert counts(app) == before

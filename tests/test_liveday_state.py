@@ -550,7 +550,7 @@ class LiveDay(RuleBasedStateMachine):
                     assert where.get(oid, carrier) == carrier or oid in unplanned, \
                         (oid, carrier, where.get(oid), self.log)
                     assert oid in where or oid in unplanned
-            built = planning.build(self.app, s, DAY, plan, planning.clock_now(self.app, s, DAY))
+            built = planning.build(s, DAY, plan, planning.clock_now(self.app, s, DAY))
             assert check(built.problem, model.Plan.from_dict(payload)) == [], self.log
 
 

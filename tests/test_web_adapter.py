@@ -21,7 +21,7 @@ def test_demo_day_becomes_a_valid_problem(app, web_area):
         shifts = session.scalars(select(Shift).order_by(Shift.id)).all()
         session.commit()
         with app.app_context():
-            built = planning.build(app, session, DAY, None, None)
+            built = planning.build(session, DAY, None, None)
         day, problem = built.day_in, built.problem
         matrices = {mode: web_area.matrix(day.points, mode) for mode in model.MODES}
 

@@ -62,7 +62,11 @@ def test_add_shift(client, app):
     bad = post_form(client, "/coordinator/shifts", {
         "assistant_id": "2", "service_date": DAY.isoformat(), "start": "17:00", "end": "13:00",
         "break_minutes": "0"}, page=page, follow_redirects=True)
-    assert "Einde: het tijdvak moet eindigen na het begin" in bad.get_data(as_text=True)
+    # the reason is shown beside the shift form, opened, where the action was taken
+    assert bad.request.path == "/coordinator/"
+    shifts = bad.get_data(as_text=True).split('id="shifts"')[1]
+    assert "Einde: het tijdvak moet eindigen na het begin" in shifts
+    assert "<details open>" in shifts
     with db_session(app) as session:
         assert session.scalar(select(func.count(Shift.id))) == before + 1
         added = session.scalars(select(Shift).order_by(Shift.id.desc())).first()
@@ -153,7 +157,7 @@ def test_lock_as_first_stop_of_another_round_then_unlock(planner):
     page = client.get(day).get_data(as_text=True)
     row = page.split(f'id="stop-{order_id}-delivery"')[1].split("</tr>")[0]
     assert f"vastgezet bij {target_name} als stop 1" in row
-    assert f'id="pos-{order_id}"' in row and 'value="1"' in row  # the form shows the lock
+    assert 'data-position="1"' in row and 'data-locked="1"' in row  # the menu knows the lock
     response = post_form(client, f"/coordinator/orders/{order_id}/lock", {"action": "unlock"},
                          page=day)
     assert response.status_code == 302
@@ -223,9 +227,14 @@ def test_lock_form_refuses_impossible_stop_numbers_by_field(planner):
     ]
     for order_id, form, message in cases:
         response = post_form(client, f"/coordinator/orders/{order_id}/lock",
-                             {**form, "action": "lock"}, page=day, follow_redirects=True)
-        page = response.get_data(as_text=True)
-        assert f"#{order_id} · {message}" in page, (form, message)
+                             {**form, "action": "lock"}, page=day)
+        # back to the stop's menu, open, with the reason inside it (where the action was taken)
+        assert response.headers["Location"].endswith(f"move={order_id}#move")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        menu = page.split('<dialog id="move"')[1].split("</dialog>")[0]
+        assert menu.split(">")[0].endswith(" open") or " open " in menu.split(">")[0]
+        assert f"#{order_id} · {message}" in menu, (form, message)
+        assert f"#{order_id} · {message}" not in page.replace(menu, "")
     with db_session(planner) as s:
         assert s.scalar(select(func.count(StopLock.id))) == 0
         assert s.scalar(select(func.count(Plan.id))) == 1  # no re-plan was started
@@ -248,7 +257,38 @@ def test_a_return_that_fits_nowhere_is_listed_with_its_reason(client, app):
         order_id, place = order.id, order.pickup_name or order.pickup_address
     login(client, "coordinator")
     page = client.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
-    row = next(r for r in page.split('id="unplanned"')[1].split("<tr>")[1:]
+    row = next(r for r in page.split('id="unplanned"')[1].split("<tr")[1:]
                if f"#{order_id}<" in r)
     assert f"Terugbrengen naar {place}: apotheekpakket" in row.replace("&#39;", "'")
-    assert "de dag is vol" in row and "Vastzetten" not in row
+    assert "de dag is vol" in row and 'class="menu"' not in row
+
+
+def test_progress_late_hot_meals_and_schedule_as_the_page_polls_them(planner, tmp_path):
+    """Planned at 11:00, looked at again at 14:00 with nothing done: every round is behind
+    schedule, every planned hot meal is late (its window ends 12:45), said in Dutch, in the
+    JSON the day page polls and on the page itself."""
+    client = planner.test_client()
+    login(client, "coordinator")
+    plan_id = plan_day(client)["plan_id"]
+    with db_session(planner) as s:
+        hot = {o.id for o in s.scalars(select(Order).where(Order.hot_meal))}
+        planned_hot = {int(v["order_id"]) for r in s.get(Plan, plan_id).payload["routes"]
+                       for v in r["visits"] if v["action"] == "delivery"
+                       and v["order_id"].isdigit() and int(v["order_id"]) in hot}
+    assert planned_hot, "the demo day has no planned hot meal"
+    later = make_app(tmp_path / "later", tmp_path / "plan.sqlite", NOW="14:00")
+    desk = later.test_client()
+    login(desk, "coordinator")
+    status = desk.get(f"/coordinator/plan/status?date={DAY.isoformat()}").get_json()
+    assert status["busy"] is False and status["plan_id"] == plan_id
+    late = status["live"]["late_meals"]
+    assert sorted(int(re.search(r"#(\d+)", t)[1]) for t in late) == sorted(planned_hot)
+    assert all(t.startswith("Warme maaltijd #") and "min na het tijdvak" in t for t in late)
+    rounds = status["live"]["rounds"]
+    assert len(rounds) == 3 and all(r["done"].startswith("0 van ") for r in rounds.values())
+    assert all(r["state"] == "behind" and r["schedule"].endswith("min achter op schema")
+               for r in rounds.values() if r["next"])
+    page = desk.get(f"/coordinator/?date={DAY.isoformat()}").get_data(as_text=True)
+    alerts = page.split('id="alerts"')[1].split("</div>")[0]
+    assert alerts.count('class="flash error late-meal"') == len(planned_hot)
+    later.extensions["buurtroute.engine"].dispose()

@@ -116,6 +116,17 @@ def test_live_address_check(client):
     assert ok.get_json()["ok"] and ok.get_json()["buurt"] == "Kluuvi"
     bad = client.post("/address/check", json={"query": "Kaivokatu 99"}, headers=headers)
     assert not bad.get_json()["ok"] and bad.get_json()["candidates"]
+    # the core's English reason, said in the page's language (Dutch here, English on request)
+    assert bad.get_json()["message"].startswith(
+        "Kaivokatu 99 staat niet in de kaartgegevens van dit gebied. Bedoelt u: Kaivokatu ")
+    street = client.post("/address/check", json={"query": "Aleksanterinkaatu 3"}, headers=headers)
+    assert street.get_json()["message"].startswith(
+        "Straat 'Aleksanterinkaatu' staat niet in de kaartgegevens van dit gebied. Bedoelt u: "
+        "Aleksanterinkatu"), street.get_json()
+    client.post("/lang/en", data={"csrf_token": token, "next": "/"})
+    english = client.post("/address/check", json={"query": "Kaivokatu 99"}, headers=headers)
+    assert english.get_json()["message"].startswith(
+        "Kaivokatu 99 is not in the map data of this area. Did you mean: Kaivokatu ")
     assert client.post("/address/check", json={"query": "Kaivokatu 2"}).status_code == 400
 
 

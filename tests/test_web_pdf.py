@@ -9,6 +9,7 @@ import io
 import logging
 import re
 
+from babel.dates import format_date
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -133,7 +134,7 @@ def test_all_rounds_pdf_has_each_round_on_its_own_a4_pages(app, caplog):
         text = "\n".join(pages[i] for i in mine)
         first = pages[mine[0]]
         # the header: name, day, shift, departure and the way back
-        assert f"{long_day_nl(DAY)} · Dienst " in first
+        assert f"{format_date(DAY, 'EEEE d MMMM y', locale='nl')} · Dienst " in first
         assert f"Vertrek om {hhmm(route['departure'])}" in first
         assert f"terug om {hhmm(route['finish'])}" in first
         # the map: drawn (thousands of street segments) with its attribution, once per round
@@ -220,11 +221,3 @@ def test_a_day_without_a_plan_gives_a_clear_page(app):
                                      "next": "/"})
     pages = pages_of(assistant.get("/assistant/round.pdf?date=2001-01-01"))
     assert "No stops planned for you on this day yet." in pages[0] and "Page 1 of 1" in pages[0]
-
-
-def long_day_nl(day) -> str:
-    """The day as the sheets say it in Dutch: "zondag 29 november 2026"."""
-    names = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-    months = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-              "september", "oktober", "november", "december")
-    return f"{names[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"

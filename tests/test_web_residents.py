@@ -298,7 +298,7 @@ def test_next_plan_gives_the_resident_the_longer_praatje_and_the_regular(app):
     row = page.split(f'<tr id="order-{oid}">')[1].split("</tr>")[0]
     assert f"{asked} min" in row and f'class="next-praatje">{longer} min<' in row
     with db_session(app) as s, app.app_context():  # the planner's input: the regular
-        built = planning.build(app, s, DAY, None, None)
+        built = planning.build(s, DAY, None, None)
         assert str(rid) in built.problem.assistant(assistant).regulars
     # the regular is a preference of the whole day's search: optimise the day again
     second = plan_day(client, full=True)

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from tests.test_web_planning import plan_day
@@ -195,8 +196,7 @@ def test_pages_show_local_times_and_dutch_dates(app, accounts):
     with db_session(app) as s:
         at = s.scalars(select(OrderEvent.at).where(OrderEvent.order_id == order["id"])).one()
     shown = at.replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
-    months = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-    assert f"{shown.day} {months[shown.month - 1]} {shown.year} {shown:%H:%M}" in detail
+    assert f"{format_date(shown.date(), 'd MMM y', locale='nl')} {shown:%H:%M}" in detail
     assert "UTC" not in detail
     assert nl(DAY) in detail
     round_page = app.test_client()

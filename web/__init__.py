@@ -97,6 +97,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("DATABASE_URL",
                           f"sqlite:///{Path(app.instance_path) / 'buurtroute.sqlite'}")
     if not app.config.get("SECRET_KEY"):
+        if app.config["QUEUE"] == "redis":
+            raise ValueError("SECRET_KEY: with QUEUE=redis (processes on several machines) set "
+                             "BUURTROUTE_SECRET_KEY, the same for every process: a key made "
+                             "per machine would end every session that reaches another one")
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_LIFETIME"])
     if app.config["HTTPS"]:
@@ -106,7 +110,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import (access, admin, api, assistant, auth, coordinator, dates, db, files, i18n,
                    jobs, pages, partners, pdf, privacy, reports, reqlog, residents, retention,
@@ -115,6 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
     files.protect_database(app.config["DATABASE_URL"])
+    i18n.init_app(app)
     db.init_app(app)
     jobs.init_app(app)
     reqlog.init_app(app)
@@ -133,8 +140,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       reports.bp, admin.bp, standing_pages.partner_bp,
                       standing_pages.coordinator_bp, week.bp):
         app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
-                                 current_language=i18n.language, initials=rounds.initials,
+    app.jinja_env.globals.update(initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
                                  note_flag=rounds.note_flag,
                                  log_readers=lambda: access.readers(app),

@@ -23,7 +23,7 @@ from . import access, orders, organisations, planning, standing, tenancy, today
 from .areas import current_area
 from .auth import partner_for_token
 from .dates import local_today
-from .db import db
+from .db import app_object, db
 from .hygiene import surrogate_fields
 from .i18n import english
 from .openapi import document
@@ -234,8 +234,8 @@ def create_order():
         if replay is not None:
             return replay
         _validated(body)  # answers as if the other request had come first (409 on reference)
-        raise ApiError(409, "The order conflicts with one created at the same moment.")
-    planning.order_changed(current_app._get_current_object(), db(), order, "order")
+        raise ApiError(409, "The order conflicts with one created at the same moment.") from None
+    planning.order_changed(app_object(), db(), order, "order")
     access.note_orders([order], "create", "order", "api")
     response = jsonify(order_json(order))
     response.status_code = 201
@@ -295,7 +295,7 @@ def cancel_order(order_id: int):
                        {"status": order.status})
     order.set_status("cancelled")
     db().commit()
-    planning.order_changed(current_app._get_current_object(), db(), order, "cancel")
+    planning.order_changed(app_object(), db(), order, "cancel")
     access.note_orders([order], "change", "status", "api")
     return jsonify(order_json(order))
 
@@ -343,7 +343,7 @@ def _own_standing(standing_id: int) -> StandingOrder:
 def _replanned(cancelled: list[Order]) -> None:
     access.note_orders(cancelled, "change", "status", "api")
     for order in cancelled:
-        planning.order_changed(current_app._get_current_object(), db(), order, "cancel")
+        planning.order_changed(app_object(), db(), order, "cancel")
 
 
 def _standing_response(row: StandingOrder, status: int = 200):

@@ -24,7 +24,7 @@ from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
 from .dates import local_today
-from .db import db
+from .db import app_object, db
 from .i18n import gettext as _
 from .i18n import language
 from .orders import TIME
@@ -111,7 +111,7 @@ def progress(rnd, open_stops: list, service_date: date) -> dict[str, str]:
     total = len(rnd.stops)
     at = total - len(open_stops) + 1 if open_stops else total
     text = _("Stop {n} of {total}", n=min(at, total), total=total)
-    now = planning.clock_now(current_app._get_current_object(), db(), service_date)
+    now = planning.clock_now(app_object(), db(), service_date)
     if open_stops and now is not None:
         late = (now - seconds(open_stops[0].arrival)) // 60
         if late > 5:
@@ -146,7 +146,7 @@ def mark(order_id: int):
         recorded = _record([order_id, *more], request.form.get("status", ""),
                            request.form.get("event_id", ""))
     except facts.Refused as exc:
-        flash(f"{_(exc.field)}: {_(str(exc))}", "error")
+        flash(f"{_(exc.field)}: {_(exc.template, **exc.params)}", "error")
         return back
     status = recorded.facts[0].action
     flash(_("Already recorded: {status}.", status=_(status)) if recorded.replayed
@@ -197,7 +197,7 @@ def _record(order_ids: list[int], status: str, tap: str, at: str | None = None,
     for o in orders:
         if o.id not in mine and facts.carrier_of(db(), o.id) != assistant.id:
             raise facts.Refused("order_ids", "this stop is not in your round", 404)
-    app = current_app._get_current_object()
+    app = app_object()
     # when it happened: "at" (the area's local time) or "ago" (seconds before now, which a
     # phone that was offline knows whatever its clock or time zone says)
     now = planning.clock_now(app, db(), orders[0].service_date) if orders else 0

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from . import sessions, tenancy
 from .db import db
 from .hygiene import clean
+from .i18n import LANGUAGES
 from .i18n import gettext as _
 from .store import ORG_ROLES, ROLES, ApiToken, Partner, User, utcnow
 
@@ -168,10 +169,7 @@ def role_required(*roles: str | Callable[[], tuple[str, ...]]):
 
 
 def home_url(user: User) -> str:
-    try:
-        return url_for(HOME[user.role])
-    except Exception:  # the coordinator/assistant pages may not be registered yet
-        return url_for("pages.index")
+    return url_for(HOME[user.role])
 
 
 def client_address() -> str:
@@ -216,8 +214,12 @@ def login():
 
 
 def finish_login(user: User, next_url: str | None):
-    """Start the user's server-side session (a new id: no fixation) and go on."""
-    lang = user.language
+    """Start the user's server-side session (a new id: no fixation) and go on. A language
+    chosen before logging in (on the login page) wins and is kept on the account; else the
+    account's own."""
+    chosen = session.get("lang")
+    lang = chosen if chosen in LANGUAGES else user.language
+    user.language = lang
     session.clear()
     session["sid"] = sessions.start(db(), user)
     session["lang"] = lang

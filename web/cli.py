@@ -33,7 +33,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app, tenancy, today
 from .auth import create_user
-from .db import new_session
+from .db import app_object, new_session
 
 
 def _app(**_ignored):
@@ -316,12 +316,10 @@ def worker(threads: int):
 @with_appcontext
 def purge_command(dry_run: bool):
     """Remove what is past its retention period (RETAIN_* settings); rows per table."""
-    from flask import current_app
-
     from . import retention
     from .store import utcnow
 
-    app = current_app._get_current_object()
+    app = app_object()
     removed = retention.purge_all(app, today(app), utcnow(), dry_run=dry_run)
     click.echo("would remove (dry run):" if dry_run else "removed:")
     for table, count in removed.items():

@@ -1,13 +1,14 @@
 """The coordinator's day: every partner's orders by buurt and kind, the assistants and their
 shifts; planning the day (in the background), the plan's map, workload and unplanned orders;
-moving and locking stops; all rounds on A4."""
+moving and locking stops (one form, opened from a stop's menu); the day's progress as the page
+polls it; all rounds on A4."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timezone
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,13 +19,14 @@ from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
 from .auth import current_user, role_required
-from .dates import local_today, long_day
-from .db import db
+from .dates import local_today
+from .db import app_object, db
 from .hygiene import foreign_digits, is_number, number_error
+from .i18n import N_, long_date, ngettext
 from .i18n import gettext as _
 from .orders import TIME, minutes
-from .store import (MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
-                    StopLock, get)
+from .store import (MISSED, MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
+                    StopLock, get, utcnow)
 from .week import deferred_from
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -61,6 +63,7 @@ def day():
     work = sum(minutes(s.end) - minutes(s.start) - s.break_minutes for s in shifts)
     plan = planning.current_plan(db(), service_date)
     run = planning.latest_run(db(), service_date)
+    busy = (run is not None and run.status == "running") or planning.pending(db(), service_date)
     plan_view = {}
     if plan is not None:
         day_rounds = rounds.rounds_of(db(), plan)
@@ -68,9 +71,11 @@ def day():
         plan_view = {"plan": plan, "rounds": day_rounds, "locks": locks,
                      "map": rounds.map_svg(current_area(), [r for r in day_rounds if r.stops],
                                            title=_("Rounds of {date}",
-                                                   date=long_day(service_date))),
+                                                   date=long_date(service_date))),
                      "unplanned": rounds.unplanned_of(db(), plan),
-                     "done": done_times(db(), [s.order for r in day_rounds for s in r.stops])}
+                     "done": done_times(db(), [s.order for r in day_rounds for s in r.stops]),
+                     "live": progress(day_rounds, _now_minutes(service_date))}
+    moving = get(db(), Order, request.args.get("move", type=int) or 0)
     return render_template(
         "coordinator/day.html", run=run, shift_ids=[s.assistant_id for s in shifts],
         day=service_date, by_buurt=dict(sorted(by_buurt.items())),
@@ -79,25 +84,81 @@ def day():
         assistants=db().scalars(select(Assistant).where(Assistant.active)
                                 .order_by(Assistant.name)).all(), modes=MODES,
         praatje=praatje_minutes, names={a.id: a.name for a in db().scalars(select(Assistant))},
-        busy=(run is not None and run.status == "running") or planning.pending(db(),
-                                                                               service_date),
-        undo=_last_change(service_date), changes=_changes(plan), failure=failure,
+        busy=busy, undo=_last_change(service_date), changes=_changes(plan),
         deferred=deferred_from(db(), service_date),
-        now_minutes=_now_minutes(service_date), **plan_view)
+        made_at=local_time(plan.finished_at) if plan is not None else "",
+        moving=moving if moving is not None and moving.service_date == service_date else None,
+        run_note=run_note(run, busy), **plan_view)
 
 
 def _now_minutes(service_date: date) -> int | None:
-    now = planning.clock_now(current_app._get_current_object(), db(), service_date)
+    now = planning.clock_now(app_object(), db(), service_date)
     return None if now is None else now // 60
 
 
+def _clock(text: str) -> int:
+    return int(text[:2]) * 60 + int(text[3:5])
+
+
+def progress(day_rounds: list[rounds.Round], now: int | None) -> dict:
+    """How the day goes, in the page's language, as the day page shows it and polls it: per
+    round the doors done, nobody home and goods brought back, ahead of or behind schedule
+    (stops due by now against stops done; minutes past the next stop's planned time); and
+    the hot meals that will be, or are, later than their window."""
+    out, late = {}, []
+    for r in day_rounds:
+        doors = [s for s in r.stops if s.at_resident]
+        done = sum(1 for s in doors if s.happened)
+        missed = sum(1 for s in doors if s.happened and s.order.status in MISSED)
+        back = sum(1 for s in r.stops if s.returning and s.action == "delivery" and s.happened)
+        parts = [ngettext("{done} of {n} door", "{done} of {n} doors", len(doors), done=done)]
+        if missed:
+            parts.append(ngettext("{n} not home", "{n} not home", missed))
+        if back:
+            parts.append(ngettext("{n} brought back", "{n} brought back", back))
+        state, schedule = "", ""
+        upcoming = next((s for s in r.stops if not s.happened), None)
+        if now is not None and doors:
+            due = sum(1 for s in doors if _clock(s.arrival) <= now)
+            behind = now - _clock(upcoming.arrival) if upcoming is not None else 0
+            if behind > 5:
+                state, schedule = "behind", _("{n} min behind schedule", n=behind)
+            elif done > due:
+                state, schedule = "ahead", ngettext("{n} stop ahead of schedule",
+                                                    "{n} stops ahead of schedule", done - due)
+            elif upcoming is not None:
+                state, schedule = "on_time", _("on schedule")
+        out[str(r.assistant.id)] = {"done": " · ".join(parts), "state": state,
+                                    "schedule": schedule,
+                                    "next": upcoming.arrival if upcoming is not None else ""}
+        for s in doors:
+            ends = [_clock(e) for _s, e in s.order.windows]
+            if not s.order.hot_meal or s.happened or not ends:
+                continue
+            by = max(_clock(s.arrival), now or 0) - max(ends)
+            if by > 0:
+                late.append(_("Hot meal #{id} ({who}, {name}): {n} min after its window",
+                              id=s.order.id, who=rounds.initials(s.order.resident.name),
+                              name=r.assistant.name, n=by))
+    return {"rounds": out, "late_meals": late}
+
+
+def run_note(run, busy: bool) -> str:
+    """The planner's state in one sentence (failed: why), for the status line."""
+    if busy:
+        return _("The planner is working…")
+    if run is not None and run.status == "failed":
+        return _("The last planning run failed: {reason}.", reason=failure(run.error))
+    return ""
+
+
 FAILURES = {
-    "timeout": "the planner was stopped at its hard time limit of {value} seconds",
-    "rejected": "the plan checker found {value} broken rule(s) in the result",
-    "no_plan": "no plan was found within the time limit",
-    "crashed": "the planning process stopped without a result",
-    "error": "an error in the planner ({value})",
-    "interrupted": "the worker running it stopped ({value})",
+    "timeout": N_("the planner was stopped at its hard time limit of {value} seconds"),
+    "rejected": N_("the plan checker found {value} broken rule(s) in the result"),
+    "no_plan": N_("no plan was found within the time limit"),
+    "crashed": N_("the planning process stopped without a result"),
+    "error": N_("an error in the planner ({value})"),
+    "interrupted": N_("the worker running it stopped ({value})"),
 }
 
 
@@ -114,6 +175,13 @@ def failure(error: str) -> str:
 def _changes(plan) -> dict:
     changes = plan.payload.get("changes", {}) if plan is not None else {}
     return changes if any(changes.values()) else {}
+
+
+def local_time(at) -> str:
+    """A stored UTC time as "HH:MM" in the cooperative's time zone."""
+    if at is None:
+        return ""
+    return at.replace(tzinfo=timezone.utc).astimezone(tenancy.zone(db())).strftime("%H:%M")
 
 
 @bp.route("/shifts", methods=["POST"])
@@ -150,18 +218,19 @@ def add_shift():
         errors["break_from"] = _("lies outside the shift")
     if errors:
         for name, reason in errors.items():
-            flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "error")
+            flash(f"{_(FIELD_LABELS.get(name, name))}: {reason}", "shift-error")
     else:
         db().add(Shift(assistant=assistant, service_date=service_date, start=start, end=end,
                        break_minutes=int(break_minutes),
                        break_from=break_from if int(break_minutes) else None))
         db().commit()
-        flash(_("Shift added."), "success")
-    return redirect(url_for("coordinator.day", date=service_date.isoformat()))
+        flash(_("Shift added."), "shift-success")
+    return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#shifts")
 
 
-FIELD_LABELS = {"assistant_id": "Assistant", "service_date": "Date", "start": "Start",
-                "end": "End", "break_minutes": "Break (minutes)", "break_from": "Break from"}
+FIELD_LABELS = {"assistant_id": N_("Assistant"), "service_date": N_("Date"), "start": N_("Start"),
+                "end": N_("End"), "break_minutes": N_("Break (minutes)"),
+                "break_from": N_("Break from")}
 
 
 @bp.route("/plan", methods=["POST"])
@@ -184,7 +253,7 @@ def plan():
 
 def _ask(service_date: date, kind: str, order_id: int | None = None,
          lock_before: dict | None = None):
-    app = current_app._get_current_object()
+    app = app_object()
     return planning.request(app, db(), service_date, kind, current_user().id, order_id,
                             lock_before)
 
@@ -197,7 +266,13 @@ def plan_status():
     service_date = _day()
     run = planning.latest_run(db(), service_date)
     current = planning.current_plan(db(), service_date)
-    return jsonify({"date": service_date.isoformat(),
+    busy = (run is not None and run.status == "running") or planning.pending(db(), service_date)
+    live = progress(rounds.rounds_of(db(), current), _now_minutes(service_date)) \
+        if current is not None else {"rounds": {}, "late_meals": []}
+    return jsonify({"date": service_date.isoformat(), "busy": busy,
+                    "note": run_note(run, busy), "live": live,
+                    "elapsed": round((utcnow() - run.created_at).total_seconds())
+                    if run is not None and run.status == "running" else None,
                     "status": run.status if run else "none",
                     "run_id": run.id if run else None, "error": run.error if run else "",
                     "violations": (run.violations or [])[:10] if run else [],
@@ -245,7 +320,7 @@ def undo():
     db().flush()
     change.undone_by = req.id
     db().commit()
-    jobs.enqueue_plan(current_app._get_current_object(), tenancy.org_id(db()), service_date)
+    jobs.enqueue_plan(app_object(), tenancy.org_id(db()), service_date)
     flash(_("The last change is being undone."), "info")
     return back
 
@@ -258,13 +333,14 @@ def lock_stop(order_id: int):
     order = get(db(), Order, order_id) or abort(404)
     back = redirect(url_for("coordinator.day", date=order.service_date.isoformat())
                     + "#planning")
+    refused = _refused(order)
     lock = db().scalar(select(StopLock).where(StopLock.order_id == order.id))
     before = None if lock is None else {"assistant_id": lock.assistant_id,
                                         "position": lock.position}
     if request.form.get("action") == "unlock":
         if lock is None:
             flash(f"#{order.id}: {_('is not locked')}", "error")
-            return back
+            return refused
         db().delete(lock)
         kind = "unlock"
     else:
@@ -272,7 +348,7 @@ def lock_stop(order_id: int):
         if errors:
             for name, reason in errors.items():
                 flash(f"#{order.id} · {_(LOCK_LABELS[name])}: {reason}", "error")
-            return back
+            return refused
         if lock is None:
             lock = StopLock(order_id=order.id, assistant_id=assistant.id)
             db().add(lock)
@@ -292,21 +368,22 @@ def hand_over(order_id: int):
     order = get(db(), Order, order_id) or abort(404)
     back = redirect(url_for("coordinator.day", date=order.service_date.isoformat())
                     + "#planning")
+    refused = _refused(order)
     aid = request.form.get("assistant_id", "")
     to = get(db(), Assistant, int(aid)) if aid.isdigit() else None
     if to is None or db().scalar(select(Shift.id).where(
             Shift.assistant_id == to.id, Shift.service_date == order.service_date)) is None:
         flash(f"#{order.id} · {_('Assistant')}: {_('has no shift on this day')}", "error")
-        return back
-    app = current_app._get_current_object()
+        return refused
+    app = app_object()
     try:
         facts.hand_over(db(), order, to, current_user().id, request.form.get("event_id", ""),
                         planning.clock_now(app, db(), order.service_date) or 0)
         db().commit()
     except facts.Refused as exc:
         db().rollback()
-        flash(f"#{order.id} · {_(exc.field)}: {_(str(exc))}", "error")
-        return back
+        flash(f"#{order.id} · {_(exc.field)}: {_(exc.template, **exc.params)}", "error")
+        return refused
     except IntegrityError:  # the same form sent twice
         db().rollback()
         return back
@@ -316,7 +393,13 @@ def hand_over(order_id: int):
     return back
 
 
-LOCK_LABELS = {"assistant_id": "Assistant", "position": "As stop number"}
+def _refused(order: Order):
+    """Back to the stop's menu, open, with the reasons in it: where the action was taken."""
+    return redirect(url_for("coordinator.day", date=order.service_date.isoformat(),
+                            move=order.id) + "#move")
+
+
+LOCK_LABELS = {"assistant_id": N_("Assistant"), "position": N_("As stop number")}
 
 
 def lock_target(order: Order, form) -> tuple[Assistant | None, int | None, dict[str, str]]:

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from . import csvsafe, orders
+from .i18n import N_
 from .orders import Gettext
 from .store import Order, Partner
 
@@ -70,7 +71,7 @@ def read(data: bytes, _: Gettext, max_rows: int, fields: tuple[str, ...] = order
                                           reason=str(exc)))]
     columns = [aliases.get(h, h) for h in header]
     errors = []
-    for index, (raw, name) in enumerate(zip(header, columns)):
+    for index, (raw, name) in enumerate(zip(header, columns, strict=True)):
         if name not in fields:
             errors.append(RowError(1, raw, _("unknown column; known columns: {known}",
                                              known=", ".join(fields))))
@@ -95,12 +96,13 @@ def _rows(reader, columns, rows, errors, _, max_rows) -> None:
             extra += 1  # counted, not kept: the whole file is refused below
             continue
         if len(values) > len(columns):
-            message = "the row has more values than there are columns"
+            message = N_("the row has more values than there are columns")
             errors.append(RowError(number, "", _(message)))
             continue
-        rows.append((number, dict(zip(columns, values))))
+        rows.append((number, dict(zip(columns, values, strict=False))))  # short rows: blanks
     if extra:
-        message = "the file has {count} rows, more than the {n} of one upload: nothing stored"
+        message = N_("the file has {count} rows, more than the {n} of one upload: "
+                     "nothing stored")
         errors.append(RowError(0, "", _(message, count=len(rows) + extra, n=max_rows)))
 
 

@@ -2,25 +2,21 @@
 
 The store keeps times in UTC (naive ``datetime``s from ``store.utcnow``) and service days as
 dates; pages show them through the Jinja filters below ("zondag 29 november 2026", "09:48"),
-never as ISO text or UTC. A small helper on purpose: the names come from ``web.i18n`` like any
-other text, so switching to Babel's date formatting later replaces this module only.
+never as ISO text or UTC. Names and formats are Babel's (``web.i18n.long_date``), so they
+follow the page's language; the time zone is the cooperative's (``tenancy.zone``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Flask, current_app
+from flask_babel import format_date
 
 from . import today
-from .i18n import gettext as _
+from .i18n import long_date
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
-MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-               "Dec")
+A_MONDAY = date(2024, 1, 1)
 
 
 def _zone():
@@ -35,21 +31,14 @@ def local_today() -> date:
     return today(current_app, _zone())
 
 
-def long_day(day: date) -> str:
-    """"zondag 29 november 2026" (Dutch) or "Sunday 29 November 2026"."""
-    return _("{weekday} {day} {month} {year}", weekday=_(WEEKDAY_NAMES[day.weekday()]),
-             day=day.day, month=_(MONTH_NAMES[day.month - 1]), year=day.year)
-
-
 def short_day(day: date) -> str:
-    """"ma 30 nov" (Dutch) or "Mon 30 Nov": a column of the week."""
-    return _("{weekday} {day} {month}", weekday=_(WEEKDAY_SHORT[day.weekday()]), day=day.day,
-             month=_(MONTH_SHORT[day.month - 1]))
+    """"ma 30 nov." (Dutch) or "Mon 30 Nov": a column of the week."""
+    return format_date(day, "EEE d MMM")
 
 
 def weekday(number: int) -> str:
     """0 → "maandag"."""
-    return _(WEEKDAY_NAMES[number])
+    return format_date(A_MONDAY + timedelta(days=number), "EEEE")
 
 
 def local(at: datetime) -> datetime:
@@ -63,13 +52,11 @@ def local_time(at: datetime | None) -> str:
 
 
 def local_datetime(at: datetime | None) -> str:
-    """A stored UTC time as "29 nov 2026 09:29" where the cooperative is."""
+    """A stored UTC time as "29 nov. 2026 09:29" where the cooperative is."""
     if at is None:
         return ""
     moment = local(at)
-    return _("{day} {month} {year} {time}", day=moment.day,
-             month=_(MONTH_SHORT[moment.month - 1]), year=moment.year,
-             time=moment.strftime("%H:%M"))
+    return f"{format_date(moment.date(), 'd MMM y')} {moment:%H:%M}"
 
 
 def local_timestamp(at: datetime | None) -> str:
@@ -79,6 +66,6 @@ def local_timestamp(at: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(long_day=long_day, short_day=short_day, weekday=weekday,
+    app.jinja_env.filters.update(long_day=long_date, short_day=short_day, weekday=weekday,
                                  local_time=local_time, local_datetime=local_datetime,
                                  local_timestamp=local_timestamp)

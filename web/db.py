@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from . import migrate, tenancy
 from .store import make_engine, make_sessionmaker
@@ -31,6 +34,12 @@ def new_session(scope: "tenancy.Scope | None" = None) -> Session:
     scope it reads no organisation's data until given one (``web.tenancy``)."""
     session = current_app.extensions["buurtroute.sessions"]()
     return tenancy.use(session, scope) if scope is not None else session
+def app_object() -> Flask:
+    """The application behind the ``current_app`` proxy, for work that outlives the request's
+    context (a thread, the planning queue)."""
+    proxy = cast("LocalProxy[Flask]", current_app)
+    return proxy._get_current_object()
+
 
 
 def _close(_exc) -> None:

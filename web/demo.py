@@ -86,7 +86,8 @@ def seed(session: Session, area, day: date, seed_value: int = 1, orders_count: i
         name = prefix + assistant.name.lower()
         create_user(session, name, password, "assistant", assistant=assistant, org_id=org.id)
         users.append((name, "assistant", assistant.name))
-    tokens, taken = {}, set()
+    tokens: dict[str, str] = {}
+    taken: set[str] = set()
     for partner in partners.values():
         username = prefix + USERNAMES[partner.kind]
         username += str(sum(u.startswith(username) for u in taken) + 1) \

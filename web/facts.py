@@ -30,10 +30,12 @@ NEEDS = {"picked_up": ("planned",), "delivered": ("planned", "picked_up"),
 class Refused(ValueError):
     """A mark that cannot be recorded; ``field`` names what was wrong."""
 
-    def __init__(self, field_name: str, message: str, status: int = 409):
-        super().__init__(message)
+    def __init__(self, field_name: str, template: str, status: int = 409, **params: object):
+        super().__init__(template.format(**params))
         self.field = field_name
         self.status = status
+        #: What the message was made of, so a page can say it in its own language.
+        self.template, self.params = template, params
 
 
 @dataclass
@@ -60,7 +62,7 @@ def validate(tap: str, action: str) -> None:
     if not CLIENT_ID.match(tap or ""):
         raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'", 400)
     if action not in NEEDS:
-        raise Refused("status", f"must be one of {', '.join(NEEDS)}", 400)
+        raise Refused("status", "must be one of {options}", 400, options=", ".join(NEEDS))
 
 
 def record(session: Session, assistant: Assistant, user_id: int | None, orders: list[Order],
@@ -84,16 +86,18 @@ def record(session: Session, assistant: Assistant, user_id: int | None, orders: 
     for o in orders:
         carrier = carrier_of(session, o.id)
         if carrier is not None and carrier != assistant.id:
-            raise Refused("order_ids", f"order {o.id}: the goods are with another assistant; "
-                          "the coordinator can hand them over")
+            raise Refused("order_ids", "order {id}: the goods are with another assistant; the "
+                          "coordinator can hand them over", id=o.id)
         if o.status not in NEEDS[action]:
-            raise Refused("status", f"order {o.id} is {o.status} and cannot become {action}")
+            raise Refused("status", "order {id} is {status} and cannot become {action}", id=o.id,
+                          status=o.status, action=action)
         if action == "returned" and not comes_back(o):
-            raise Refused("status", f"order {o.id} does not go back to where it was picked up")
+            raise Refused("status", "order {id} does not go back to where it was picked up",
+                          id=o.id)
         if action == "picked_up" and o.pickup_lat is None:
-            raise Refused("status", f"order {o.id} has no pickup")
+            raise Refused("status", "order {id} has no pickup", id=o.id)
     facts = []
-    for o, client_id in zip(orders, ids):
+    for o, client_id in zip(orders, ids, strict=True):
         o.set_status(FACT_STATUS[action], user_id=user_id)
         fact = Fact(client_id=client_id, service_date=o.service_date, order_id=o.id,
                     action=action, assistant_id=assistant.id, at_seconds=at_seconds,

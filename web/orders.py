@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from routing.geocode import AddressNotFound, GeoPoint
 
 from . import tenancy
 from .hygiene import clean, foreign_digits, has_surrogate
+from .i18n import N_
 from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 
 Gettext = Callable[..., str]
@@ -29,11 +31,11 @@ FIELDS = ("recipient", "address", "phone", "kind", "service_date", "windows", "p
           "reference", "flexible_until")
 REQUIRED = ("recipient", "address", "kind", "service_date")
 MAX_WINDOWS = 3
+CAP_LOCK_SPACE = 0x6361  # "ca": advisory locks on a partner's daily cap (PostgreSQL)
 GOODLESS = ("visit", "klusje")  # nothing to carry: size 0 unless said otherwise
 DAYS_AHEAD = 60
 #: A flexible parcel may go at most this many days after its service date.
 FLEXIBLE_DAYS = 7
-PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
 LIMITS = {"praatje_minutes": (0, 60), "size": (0, 20), "priority": (0, 2)}
 LENGTHS = {"recipient": 80, "address": 200, "phone": 32, "pickup": 200, "note": 500,
            "reference": 64}
@@ -152,7 +154,7 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if kind not in ORDER_KINDS:
             errors["kind"] = _("must be one of: {options}", options=", ".join(ORDER_KINDS))
         elif kind not in partner.order_kinds:
-            message = "a {partner_kind} cannot submit {kind} orders (allowed: {allowed})"
+            message = N_("a {partner_kind} cannot submit {kind} orders (allowed: {allowed})")
             errors["kind"] = _(message, partner_kind=partner.kind, kind=kind,
                                allowed=", ".join(partner.order_kinds) or "-")
     service_date = _service_date(payload.get("service_date"), today, errors, _)
@@ -275,7 +277,7 @@ def _windows(value, errors, _) -> list[list[str]]:
             return []
         out.append([start, end])
     out.sort()
-    if any(minutes(b[0]) < minutes(a[1]) for a, b in zip(out, out[1:])):
+    if any(minutes(b[0]) < minutes(a[1]) for a, b in pairwise(out)):
         errors["windows"] = _("time windows overlap")
         return []
     return out
@@ -345,7 +347,14 @@ def over_daily_cap(session: Session, partner: Partner, day: date, cap: int, _: G
     """The reason an order of ``partner`` on ``day`` would exceed its daily cap, or None.
 
     Counts the partner's orders of that day that are not cancelled, including ones added to
-    ``session`` but not yet committed (a CSV upload); ``order_id`` is an order being moved."""
+    ``session`` but not yet committed (a CSV upload); ``order_id`` is an order being moved.
+
+    On PostgreSQL the partner's orders are first locked until this transaction ends: two web
+    processes counting at once would otherwise both find room for the last order. (SQLite
+    serves one machine; there the window is the few milliseconds between count and commit.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(CAST(:space AS int), CAST(:partner AS int))"),
+                        {"space": CAP_LOCK_SPACE, "partner": partner.id})
     query = select(func.count(Order.id)).where(Order.partner_id == partner.id,
                                                Order.service_date == day,
                                                Order.status != "cancelled")

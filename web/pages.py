@@ -12,6 +12,7 @@ from routing.geocode import AddressNotFound
 
 from .areas import current_area
 from .auth import current_user, home_url, role_required, safe_next
+from .db import db
 from .hygiene import has_surrogate
 from .i18n import LANGUAGES
 from .i18n import gettext as _
@@ -37,8 +38,13 @@ def index():
 
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
+    """Switch the language; a logged-in user's choice is kept on the account too."""
     if code in LANGUAGES:
         session["lang"] = code
+        user = current_user()
+        if user is not None:
+            user.language = code
+            db().commit()
     return redirect(safe_next(request.form.get("next", "")) or url_for("pages.index"))
 
 
@@ -59,7 +65,7 @@ def address_check():
     try:
         point = area.geocoder.lookup(query)
     except AddressNotFound as exc:
-        return jsonify(ok=False, message=str(exc), candidates=exc.candidates,
+        return jsonify(ok=False, message=address_problem(exc), candidates=exc.candidates,
                        suggestions=suggestions)
     if point.buurt is None:
         return jsonify(ok=False, message=_("lies outside the buurten of {area}",
@@ -67,6 +73,15 @@ def address_check():
     return jsonify(ok=True, address=point.address, buurt=point.buurt, suggestions=suggestions,
                    message=_("Address found: {address} ({buurt})", address=point.address,
                              buurt=point.buurt))
+
+
+def address_problem(exc: AddressNotFound) -> str:
+    """Why the map data does not know an address, in the page's language: the core says it
+    in English and keeps the sentence's template and values for this."""
+    reason = _(exc.template, **exc.params) + "."
+    if exc.candidates:
+        reason += " " + _("Did you mean: {candidates}?", candidates="; ".join(exc.candidates))
+    return reason
 
 
 def init_app(app: Flask) -> None:
@@ -119,8 +134,6 @@ def init_app(app: Flask) -> None:
     def database_refused(exc):
         """A write the database refused (a race on a unique key, a value it cannot store):
         nothing was stored; say so as a 409/400 instead of a 500."""
-        from .db import db
-
         db().rollback()
         return http_error(Conflict(_("Someone else changed this at the same time; please try again."))
                           if isinstance(exc, IntegrityError) else

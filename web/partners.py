@@ -13,13 +13,12 @@ from . import access, csvorders, orders, organisations, planning, standing, tena
 from .areas import current_area
 from .auth import current_user, new_token, role_required
 from .dates import local_today
-from .db import db
+from .db import app_object, db
 from .hygiene import clean
 from .i18n import gettext as _
 from .store import ApiToken, Order, Partner, get, utcnow
 
 bp = Blueprint("partners", __name__, url_prefix="/partner")
-WINDOW_FIELDS = ("window1_start", "window1_end", "window2_start", "window2_end")
 
 
 def the_partner() -> Partner:
@@ -111,7 +110,8 @@ def _form_values(order: Order | None) -> dict:
 
 def _order_form(order: Order | None):
     partner = the_partner()
-    values, errors = _form_values(order), {}
+    values = _form_values(order)
+    errors: dict[str, str] = {}
     if request.method == "POST":
         values = request.form.to_dict()
         payload, errors = _form_payload(request.form)
@@ -137,7 +137,7 @@ def _order_form(order: Order | None):
                 orders.update(db(), order, draft, current_user().id)
             db().commit()
             access.note_orders([order], action, "order")
-            planning.order_changed(current_app._get_current_object(), db(), order, "order",
+            planning.order_changed(app_object(), db(), order, "order",
                                    current_user().id)
             flash(_("Order {id} saved.", id=order.id), "success")
             return redirect(url_for("partners.orders_list", date=order.service_date))
@@ -180,7 +180,7 @@ def order_cancel(order_id: int):
         order.set_status("cancelled", current_user().id)
         db().commit()
         access.note_orders([order], "change", "status")
-        planning.order_changed(current_app._get_current_object(), db(), order, "cancel",
+        planning.order_changed(app_object(), db(), order, "cancel",
                                current_user().id)
         flash(_("Order {id} cancelled.", id=order.id), "success")
     return redirect(url_for("partners.order_detail", order_id=order.id))

@@ -271,7 +271,7 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         plan.mode, plan.created_by = mode, asks[-1].user_id if asks else None
         session.commit()
         standing.materialise(session, day, today(app, tenancy.zone(session)))
-        built = build(app, session, day, base, clock_now(app, session, day))
+        built = build(session, day, base, clock_now(app, session, day))
         result = _solve(app, built, base, mode)
         violations = check(built.problem, result) if built.problem is not None else []
         if violations:
@@ -470,17 +470,6 @@ class Built:
         return out
 
 
-def carriers(facts: list[Fact]) -> dict[int, int]:
-    """Per order, the assistant who has its goods now (picked up, or handed over to)."""
-    out: dict[int, int] = {}
-    for f in facts:
-        if f.action in ("picked_up", "handed_over"):
-            out[f.order_id] = f.assistant_id
-        elif f.action in ("delivered", "not_home") and f.order_id not in out:
-            out[f.order_id] = f.assistant_id
-    return out
-
-
 def day_facts(session: Session, day: date) -> list[Fact]:
     return list(session.scalars(select(Fact).where(Fact.service_date == day)
                                 .order_by(Fact.id)))
@@ -575,8 +564,7 @@ def _timed(problem: model.Problem, raw: dict[tuple[str, str], tuple[str, int, in
     return out, changed
 
 
-def build(app: Flask, session: Session, day: date, base: Plan | None,
-          now: int | None) -> Built:
+def build(session: Session, day: date, base: Plan | None, now: int | None) -> Built:
     """The day's problem: open orders, visited orders with their done stops (from facts),
     returns of goods nobody took, shifts and the coordinator's locks."""
     from .areas import current_area

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import stats
 from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
-                    PlanRequest, Resident, StandingOrder, StopLock, UserSession)
+                    PlanRequest, Resident, StandingOrder, StopLock, UserSession, affected)
 
 #: setting → (default days, what it keeps)
 PERIODS: dict[str, tuple[int, str]] = {
-    "RETAIN_ORDER_DAYS": (90, "orders, their history, facts, locks and the day's plans, after "
-                              "the service day"),
-    "RETAIN_IDLE_RESIDENT_DAYS": (365, "residents without orders, after their last order's "
-                                       "day"),
+    "RETAIN_ORDER_DAYS": (90, ("orders, their history, facts, locks and the day's plans, after "
+                               "the service day")),
+    "RETAIN_IDLE_RESIDENT_DAYS": (365, ("residents without orders, after their last order's "
+                                        "day")),
     "RETAIN_IDEMPOTENCY_DAYS": (7, "API idempotency keys, after the request"),
     "RETAIN_PLAN_DAYS": (30, "superseded and failed plans, after they were made"),
     "RETAIN_SESSION_DAYS": (30, "ended or expired login sessions, after their end"),
@@ -73,16 +73,16 @@ def delete_orders(session: Session, ids: Iterable[int]) -> dict[str, int]:
                         0)
     for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
         chunk = ids[start:start + 500]
-        out["facts"] += session.execute(delete(Fact).where(Fact.order_id.in_(chunk))).rowcount
-        out["order_events"] += session.execute(
-            delete(OrderEvent).where(OrderEvent.order_id.in_(chunk))).rowcount
-        out["stop_locks"] += session.execute(
-            delete(StopLock).where(StopLock.order_id.in_(chunk))).rowcount
-        out["idempotency_keys"] += session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.order_id.in_(chunk))).rowcount
+        out["facts"] += affected(session, delete(Fact).where(Fact.order_id.in_(chunk)))
+        out["order_events"] += affected(
+            session, delete(OrderEvent).where(OrderEvent.order_id.in_(chunk)))
+        out["stop_locks"] += affected(
+            session, delete(StopLock).where(StopLock.order_id.in_(chunk)))
+        out["idempotency_keys"] += affected(
+            session, delete(IdempotencyRecord).where(IdempotencyRecord.order_id.in_(chunk)))
         session.execute(update(PlanRequest).where(PlanRequest.order_id.in_(chunk))
                         .values(order_id=None))
-        out["orders"] += session.execute(delete(Order).where(Order.id.in_(chunk))).rowcount
+        out["orders"] += affected(session, delete(Order).where(Order.id.in_(chunk)))
     return out
 
 
@@ -95,7 +95,7 @@ def delete_plans(session: Session, ids: list[int]) -> int:
                         .values(supersedes_id=None))
         session.execute(update(PlanRequest).where(PlanRequest.base_plan_id.in_(chunk))
                         .values(base_plan_id=None))
-        n += session.execute(delete(Plan).where(Plan.id.in_(chunk))).rowcount
+        n += affected(session, delete(Plan).where(Plan.id.in_(chunk)))
     return n
 
 
@@ -141,29 +141,26 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
                 Plan.superseded.is_(True) | (Plan.status == "failed"))
                 & (Plan.created_at < plan_age)))).all()
         out["plans"] = delete_plans(session, list(stale))
-        out["plan_requests"] = session.execute(
-            delete(PlanRequest).where(PlanRequest.service_date < cutoff)).rowcount
-        out["idempotency_keys"] += session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.created_at < now - timedelta(days=periods.idempotency_days))
-        ).rowcount
+        out["plan_requests"] = affected(
+            session, delete(PlanRequest).where(PlanRequest.service_date < cutoff))
+        out["idempotency_keys"] += affected(session, delete(IdempotencyRecord).where(
+            IdempotencyRecord.created_at < now - timedelta(days=periods.idempotency_days)))
         idle = today - timedelta(days=periods.idle_resident_days)
         has_orders = select(Order.id).where(Order.resident_id == Resident.id).exists()
         # a standing order is the resident's own arrangement: kept until erased
         has_standing = select(StandingOrder.id).where(
             StandingOrder.resident_id == Resident.id).exists()
-        out["residents"] = session.execute(delete(Resident).where(
+        out["residents"] = affected(session, delete(Resident).where(
             ~has_orders, ~has_standing,
             Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
-        ).execution_options(synchronize_session=False)).rowcount
+        ).execution_options(synchronize_session=False))
         session_age = now - timedelta(days=periods.session_days)
-        out["user_sessions"] = session.execute(delete(UserSession).where(
-            func.coalesce(UserSession.ended_at, UserSession.last_seen_at) < session_age)
-        ).rowcount
+        out["user_sessions"] = affected(session, delete(UserSession).where(
+            func.coalesce(UserSession.ended_at, UserSession.last_seen_at) < session_age))
         throttle_age = now - timedelta(days=periods.throttle_days)
-        out["login_throttle"] = session.execute(delete(LoginThrottle).where(
+        out["login_throttle"] = affected(session, delete(LoginThrottle).where(
             LoginThrottle.last_failure_at < throttle_age,
-            LoginThrottle.blocked_until.is_(None) | (LoginThrottle.blocked_until < now))
-        ).rowcount
+            LoginThrottle.blocked_until.is_(None) | (LoginThrottle.blocked_until < now)))
     except Exception:
         session.rollback()
         raise

@@ -23,14 +23,15 @@ from routing.model import hhmm
 
 from . import planning, stats
 from .adapter import return_id, store_id
+from .i18n import N_
 from .retention import delete_orders, serialise
 from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, StandingOrder,
-                    StandingPause)
+                    StandingPause, affected)
 
 ERASED = "—"
-ALREADY_ERASED = "there is no resident {id} (any more)"
-OPEN_ORDERS = ("{n} open order(s) from today on ({ids}); they must be delivered or cancelled "
-               "first")
+ALREADY_ERASED = N_("there is no resident {id} (any more)")
+OPEN_ORDERS = N_("{n} open order(s) from today on ({ids}); they must be delivered or "
+                 "cancelled first")
 
 
 class Refused(ValueError):
@@ -153,12 +154,11 @@ def erase(session: Session, resident: Resident | int, today: date) -> dict[str, 
         session.expunge(order)
     session.expunge(resident)
     counts.update(delete_orders(session, ids))
-    counts["standing_pauses"] = session.execute(delete(StandingPause).where(
-        StandingPause.resident_id == resident_id)).rowcount
-    counts["standing_orders"] = session.execute(delete(StandingOrder).where(
-        StandingOrder.resident_id == resident_id)).rowcount
-    counts["residents"] = session.execute(delete(Resident).where(Resident.id == resident_id)
-                                          ).rowcount
+    counts["standing_pauses"] = affected(session, delete(StandingPause).where(
+        StandingPause.resident_id == resident_id))
+    counts["standing_orders"] = affected(session, delete(StandingOrder).where(
+        StandingOrder.resident_id == resident_id))
+    counts["residents"] = affected(session, delete(Resident).where(Resident.id == resident_id))
     return counts
 
 

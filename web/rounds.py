@@ -7,7 +7,7 @@ Pure reading: a ``plans`` row's payload plus the orders it names. Goods are show
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +36,6 @@ class Stop:
     arrival: str
     start: str
     wait_minutes: int
-    travel_minutes: int
     load: int
     lat: float
     lon: float
@@ -157,7 +156,7 @@ def rounds_of(session: Session, plan: Plan, assistant_id: int | None = None) -> 
             praatje = payload.get("praatje", {}).get(v["order_id"], 0) // 60 \
                 if v["action"] == "delivery" else 0
             stop = Stop(n, v["action"], order, hhmm(v["arrival"]),
-                        hhmm(v["start"]), v["wait"] // 60, round(v["travel"] / 60), v["load"],
+                        hhmm(v["start"]), v["wait"] // 60, v["load"],
                         lat, lon, where, praatje, returning, index=n - 1)
             before = rnd.stops[-1] if rnd.stops else None
             if (before is not None and stop.action == before.action == "pickup"
@@ -199,30 +198,32 @@ def unplanned_of(session: Session, plan: Plan) -> list[tuple[Order | None, dict]
     return out
 
 
-@lru_cache(maxsize=256)
-def _path(area, a: tuple[float, float], b: tuple[float, float], mode: str):
-    return area.path(a, b, mode)
-
-
 def legs(area, rnd: Round) -> list:
-    """The street path into each stop (from the stop before it)."""
-    out = []
-    for before, stop in zip(rnd.stops, rnd.stops[1:]):
-        out.append(_path(area, (before.lat, before.lon), (stop.lat, stop.lon), rnd.mode))
-    return out
+    """The street path into each stop (from the stop before it; the area keeps recent ones)."""
+    return [area.path((before.lat, before.lon), (stop.lat, stop.lon), rnd.mode)
+            for before, stop in pairwise(rnd.stops)]
 
 
 def map_svg(area, rounds: list[Round], title: str = "", ident: str = "map-title") -> str:
     drawn = [mapsvg.MapRound(r.assistant.name, r.colour, legs(area, r),
-                             [mapsvg.MapStop(s.number, s.lat, s.lon, f"{s.number}")
-                              for s in r.stops]) for r in rounds]
+                             [mapsvg.MapStop(s.number, s.lat, s.lon, stop_title(r, s), s.key,
+                                             s.order.kind) for s in r.stops],
+                             key=str(r.assistant.id)) for r in rounds]
     return mapsvg.render(area, drawn, title=title).replace('"map-title"', f'"{ident}"')
+
+
+def stop_title(rnd: Round, stop: Stop) -> str:
+    """What a marker says when pointed at or tapped: whose stop, which, when, what, for whom
+    (initials only, as on every route sheet)."""
+    action = _("Pick up") if stop.action == "pickup" else _("Hand over")
+    return (f"{rnd.assistant.name} · {stop.numbers} · {stop.arrival} · {action}: "
+            f"{_(stop.order.kind)} #{stop.order.id} · {initials(stop.order.resident.name)}")
 
 
 def steps(area, rnd: Round, language: str) -> dict[int, list[str]]:
     """Turn-by-turn directions into stop ``number`` (from the stop before it)."""
     return {stop.number: [s.text for s in directions(path, language)]
-            for stop, path in zip(rnd.stops[1:], legs(area, rnd))}
+            for stop, path in zip(rnd.stops[1:], legs(area, rnd), strict=True)}
 
 
 def exports(area, rnd: Round, kind: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from .store import LoginThrottle, Organisation, User, UserSession, utcnow
+from .store import LoginThrottle, Organisation, User, UserSession, affected, utcnow
 
 #: Idle timeouts by role, in seconds (config ``IDLE_TIMEOUT_<ROLE>`` overrides).
 IDLE_DEFAULTS = {"coordinator": 30 * 60, "assistant": 10 * 3600, "partner": 60 * 60}
@@ -49,10 +49,9 @@ def end(session: Session, sid: str, reason: str) -> None:
 
 def end_all(session: Session, user_id: int, reason: str) -> int:
     """End every open session of a user (password change, deactivation); the caller commits."""
-    result = session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                                       UserSession.ended_at.is_(None))
-                             .values(ended_at=utcnow(), end_reason=reason))
-    return result.rowcount or 0
+    return affected(session, update(UserSession).where(UserSession.user_id == user_id,
+                                                        UserSession.ended_at.is_(None))
+                    .values(ended_at=utcnow(), end_reason=reason))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from . import csvorders, orders, tenancy
 from .csvorders import RowError
+from .i18n import N_
 from .orders import DATE, Gettext, OrderDraft
 from .store import (Order, OrderEvent, Partner, PartnerLink, Resident, StandingOrder,
                     StandingPause, utcnow)
@@ -175,13 +176,10 @@ def _date(value, name: str, errors, _) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(value) if isinstance(value, str) and DATE.match(value) \
-            else _bad_date(name, errors, _)
+        if isinstance(value, str) and DATE.match(value):
+            return date.fromisoformat(value)
     except ValueError:
-        return _bad_date(name, errors, _)
-
-
-def _bad_date(name: str, errors, _) -> None:
+        pass
     errors[name] = _("must be a date like 2025-03-14")
     return None
 
@@ -210,7 +208,7 @@ def parse_pause(payload: Mapping[str, Any], today: date, _: Gettext
         if end < start:
             errors["end_date"] = _("lies before the start date")
         elif (end - start).days >= MAX_PAUSE_DAYS:
-            message = "a pause lasts at most {n} days; end the standing order instead"
+            message = N_("a pause lasts at most {n} days; end the standing order instead")
             errors["end_date"] = _(message, n=MAX_PAUSE_DAYS)
     if errors:
         return None, errors

@@ -21,9 +21,10 @@ from sqlalchemy.orm import selectinload
 from . import access, partners, planning, standing
 from .areas import current_area
 from .auth import current_user, role_required
-from .dates import local_today, long_day
-from .db import db
+from .dates import local_today
+from .db import app_object, db
 from .i18n import gettext as _
+from .i18n import long_date
 from .store import Order, Partner, Resident, StandingOrder, get
 
 partner_bp = Blueprint("partner_standing", __name__, url_prefix="/partner/standing-orders")
@@ -155,7 +156,7 @@ def _detail(side: Side, standing_id: int):
 
 def _replan(cancelled: list[Order]) -> None:
     """Repair the plans of days whose orders a pause or an ending cancelled."""
-    app = current_app._get_current_object()
+    app = app_object()
     access.note_orders(cancelled, "change", "status")
     for order in cancelled:
         planning.order_changed(app, db(), order, "cancel", current_user().id)
@@ -182,8 +183,8 @@ def _pause(side: Side, standing_id: int):
     db().commit()
     access.note([row.resident_id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_day(start),
-            end=long_day(end), n=len(cancelled)), "success")
+    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_date(start),
+            end=long_date(end), n=len(cancelled)), "success")
     return back
 
 
@@ -203,7 +204,7 @@ def _cancel_day(side: Side, standing_id: int):
     db().commit()
     access.note([row.resident_id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("{date}: called off.", date=long_day(parsed[0])), "success")
+    flash(_("{date}: called off.", date=long_date(parsed[0])), "success")
     return back
 
 
@@ -275,6 +276,6 @@ def resident_pause(resident_id: int):
     db().commit()
     access.note([resident.id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_day(start),
-            end=long_day(end), n=len(cancelled)), "success")
+    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_date(start),
+            end=long_date(end), n=len(cancelled)), "success")
     return back

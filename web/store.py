@@ -10,13 +10,14 @@ re-plan adds a new ``plans`` row that points at the one it supersedes.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, create_engine, event, select, text)
-from sqlalchemy.engine import Engine
+                        UniqueConstraint, create_engine, event, text)
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, mapped_column, relationship,
                             sessionmaker)
+from sqlalchemy.sql.expression import Executable
 
 #: "privacy_officer" reads the access log (issue 13); nothing else. "service_admin" runs the
 #: hosted service: creates organisations and their first coordinator, and sees no residents.
@@ -55,6 +56,13 @@ MODES = ("walk", "bike", "cargo_bike")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def affected(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it touched: ``Session.execute`` returns a
+    CursorResult for those, but is typed as returning the general Result."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount
 
 
 class Base(DeclarativeBase):
@@ -434,10 +442,6 @@ MAX_ID = 2**31 - 1
 def get(session: Session, model, ident: int):
     """``session.get`` that answers None for ids no table can hold (instead of overflowing)."""
     return session.get(model, ident) if 0 < ident <= MAX_ID else None
-
-
-def get_or_none(session: Session, model, **where):
-    return session.scalars(select(model).filter_by(**where)).first()
 
 
 #: What an assistant can record at a stop; "handed_over" is the coordinator's reassignment of

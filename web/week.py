@@ -17,16 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import planning, reasons, standing
 from .adapter import store_id
 from .auth import current_user, role_required
-from .dates import local_today, long_day
-from .db import db
-from .i18n import gettext as _, language
+from .dates import local_today
+from .db import app_object, db
+from .i18n import gettext as _
+from .i18n import language, long_date
 from .store import Assistant, Order, OrderEvent, Plan, Shift
 
 bp = Blueprint("week", __name__, url_prefix="/coordinator/week")
@@ -172,11 +173,11 @@ def plan():
     if not chosen:
         flash(f"{_('Days')}: " + _("choose at least one day"), "error")
         return back
-    app = current_app._get_current_object()
+    app = app_object()
     for day in sorted(set(chosen)):
         standing.materialise(db(), day, today)
         planning.request(app, db(), day, "plan", current_user().id)
-    flash(_("Planning started for {days}.", days=", ".join(long_day(d) for d in sorted(
+    flash(_("Planning started for {days}.", days=", ".join(long_date(d) for d in sorted(
         set(chosen)))), "info")
     return back
 

@@ -15,10 +15,11 @@ import tracemalloc
 
 import networkx as nx
 
-from ..area import load_area
+from ..area import Area, load_area
+from ..matrix import Point2
 
 
-def sample_points(area, n: int, seed: int = 7) -> list[tuple[float, float]]:
+def sample_points(area: Area, n: int, seed: int = 7) -> list[tuple[float, float]]:
     """N real addresses of the area (with repeats when the area has fewer), seeded."""
     labels = area.geocoder.labels()
     rng = random.Random(seed)
@@ -26,12 +27,12 @@ def sample_points(area, n: int, seed: int = 7) -> list[tuple[float, float]]:
     return [(p.lat, p.lon) for p in map(area.geocode, chosen)]
 
 
-def networkx_baseline(area, points, mode: str) -> None:
+def networkx_baseline(area: Area, points: list[Point2], mode: str) -> None:
     """N² networkx Dijkstra calls between the nearest graph nodes: what not to do."""
     net = area.network(mode)
     router = area.router(mode)
     G = nx.DiGraph()
-    for a, b, l, f in zip(net.u, net.v, net.length, net.speed_factor):
+    for a, b, l, f in zip(net.u, net.v, net.length, net.speed_factor, strict=True):
         w = l / (router.speed_mps * f)
         if not G.has_edge(a, b) or G[a][b]["weight"] > w:
             G.add_edge(int(a), int(b), weight=w)

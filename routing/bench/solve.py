@@ -12,13 +12,14 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 from .. import instances
 from ..solver import SolveParams, solve
 
 
 def run(path: str, seconds: float, engine: str = "auto", vehicle_first: bool | None = None,
-        seed: int = 0) -> dict:
+        seed: int = 0) -> dict[str, Any]:
     t0 = time.monotonic()
     inst = instances.read(path)
     problem = instances.to_problem(inst, vehicle_first=vehicle_first)

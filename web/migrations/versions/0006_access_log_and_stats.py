@@ -18,18 +18,18 @@ branch_labels = None
 depends_on = None
 
 SQLITE_TRIGGERS = (
-    "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
-    "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END",
-    "CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log "
-    "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END",
+    ("CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
+     "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END"),
+    ("CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log "
+     "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END"),
 )
 POSTGRES_TRIGGERS = (
-    "CREATE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN RAISE EXCEPTION 'access_log is append-only'; END $$",
-    "CREATE TRIGGER access_log_no_change BEFORE UPDATE OR DELETE ON access_log "
-    "FOR EACH ROW EXECUTE FUNCTION access_log_append_only()",
-    "CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log "
-    "FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()",
+    ("CREATE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+     "BEGIN RAISE EXCEPTION 'access_log is append-only'; END $$"),
+    ("CREATE TRIGGER access_log_no_change BEFORE UPDATE OR DELETE ON access_log "
+     "FOR EACH ROW EXECUTE FUNCTION access_log_append_only()"),
+    ("CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log "
+     "FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()"),
 )
 
 

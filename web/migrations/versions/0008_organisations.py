@@ -126,8 +126,8 @@ def _access_log_triggers_off() -> tuple[str, ...]:
 def _access_log_triggers_on() -> tuple[str, ...]:
     if op.get_context().dialect.name == 'postgresql':
         return ("ALTER TABLE access_log ENABLE TRIGGER access_log_no_change",)
-    return ("CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
-            "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END",)
+    return (("CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
+             "BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END"),)
 
 
 def downgrade() -> None:
