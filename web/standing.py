@@ -175,13 +175,10 @@ def _date(value, name: str, errors, _) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(value) if isinstance(value, str) and DATE.match(value) \
-            else _bad_date(name, errors, _)
+        if isinstance(value, str) and DATE.match(value):
+            return date.fromisoformat(value)
     except ValueError:
-        return _bad_date(name, errors, _)
-
-
-def _bad_date(name: str, errors, _) -> None:
+        pass
     errors[name] = _("must be a date like 2025-03-14")
     return None
 
