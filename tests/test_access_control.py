@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.web_fixtures import (  # noqa: F401 (pytest fixtures are used by name)
     DAY, accounts, app, bearer, client, db_session, login, make_app, seeded_db, web_area)
-from web.store import ApiToken, Order, Partner, User
+from web.store import ApiToken, Order, Partner, StandingOrder, User
 
 ROLES = ("coordinator", "assistant", "partner", "privacy_officer", "service_admin")
 USERS = {"coordinator": "coordinator", "assistant": "anna", "partner": "apotheek1",
@@ -71,6 +71,13 @@ POLICY = {
     "assistant_admin": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
                                           "service_admin"}),
     "accounts": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
+    # a partner's own standing orders (form, CSV, pauses); the coordinator's view of all of
+    # them and a resident's pause; the week and planning several days: the coordinator's
+    "partner_standing": ({"partner"}, {"coordinator", "assistant", "privacy_officer",
+                                       "service_admin"}),
+    "coordinator_standing": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                               "service_admin"}),
+    "week": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
@@ -190,11 +197,26 @@ def logged_in(app, role: str | None):
     return client
 
 
+def standing_order_of(app, accounts, username: str) -> int:
+    """A new standing order (Mondays, from the demo day) of ``username``'s partner."""
+    whose = next(w for u, _, w in accounts.users if u == username)
+    with db_session(app) as session:
+        kind = session.scalar(select(Partner.kind).where(Partner.name == whose))
+    response = app.test_client().post("/api/v1/standing-orders", headers=bearer(
+        accounts.tokens[whose]), json={"recipient": "S. Vast", "address": "Unioninkatu 29",
+                                       "kind": {"pharmacy": "medicine", "meal_kitchen": "meal",
+                                                "parcel_point": "parcel"}[kind],
+                                       "weekdays": ["mon"], "start_date": DAY.isoformat()})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
 @pytest.mark.parametrize("role", (None, *ROLES))
-def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, role):
+def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, accounts, role):
     own, others, own_tokens, _ = ids(open_app)
     # a partner tries its own ids (so refusal is about the role, not the id)
-    values = {"order_id": own[0], "token_id": own_tokens[0]}
+    values = {"order_id": own[0], "token_id": own_tokens[0],
+              "standing_id": standing_order_of(open_app, accounts, USERS["partner"])}
     client = logged_in(open_app, role)
     before = snapshot(database_of(open_app))
     problems, tried = [], 0
@@ -241,9 +263,10 @@ def onboarding_ids(app) -> dict[str, int]:
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
     "assistant", "privacy_officer"])
-def test_every_route_lets_in_whom_it_must(open_app, role):
+def test_every_route_lets_in_whom_it_must(open_app, accounts, role):
     own, _, own_tokens, _ = ids(open_app)
-    values = {"order_id": own[0], "token_id": own_tokens[0]}
+    values = {"order_id": own[0], "token_id": own_tokens[0],
+              "standing_id": standing_order_of(open_app, accounts, USERS["partner"])}
     if role == "coordinator":
         values.update(onboarding_ids(open_app))
     client = logged_in(open_app, role)
@@ -290,6 +313,39 @@ def test_every_form_post_without_csrf_token_is_refused_and_changes_nothing(app):
 
 
 # --- IDOR: partner A guessing partner B's ids ----------------------------------------------
+
+def test_partners_never_see_or_change_another_partners_standing_orders(open_app, accounts):
+    theirs = standing_order_of(open_app, accounts, "keuken")
+    mine = standing_order_of(open_app, accounts, USERS["partner"])
+    client = logged_in(open_app, "partner")
+    before = snapshot(database_of(open_app))
+    for method, path in (("GET", f"/partner/standing-orders/{theirs}"),
+                         ("POST", f"/partner/standing-orders/{theirs}/pause"),
+                         ("POST", f"/partner/standing-orders/{theirs}/cancel-day"),
+                         ("POST", f"/partner/standing-orders/{theirs}/end")):
+        response = send(client, method, path, DAY)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "S. Vast" not in response.get_data(as_text=True)
+    token = accounts.tokens[next(w for u, _, w in accounts.users if u == USERS["partner"])]
+    api = open_app.test_client()
+    for method, path, body in (
+            ("GET", f"/api/v1/standing-orders/{theirs}", None),
+            ("POST", f"/api/v1/standing-orders/{theirs}/pauses",
+             {"start_date": DAY.isoformat()}),
+            ("POST", f"/api/v1/standing-orders/{theirs}/cancel-day", {"date": DAY.isoformat()}),
+            ("POST", f"/api/v1/standing-orders/{theirs}/end", {})):
+        response = api.open(path, method=method, json=body, headers=bearer(token))
+        assert response.status_code == 404 and response.get_json()["error"], (method, path)
+    assert snapshot(database_of(open_app)) == before
+    listing = client.get("/partner/standing-orders").get_data(as_text=True)
+    assert f"/partner/standing-orders/{mine}\"" in listing
+    assert f"/partner/standing-orders/{theirs}\"" not in listing
+    listed = api.get("/api/v1/standing-orders", headers=bearer(token)).get_json()
+    assert [s["id"] for s in listed["standing_orders"]] == [mine]
+    with db_session(open_app) as session:
+        assert session.get(StandingOrder, theirs).partner_id != session.get(
+            StandingOrder, mine).partner_id
+
 
 def names_of(app, order_ids) -> set[str]:
     with db_session(app) as session:

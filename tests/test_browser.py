@@ -157,9 +157,13 @@ def test_keyboard_alone_logs_in_and_focus_is_visible(page, live):
 PAGES = {
     None: ["/", "/login"],
     "apotheek1": ["/partner/orders", "/partner/orders/new", "/partner/upload",
-                  "/partner/tokens"],
+                  "/partner/tokens", "/partner/standing-orders", "/partner/standing-orders/new",
+                  "/partner/standing-orders/upload"],
     "coordinator": ["/coordinator/", "/coordinator/residents", "/coordinator/residents?page=2",
-                    "/coordinator/residents?q=katu", "/coordinator/residents/1"],
+                    "/coordinator/residents?q=katu", "/coordinator/residents/1",
+                    "/coordinator/week", "/coordinator/standing-orders",
+                    "/coordinator/standing-orders/new",
+                    "/coordinator/standing-orders?resident=1"],
 }
 
 

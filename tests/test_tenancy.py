@@ -23,7 +23,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web import tenancy
 from web.store import (Absence, ApiToken, Assistant, Order, Organisation, Partner, Resident,
-                       Shift, Tenant, User)
+                       Shift, StandingOrder, Tenant, User)
 
 B_PREFIX = "b-"
 
@@ -53,6 +53,7 @@ def two(request, tmp_path, web_area):
         accounts_b = seed(session, web_area, DAY, seed_value=2, orders_count=40,
                           password=PASSWORD, slug="oost", prefix=B_PREFIX)
         add_absence(session)  # B has an absence to guess (the demo seeds none)
+        standing_orders_of_b(session, web_area)
         session.close()
     yield app, accounts_b
     if request.param == "sqlite":
@@ -64,6 +65,25 @@ def add_absence(session) -> None:
     session.add(Absence(assistant_id=assistant.id, kind="holiday", first_day=DAY,
                         last_day=DAY))
     session.commit()
+
+
+def standing_orders_of_b(session, web_area) -> None:
+    """Three standing orders of B's meal kitchen (the session is scoped to B after seeding),
+    and the orders they make on the demo day."""
+    from web import standing
+    from web.i18n import english
+
+    kitchen = session.scalar(select(Partner).where(Partner.kind == "meal_kitchen"))
+    address = session.scalar(select(Resident.address).order_by(Resident.id))
+    for n in range(3):
+        draft, errors = standing.validate(
+            {"recipient": f"B. Vast {n}", "address": address, "kind": "meal",
+             "weekdays": list(standing.WEEKDAYS), "start_date": DAY.isoformat()},
+            kitchen, web_area, DAY, english)
+        assert not errors, errors
+        standing.create(session, kitchen, draft, english)
+    session.commit()
+    standing.materialise(session, DAY, DAY)
 
 
 def objects_of(app, slug: str) -> dict[str, list[int]]:
@@ -78,7 +98,9 @@ def objects_of(app, slug: str) -> dict[str, list[int]]:
                     ApiToken.partner_id.in_(partners))).all(),
                 "partner_id": list(partners),
                 "shift_id": s.scalars(select(Shift.id).order_by(Shift.id)).all(),
-                "absence_id": s.scalars(select(Absence.id).order_by(Absence.id)).all()}
+                "absence_id": s.scalars(select(Absence.id).order_by(Absence.id)).all(),
+                "standing_id": s.scalars(select(StandingOrder.id).order_by(
+                    StandingOrder.id)).all()}
 
 
 def _org(session, slug: str) -> int:

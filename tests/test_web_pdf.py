@@ -209,7 +209,7 @@ def test_a_day_without_a_plan_gives_a_clear_page(app):
     login(coordinator, "coordinator")
     pages = pages_of(coordinator.get("/coordinator/print.pdf?date=2001-01-01"))
     assert len(pages) == 1
-    assert "Rondes van 2001-01-01" in pages[0]
+    assert "Rondes van maandag 1 januari 2001" in pages[0]
     assert "Nog geen planning voor deze dag." in pages[0] and "Pagina 1 van 1" in pages[0]
     assistant = app.test_client()
     login(assistant, "anna")

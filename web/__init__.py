@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -49,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "COORDINATOR_TOTP": "optional",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "TODAY": None,  # a date to pin "today" (tests, demos); None means the real date
+    # The service's time zone: "today" for work that spans cooperatives (each cooperative's
+    # own is ``Organisation.time_zone``).
+    "TIME_ZONE": "Europe/Amsterdam",
     "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
     # The optimiser stops after PLAN_WORK_LIMIT search steps (a few seconds; the same plan for
     # the same day on any machine), or after PLAN_TIME_LIMIT seconds if that comes first.
@@ -122,8 +126,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import (access, admin, admin_accounts, admin_assistants, admin_partners, api,
-                   assistant, auth, coordinator, db, files, i18n, invitations, jobs, pages,
-                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds, totp)
+                   assistant, auth, coordinator, dates, db, files, i18n, invitations, jobs, pages,
+                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds,
+                   standing_pages, totp, week)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
 
@@ -136,6 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     pages.init_app(app)
+    dates.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(partners.bp)
@@ -144,7 +150,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
                       reports.bp, admin.bp, admin_partners.bp, admin_assistants.bp,
-                      admin_accounts.bp, invitations.bp):
+                      admin_accounts.bp, invitations.bp, standing_pages.partner_bp,
+                      standing_pages.coordinator_bp, week.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),
@@ -163,12 +170,17 @@ def _cooperative_name() -> str:
     return org.name if org is not None else ""
 
 
-def today(app: Flask) -> date:
-    """The service day the app treats as today (``TODAY`` may pin it, e.g. "2025-03-14")."""
+def today(app: Flask, zone: ZoneInfo | None = None) -> date:
+    """The service day the app treats as today: the date in ``zone``, the cooperative's time
+    zone (``tenancy.zone(session)``; default ``TIME_ZONE``), never the server's own date, so
+    a server running on UTC does not start Amsterdam's day at 01:00. ``TODAY`` may pin it
+    (tests, demos; e.g. "2025-03-14")."""
     pinned = app.config["TODAY"]
     if isinstance(pinned, str):
         return date.fromisoformat(pinned)
-    return pinned or date.today()
+    if pinned:
+        return pinned
+    return datetime.now(zone or ZoneInfo(app.config["TIME_ZONE"])).date()
 
 
 def _instance_secret(folder: Path) -> str:

@@ -13,16 +13,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Mapping
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    url_for)
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import availability, fields, today
+from . import availability, fields
 from .adapter import CAPACITY
 from .admin_accounts import new_login, read_login, show_link
 from .areas import current_area
 from .auth import current_user, role_required
+from .dates import local_today
 from .db import db
 from .fields import WEEKDAYS, Errors, Gettext
 from .i18n import N_
@@ -165,7 +166,7 @@ def _form(assistant: Assistant | None):
         regulars = typed["regulars"]
         if not errors:
             assistant = save(db(), assistant, typed, week)
-            availability.make_shifts(db(), today(current_app), today(current_app))
+            availability.make_shifts(db(), local_today(), local_today())
             db().commit()
             flash(_("{name} saved.", name=assistant.name), "success")
             return redirect(url_for("assistant_admin.edit", assistant_id=assistant.id))
@@ -178,7 +179,7 @@ def _page(assistant: Assistant | None, values: dict, errors: Errors, regulars: l
     users = db().scalars(select(User).where(User.assistant_id == assistant.id)).all() \
         if assistant else []
     absences = db().scalars(select(Absence).where(
-        Absence.assistant_id == assistant.id, Absence.last_day >= today(current_app))
+        Absence.assistant_id == assistant.id, Absence.last_day >= local_today())
         .order_by(Absence.first_day)).all() if assistant else []
     residents = db().scalars(select(Resident).where(Resident.active.is_(True))
                              .order_by(Resident.name).limit(500)).all()
@@ -198,9 +199,9 @@ def set_active(assistant_id: int):
     assistant = _assistant(assistant_id)
     if request.form.get("active") == "1":
         assistant.active = True
-        availability.make_shifts(db(), today(current_app), today(current_app))
+        availability.make_shifts(db(), local_today(), local_today())
     else:
-        switch_off(db(), assistant, today(current_app))
+        switch_off(db(), assistant, local_today())
     db().commit()
     flash(_("{name} is switched on.", name=assistant.name) if assistant.active else
           _("{name} is switched off.", name=assistant.name), "success")
@@ -237,7 +238,7 @@ def add_absence(assistant_id: int):
         for line in fields.report(errors, labels(_), _):
             flash(line, "error")
     else:
-        availability.remake(db(), absence.first_day, absence.last_day, today(current_app))
+        availability.remake(db(), absence.first_day, absence.last_day, local_today())
         db().commit()
         flash(_("Absence saved; the shifts of those days follow it."), "success")
     return redirect(url_for("assistant_admin.edit", assistant_id=assistant.id) + "#absences")
@@ -250,7 +251,7 @@ def delete_absence(absence_id: int):
     first, last, assistant_id = absence.first_day, absence.last_day, absence.assistant_id
     db().delete(absence)
     db().flush()
-    availability.remake(db(), first, last, today(current_app))
+    availability.remake(db(), first, last, local_today())
     db().commit()
     flash(_("Absence removed."), "success")
     return redirect(url_for("assistant_admin.edit", assistant_id=assistant_id) + "#absences")

@@ -19,16 +19,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from . import access, fields, planning, today
+from . import access, fields, planning
 from .areas import current_area
 from .auth import current_user, role_required
+from .dates import local_today
 from .db import app_object, db
 from .fields import Errors, Gettext
 from .hygiene import foreign_digits
 from .i18n import N_
 from .i18n import gettext as _
 from .residents import bp, validate
-from .store import Assistant, Order, Resident, StopLock, get
+from .store import Assistant, Order, Resident, StandingOrder, StandingPause, StopLock, get
 
 #: What the kept resident takes over from a duplicate when it has none of its own.
 TAKEN_OVER = ("phone", "praatje_minutes", "regular_assistant_id", "contact_name",
@@ -58,13 +59,16 @@ def read_new(session: Session, form: Mapping[str, str], area,
 
 
 def merge(session: Session, kept: Resident, duplicate: Resident) -> int:
-    """Move the duplicate's orders to ``kept``, take over what ``kept`` lacks, remove the
+    """Move the duplicate's orders, standing orders and pauses to ``kept``, take over what ``kept`` lacks, remove the
     duplicate; answers how many orders moved (the caller commits and logs)."""
     if kept.id == duplicate.id:
         raise ValueError("a resident cannot be merged with itself")
     result = session.execute(update(Order).where(Order.resident_id == duplicate.id)
                              .values(resident_id=kept.id))
     moved = cast(CursorResult, result).rowcount or 0
+    for table in (StandingOrder, StandingPause):  # their standing orders go on for ``kept``
+        session.execute(update(table).where(table.resident_id == duplicate.id)
+                        .values(resident_id=kept.id))
     for name in TAKEN_OVER:
         if not getattr(kept, name) and getattr(duplicate, name):
             setattr(kept, name, getattr(duplicate, name))
@@ -149,7 +153,7 @@ def set_active(resident_id: int):
         db().commit()
         flash(_("{name} is switched on.", name=resident.name), "success")
     else:
-        cancelled = switch_off(db(), resident, today(app), current_user().id)
+        cancelled = switch_off(db(), resident, local_today(), current_user().id)
         db().commit()
         access.note_orders(cancelled, "change", "status")
         for order in cancelled:

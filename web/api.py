@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
@@ -18,14 +19,15 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from routing.geocode import AddressNotFound
 
-from . import access, orders, organisations, planning, tenancy, today
+from . import access, orders, organisations, planning, standing, tenancy, today
 from .areas import current_area
 from .auth import partner_for_token
+from .dates import local_today
 from .db import app_object, db
 from .hygiene import surrogate_fields
 from .i18n import english
 from .openapi import document
-from .store import STATUSES, IdempotencyRecord, Order, get
+from .store import STATUSES, IdempotencyRecord, Order, Organisation, StandingOrder, get
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}
@@ -101,6 +103,8 @@ def order_json(order: Order) -> dict:
         "ready_time": order.ready_time, "praatje_minutes": order.praatje_minutes,
         "size": order.size, "priority": order.priority, "hot_meal": order.hot_meal,
         "in_person": order.in_person, "note": order.note,
+        "flexible_until": order.flexible_until.isoformat() if order.flexible_until else None,
+        "standing_order_id": order.standing_order_id,
         "created_at": order.created_at.isoformat(timespec="seconds") + "Z",
         "updated_at": order.updated_at.isoformat(timespec="seconds") + "Z",
         "history": [{"status": e.status, "at": e.at.isoformat(timespec="seconds") + "Z",
@@ -156,7 +160,7 @@ def _cooperative(body: dict) -> None:
 
 
 def _validated(payload: dict, order_id: int | None = None):
-    draft, errors = orders.validate(payload, g.partner, current_area(), today(current_app),
+    draft, errors = orders.validate(payload, g.partner, current_area(), local_today(),
                                     english)
     errors = errors or orders.inactive_resident(db(), draft, tenancy.org_id(db()), english)
     if errors:
@@ -183,9 +187,12 @@ def list_orders():
     fields = {}
     if "date" in request.args:
         try:
-            query = query.where(Order.service_date == date.fromisoformat(request.args["date"]))
+            day = date.fromisoformat(request.args["date"])
         except ValueError:
             fields["date"] = english("must be a date like 2025-03-14")
+        else:
+            query = query.where(Order.service_date == day)
+            standing.materialise_all(db(), day, _today_of)
     if "cooperative" in request.args:
         served = {o.slug: o.id for o in organisations.served_by(db(), g.partner.id)}
         if request.args["cooperative"] not in served:
@@ -319,6 +326,133 @@ def check_address():
                               {"query": english("lies outside the buurten of {area}",
                                                 area=area.title)}, candidates=[])
     return jsonify(address=point.address, buurt=point.buurt, lat=point.lat, lon=point.lon)
+
+
+def _today_of(org_id: int):
+    """Today in cooperative ``org_id`` (its own time zone)."""
+    org = db().get(Organisation, org_id)
+    return today(current_app, ZoneInfo(org.time_zone))
+
+
+# --- standing orders -------------------------------------------------------------------------
+
+def _own_standing(standing_id: int) -> StandingOrder:
+    """The partner's standing order; the request then works in its cooperative."""
+    row = get(db(), StandingOrder, standing_id)
+    if row is None or row.partner_id != g.partner.id:
+        raise ApiError(404, f"There is no standing order {standing_id} of yours.")
+    tenancy.use(db(), tenancy.of(row.org_id, why="partner"))
+    return row
+
+
+def _replanned(cancelled: list[Order]) -> None:
+    access.note_orders(cancelled, "change", "status", "api")
+    for order in cancelled:
+        planning.order_changed(app_object(), db(), order, "cancel")
+
+
+def _standing_response(row: StandingOrder, status: int = 200):
+    body = standing.as_json(row)
+    body["coming"] = [{"date": o.day.isoformat(), "order_id": o.order.id if o.order else None,
+                       "status": o.order.status if o.order else None,
+                       "paused": o.pause is not None}
+                      for o in standing.upcoming(db(), row, local_today())]
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@bp.get("/standing-orders")
+def list_standing_orders():
+    rows = db().scalars(select(StandingOrder).where(StandingOrder.partner_id == g.partner.id)
+                        .order_by(StandingOrder.id)).all()
+    access.note([r.resident_id for r in rows], "view", "standing_orders", "api")
+    return jsonify(standing_orders=[standing.as_json(r) for r in rows])
+
+
+@bp.post("/standing-orders")
+def create_standing_order():
+    body = _json_body()
+    _cooperative(body)
+    draft, errors = standing.validate(body, g.partner, current_area(), local_today(), english)
+    if errors:
+        raise ApiError(422, "The standing order is not valid; see 'fields'.", errors)
+    row, errors = standing.create(db(), g.partner, draft, english)
+    if errors:
+        db().rollback()
+        raise ApiError(409 if "reference" in errors else 422,
+                       "The standing order cannot be stored; see 'fields'.", errors)
+    db().commit()  # a concurrent twin with the same reference: IntegrityError answers 409
+    access.note([row.resident_id], "create", "standing_order", "api")
+    response = _standing_response(row, 201)
+    response.headers["Location"] = url_for("api.get_standing_order", standing_id=row.id)
+    return response
+
+
+@bp.get("/standing-orders/<int:standing_id>")
+def get_standing_order(standing_id: int):
+    row = _own_standing(standing_id)
+    access.note([row.resident_id], "view", "standing_order", "api")
+    return _standing_response(row)
+
+
+def _body_of(names: tuple[str, ...]) -> dict:
+    body = _json_body()
+    unknown = set(body) - set(names)
+    if unknown:
+        raise ApiError(422, "Unknown fields in the body.",
+                       {k: english("unknown field") for k in sorted(unknown)})
+    return body
+
+
+@bp.post("/standing-orders/<int:standing_id>/pauses")
+def pause_standing_order(standing_id: int):
+    row = _own_standing(standing_id)
+    body = _body_of(("start_date", "end_date", "reason"))
+    parsed, errors = standing.parse_pause(body, local_today(), english)
+    if errors:
+        raise ApiError(422, "The pause is not valid; see 'fields'.", errors)
+    cancelled = standing.pause(db(), row.resident, row, *parsed)
+    db().commit()
+    access.note([row.resident_id], "change", "standing_order", "api")
+    _replanned(cancelled)
+    return _standing_response(row)
+
+
+@bp.post("/standing-orders/<int:standing_id>/cancel-day")
+def cancel_standing_day(standing_id: int):
+    row = _own_standing(standing_id)
+    body = _body_of(("date",))
+    parsed, errors = standing.parse_pause({"start_date": body.get("date")}, local_today(),
+                                          english)
+    if errors:
+        raise ApiError(422, "The date is not valid; see 'fields'.",
+                       {"date": errors.get("start_date", next(iter(errors.values())))})
+    cancelled, refusal = standing.cancel_occurrence(db(), row, parsed[0], english)
+    if refusal is not None:
+        raise ApiError(409 if "no longer" in refusal else 422, refusal, {"date": refusal})
+    db().commit()
+    access.note([row.resident_id], "change", "standing_order", "api")
+    _replanned(cancelled)
+    return _standing_response(row)
+
+
+@bp.post("/standing-orders/<int:standing_id>/end")
+def end_standing_order(standing_id: int):
+    row = _own_standing(standing_id)
+    body = _body_of(("last_date",))
+    last = local_today()
+    if body.get("last_date") is not None:
+        parsed, errors = standing.parse_pause({"start_date": body["last_date"]}, last, english)
+        if errors:
+            raise ApiError(422, "The last date is not valid; see 'fields'.",
+                           {"last_date": errors.get("start_date", "")})
+        last = parsed[0]
+    cancelled = standing.end(db(), row, last)
+    db().commit()
+    access.note([row.resident_id], "change", "standing_order", "api")
+    _replanned(cancelled)
+    return _standing_response(row)
 
 
 @bp.get("/openapi.json")

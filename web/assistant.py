@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import access, facts, planning, rounds, tenancy, today
+from . import access, facts, planning, rounds, tenancy
 from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
+from .dates import local_today
 from .db import app_object, db
 from .i18n import gettext as _
 from .i18n import language
@@ -37,7 +38,7 @@ def _day() -> date:
     try:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return today(current_app)
+        return local_today()
 
 
 def _whose(assistant_id: int | None) -> Assistant:

@@ -437,7 +437,7 @@ def erase_resident(resident_id: int, yes: bool):
             click.confirm(f"Erase resident {resident_id} and all their orders for good?",
                           abort=True)
         try:
-            counts = rights.erase(session, resident, today(current_app))
+            counts = rights.erase(session, resident, today(current_app, tenancy.zone(session)))
         except rights.Refused as exc:
             session.rollback()
             raise click.ClickException(f"{exc.field}: {exc}") from exc

@@ -384,7 +384,7 @@ def _save_assistant(session, area, row, form) -> None:
     if errors:
         _fail(errors)
     row = admin_assistants.save(session, row, values, week)
-    availability.make_shifts(session, today(current_app), today(current_app))
+    availability.make_shifts(session, today(current_app, tenancy.zone(session)), today(current_app, tenancy.zone(session)))
     session.commit()
     click.echo(f"Assistant {row.id} {row.name!r} saved; usual week: " + (", ".join(
         f"{WEEKDAYS[d.weekday]} {d.start}-{d.end}" for d in week) or "none") + ".")
@@ -418,7 +418,7 @@ def assistant_switch_off(assistant_id, slug):
     """An assistant who left: no more shifts, their login's sessions end."""
     session, _area = _session(slug)
     row = _assistant(session, assistant_id)
-    admin_assistants.switch_off(session, row, today(current_app))
+    admin_assistants.switch_off(session, row, today(current_app, tenancy.zone(session)))
     session.commit()
     click.echo(f"Assistant {row.id} switched off.")
 
@@ -440,7 +440,7 @@ def assistant_absence(assistant_id, kind, first_day, last_day, slug):
     if errors:
         _fail(errors)
     session.flush()
-    availability.remake(session, absence.first_day, absence.last_day, today(current_app))
+    availability.remake(session, absence.first_day, absence.last_day, today(current_app, tenancy.zone(session)))
     session.commit()
     click.echo(f"{row.name} away ({kind}) {absence.first_day} to {absence.last_day}.")
 
@@ -474,7 +474,7 @@ def shifts(day, slug):
     except ValueError:
         _fail({"date": "must be a date like 2025-03-14"})
     session, _area = _session(slug)
-    changed = availability.make_shifts(session, service_date, today(current_app))
+    changed = availability.make_shifts(session, service_date, today(current_app, tenancy.zone(session)))
     session.commit()
     for row in session.scalars(select(Shift).where(Shift.service_date == service_date)
                                .order_by(Shift.start)):
@@ -555,7 +555,7 @@ def resident_switch_off(resident_id, slug):
     row = get(session, Resident, resident_id)
     if row is None:
         _fail({"resident": f"there is no resident {resident_id} in this cooperative"})
-    cancelled = admin_residents.switch_off(session, row, today(current_app))
+    cancelled = admin_residents.switch_off(session, row, today(current_app, tenancy.zone(session)))
     access.write(session, _cli_who(), [access.row(row.id, "change", "resident", "cli",
                                                   "active")], "cli resident switch-off")
     session.commit()

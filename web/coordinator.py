@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timezone
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, availability, facts, jobs, planning, rounds, tenancy, today
+from . import access, facts, jobs, planning, rounds, tenancy
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
 from .auth import current_user, role_required
+from .dates import local_today
 from .db import app_object, db
 from .hygiene import foreign_digits, is_number, number_error
 from .i18n import N_, long_date, ngettext
@@ -26,6 +27,7 @@ from .i18n import gettext as _
 from .orders import TIME, minutes
 from .store import (MISSED, MODES, ORDER_KINDS, VISITED, Assistant, Order, PlanRequest, Shift,
                     StopLock, get, utcnow)
+from .week import deferred_from
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -34,7 +36,7 @@ def _day() -> date:
     try:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return today(current_app)
+        return local_today()
 
 
 def day_orders(day: date) -> list[Order]:
@@ -48,8 +50,7 @@ def day_orders(day: date) -> list[Order]:
 def day():
     """The day at a glance: counts per buurt and kind, orders per buurt, shifts."""
     service_date = _day()
-    if availability.make_shifts(db(), service_date, today(current_app)):
-        db().commit()  # the assistants' usual week makes the day's shifts
+    planning.prepare(db(), service_date, local_today())
     orders = day_orders(service_date)
     access.note_orders(orders, "view", "orders")
     active = [o for o in orders if o.status != "cancelled"]
@@ -84,6 +85,7 @@ def day():
                                 .order_by(Assistant.name)).all(), modes=MODES,
         praatje=praatje_minutes, names={a.id: a.name for a in db().scalars(select(Assistant))},
         busy=busy, undo=_last_change(service_date), changes=_changes(plan),
+        deferred=deferred_from(db(), service_date),
         made_at=local_time(plan.finished_at) if plan is not None else "",
         moving=moving if moving is not None and moving.service_date == service_date else None,
         run_note=run_note(run, busy), **plan_view)
@@ -197,7 +199,7 @@ def add_shift():
         service_date = date.fromisoformat(form.get("service_date", ""))
     except ValueError:
         errors["service_date"] = _("must be a date like 2025-03-14")
-        service_date = today(current_app)
+        service_date = local_today()
     start, end = form.get("start", ""), form.get("end", "")
     for name, value in (("start", start), ("end", end)):
         if not TIME.match(value):
@@ -249,9 +251,9 @@ def plan():
         service_date = date.fromisoformat(request.form.get("service_date")
                                           or request.form.get("date", ""))
     except ValueError:
-        service_date = today(current_app)
+        service_date = local_today()
     full = request.form.get("mode") == "full"
-    availability.make_shifts(db(), service_date, today(current_app))
+    planning.prepare(db(), service_date, local_today())
     _ask(service_date, "full" if full else "plan")
     flash(_("Planning started."), "info")
     return redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
@@ -304,7 +306,7 @@ def undo():
     try:
         service_date = date.fromisoformat(request.form.get("service_date", ""))
     except ValueError:
-        service_date = today(current_app)
+        service_date = local_today()
     back = redirect(url_for("coordinator.day", date=service_date.isoformat()) + "#planning")
     change = _last_change(service_date)
     if change is None:

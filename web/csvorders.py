@@ -50,9 +50,11 @@ class UploadResult:
         return len({e.row for e in self.errors if e.row > 1})
 
 
-def read(data: bytes, _: Gettext, max_rows: int) -> tuple[list[str], list[tuple[int, dict]],
-                                                            list[RowError]]:
-    """Decode and split the file: (columns, [(row number, {column: text})], file errors)."""
+def read(data: bytes, _: Gettext, max_rows: int, fields: tuple[str, ...] = orders.FIELDS,
+         aliases: dict[str, str] = DUTCH_COLUMNS
+         ) -> tuple[list[str], list[tuple[int, dict]], list[RowError]]:
+    """Decode and split the file: (columns, [(row number, {column: text})], file errors).
+    ``fields`` are the columns it may have, ``aliases`` other (Dutch) names for them."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,12 +69,12 @@ def read(data: bytes, _: Gettext, max_rows: int) -> tuple[list[str], list[tuple[
     except csv.Error as exc:
         return [], [], [RowError(1, "", _("the row could not be read: {reason}",
                                           reason=str(exc)))]
-    columns = [DUTCH_COLUMNS.get(h, h) for h in header]
+    columns = [aliases.get(h, h) for h in header]
     errors = []
     for index, (raw, name) in enumerate(zip(header, columns, strict=True)):
-        if name not in orders.FIELDS:
+        if name not in fields:
             errors.append(RowError(1, raw, _("unknown column; known columns: {known}",
-                                             known=", ".join(orders.FIELDS))))
+                                             known=", ".join(fields))))
         elif name in columns[:index]:
             errors.append(RowError(1, raw, _("duplicate column")))
     rows: list[tuple[int, dict]] = []

@@ -6,7 +6,8 @@ validator cannot drift apart; a test validates the document and every response a
 
 from __future__ import annotations
 
-from .orders import LENGTHS, LIMITS, MAX_WINDOWS
+from .orders import FLEXIBLE_DAYS, LENGTHS, LIMITS, MAX_WINDOWS
+from .standing import MAX_EVERY_WEEKS, REASON_LENGTH, WEEKDAYS
 from .store import ORDER_KINDS, STATUSES
 
 TIME = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "11:30"}
@@ -58,6 +59,24 @@ INPUT_PROPERTIES = {
                             "doses: such notes are refused.")),
     "reference": _nullable(_text("reference", minLength=1, pattern=r"^[A-Za-z0-9._:/-]+$",
                                  description="Your own reference, unique among your orders.")),
+    "flexible_until": _nullable({**DATE, "description": "Only for kind parcel: the last day "
+                                 "(at most %d days after service_date) it may still be "
+                                 "brought when its own day has no room; it then moves to the "
+                                 "next day, with the reason in its history." % FLEXIBLE_DAYS}),
+}
+
+#: A standing order takes the order's fields (its start date instead of the service date).
+STANDING_PROPERTIES = {
+    **{k: v for k, v in INPUT_PROPERTIES.items() if k not in ("service_date", "flexible_until")},
+    "weekdays": {"type": "array", "minItems": 1, "maxItems": 7,
+                 "items": {"type": "string", "enum": list(WEEKDAYS)},
+                 "description": "The weekdays it repeats on."},
+    "every_weeks": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_EVERY_WEEKS,
+                              "description": "1 (default): every week; 2: every other week, "
+                                             "counted from the week of start_date."}),
+    "start_date": {**DATE, "description": "The first day it may make an order (not in the "
+                                          "past)."},
+    "end_date": _nullable({**DATE, "description": "The last day; none: until ended."}),
 }
 
 ORDER = {
@@ -90,6 +109,9 @@ ORDER = {
         "hot_meal": {"type": "boolean"},
         "in_person": {"type": "boolean"},
         "note": {"type": "string"},
+        "flexible_until": _nullable(DATE),
+        "standing_order_id": _nullable({"type": "integer", "description": "The standing order "
+                                        "it was made from."}),
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "history": {"type": "array", "items": {
@@ -125,7 +147,36 @@ def _ok(description: str, schema: dict, headers: dict | None = None) -> dict:
     return response
 
 
+STANDING_ORDER = {
+    "type": "object",
+    "required": ["id", "cooperative", "kind", "recipient", "address", "weekdays", "every_weeks",
+                 "start_date", "windows", "size", "priority", "hot_meal", "in_person", "note"],
+    "properties": {
+        "id": {"type": "integer"}, "cooperative": {"type": "string"},
+        "reference": _nullable({"type": "string"}),
+        "kind": {"type": "string", "enum": list(ORDER_KINDS)},
+        "recipient": {"type": "string"}, "address": {"type": "string"},
+        "buurt": _nullable({"type": "string"}), "phone": _nullable({"type": "string"}),
+        "weekdays": {"type": "array", "items": {"type": "string", "enum": list(WEEKDAYS)}},
+        "every_weeks": {"type": "integer"}, "start_date": DATE, "end_date": _nullable(DATE),
+        "windows": {"type": "array", "items": WINDOW},
+        "pickup": _nullable({"type": "object", "properties": {
+            "name": _nullable({"type": "string"}), "address": {"type": "string"}}}),
+        "ready_time": _nullable(TIME), "praatje_minutes": _nullable({"type": "integer"}),
+        "size": {"type": "integer"}, "priority": {"type": "integer"},
+        "hot_meal": {"type": "boolean"}, "in_person": {"type": "boolean"},
+        "note": {"type": "string"},
+        "coming": {"type": "array", "description": "Its next days: the order made for each "
+                   "(made when the day is planned or first listed), or a pause.",
+                   "items": {"type": "object", "required": ["date", "paused"], "properties": {
+                       "date": DATE, "order_id": _nullable({"type": "integer"}),
+                       "status": _nullable({"type": "string", "enum": list(STATUSES)}),
+                       "paused": {"type": "boolean"}}}},
+    },
+}
+
 ORDER_REF = {"$ref": "#/components/schemas/Order"}
+STANDING_REF = {"$ref": "#/components/schemas/StandingOrder"}
 COMMON = {"401": {"$ref": "#/components/responses/Unauthorized"}}
 BODY_ERRORS = {"400": _error("The body is not valid JSON."),
                "413": _error("The body is too large."),
@@ -133,6 +184,67 @@ BODY_ERRORS = {"400": _error("The body is not valid JSON."),
                "422": _error("A field is not valid; 'fields' says which and why.")}
 ORDER_ID = {"name": "order_id", "in": "path", "required": True,
             "schema": {"type": "integer", "minimum": 1}}
+STANDING_ID = {"name": "standing_id", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1}}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _standing_action(operation: str, summary: str, schema: dict, conflict: str = "") -> dict:
+    responses = {"200": _ok("The standing order.", STANDING_REF), **COMMON, **BODY_ERRORS,
+                 "404": _error("No such standing order of yours.")}
+    if conflict:
+        responses["409"] = _error(conflict)
+    return {"parameters": [STANDING_ID], "post": {
+        "operationId": operation, "summary": summary, "requestBody": _json_body(schema),
+        "responses": responses}}
+
+
+PAUSE = {"type": "object", "additionalProperties": False, "required": ["start_date"],
+         "properties": {"start_date": DATE, "end_date": _nullable(DATE),
+                        "reason": _nullable({"type": "string", "maxLength": REASON_LENGTH})}}
+
+
+def standing_paths() -> dict:
+    """The standing orders' operations."""
+    return {
+        "/standing-orders": {
+            "get": {"operationId": "listStandingOrders", "summary": "Your standing orders",
+                    "responses": {"200": _ok("Your standing orders.", {
+                        "type": "object", "required": ["standing_orders"],
+                        "properties": {"standing_orders": {"type": "array",
+                                                           "items": STANDING_REF}}}),
+                        **COMMON}},
+            "post": {"operationId": "createStandingOrder",
+                     "summary": "Submit a standing order: an order repeated on weekdays",
+                     "requestBody": _json_body({"$ref": "#/components/schemas/StandingInput"}),
+                     "responses": {"201": _ok("The standing order.", STANDING_REF, {
+                         "Location": {"description": "Its URL.",
+                                      "schema": {"type": "string"}}}),
+                         **COMMON, **BODY_ERRORS,
+                         "409": _error("The reference is already used.")}},
+        },
+        "/standing-orders/{standing_id}": {
+            "parameters": [STANDING_ID],
+            "get": {"operationId": "getStandingOrder", "summary": "One of your standing orders",
+                    "responses": {"200": _ok("The standing order.", STANDING_REF), **COMMON,
+                                  "404": _error("No such standing order of yours.")}},
+        },
+        "/standing-orders/{standing_id}/pauses": _standing_action(
+            "pauseStandingOrder", "Pause it from start_date to end_date (one day without "
+            "end_date); orders already made for those days are cancelled", PAUSE),
+        "/standing-orders/{standing_id}/cancel-day": _standing_action(
+            "cancelStandingDay", "Call off one of its days (the order made for it is "
+            "cancelled)", {"type": "object", "additionalProperties": False,
+                           "required": ["date"], "properties": {"date": DATE}},
+            "The order of that day is under way and can no longer be cancelled."),
+        "/standing-orders/{standing_id}/end": _standing_action(
+            "endStandingOrder", "End it after last_date (default today); orders made for later "
+            "days are cancelled", {"type": "object", "additionalProperties": False,
+                                   "properties": {"last_date": _nullable(DATE)}}),
+    }
 
 
 def document(base: str = "/api/v1") -> dict:
@@ -214,6 +326,7 @@ def document(base: str = "/api/v1") -> dict:
                                             "lon": {"type": "number"}}}),
                                        **COMMON, **BODY_ERRORS}},
             },
+            **standing_paths(),
             "/openapi.json": {
                 "get": {"operationId": "openapi", "summary": "This document", "security": [],
                         "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})}},
@@ -224,6 +337,10 @@ def document(base: str = "/api/v1") -> dict:
                                                "description": "A partner's API token."}},
             "responses": {"Unauthorized": _error("No token, or a token that is not valid.")},
             "schemas": {"Order": ORDER, "OrderInput": order_input, "OrderPatch": order_patch,
+                        "StandingOrder": STANDING_ORDER, "StandingInput": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["recipient", "address", "kind", "weekdays",
+                                         "start_date"], "properties": STANDING_PROPERTIES},
                         "Error": ERROR},
         },
     }

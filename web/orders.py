@@ -28,12 +28,14 @@ from .store import ORDER_KINDS, Order, OrderEvent, Partner, Resident
 Gettext = Callable[..., str]
 FIELDS = ("recipient", "address", "phone", "kind", "service_date", "windows", "pickup",
           "ready_time", "praatje_minutes", "size", "priority", "hot_meal", "in_person", "note",
-          "reference")
+          "reference", "flexible_until")
 REQUIRED = ("recipient", "address", "kind", "service_date")
 MAX_WINDOWS = 3
 CAP_LOCK_SPACE = 0x6361  # "ca": advisory locks on a partner's daily cap (PostgreSQL)
 GOODLESS = ("visit", "klusje")  # nothing to carry: size 0 unless said otherwise
 DAYS_AHEAD = 60
+#: A flexible parcel may go at most this many days after its service date.
+FLEXIBLE_DAYS = 7
 LIMITS = {"praatje_minutes": (0, 60), "size": (0, 20), "priority": (0, 2)}
 LENGTHS = {"recipient": 80, "address": 200, "phone": 32, "pickup": 200, "note": 500,
            "reference": 64}
@@ -74,6 +76,7 @@ class OrderDraft:
     in_person: bool
     note: str
     reference: str | None
+    flexible_until: date | None = None
 
 
 def hhmm(text: str) -> str | None:
@@ -95,7 +98,7 @@ def from_text(row: Mapping[str, str], _: Gettext) -> tuple[dict[str, Any], dict[
     for name, raw in row.items():
         value = (raw or "").strip()
         if name in ("service_date", "windows", "ready_time", "praatje_minutes", "size",
-                    "priority") and foreign_digits(value):
+                    "priority", "flexible_until") and foreign_digits(value):
             errors[name] = _("use the digits 0 to 9")
         elif name in ("praatje_minutes", "size", "priority"):
             if value:
@@ -137,7 +140,8 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if name not in FIELDS:
             errors[name] = _("unknown field")
     text = {name: _text(payload, name, errors, _) for name in LENGTHS}
-    for name in ("service_date", "ready_time", "address", "pickup", "phone"):
+    for name in ("service_date", "ready_time", "address", "pickup", "phone",
+                 "flexible_until"):
         if isinstance(payload.get(name), str) and foreign_digits(payload[name]):
             errors[name] = _("use the digits 0 to 9")  # "Straat 2٩" is not Straat 29
     for name in REQUIRED:
@@ -176,6 +180,8 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         if text[name] and MEDICINE_HINT.search(text[name]):
             errors[name] = _("looks like a medicine name or dose; never put medicines in notes")
 
+    flexible_until = _flexible_until(payload.get("flexible_until"), kind, service_date,
+                                     errors, _)
     point = (_geocode(text["address"], "address", area, errors, _)
              if text["address"] and "address" not in errors else None)
     pickup_name, pickup = ((None, None) if "pickup" in errors else
@@ -197,7 +203,8 @@ def validate(payload: Mapping[str, Any], partner: Partner, area, today: date,
         hot_meal=flags["hot_meal"] if flags["hot_meal"] is not None else kind == "meal",
         in_person=flags["in_person"] if flags["in_person"] is not None
         else kind in ("medicine", "visit", "klusje"),
-        note=text["note"], reference=text["reference"] or None), {}
+        note=text["note"], reference=text["reference"] or None,
+        flexible_until=flexible_until), {}
 
 
 def _text(payload, name, errors, _) -> str:
@@ -230,6 +237,26 @@ def _service_date(value, today: date, errors, _) -> date | None:
         errors["service_date"] = _("lies in the past")
     elif day > today + timedelta(days=DAYS_AHEAD):
         errors["service_date"] = _("lies more than {n} days ahead", n=DAYS_AHEAD)
+    return day
+
+
+def _flexible_until(value, kind, service_date: date | None, errors, _) -> date | None:
+    """The last day a parcel may still be brought when its own day has no room."""
+    if value in (None, "") or "flexible_until" in errors:
+        return None
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and DATE.match(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors["flexible_until"] = _("must be a date like 2025-03-14")
+    elif kind != "parcel":
+        errors["flexible_until"] = _("only a parcel can go on a later day")
+    elif service_date is not None and day < service_date:
+        errors["flexible_until"] = _("lies before the date")
+    elif service_date is not None and day > service_date + timedelta(days=FLEXIBLE_DAYS):
+        errors["flexible_until"] = _("lies more than {n} days after the date",
+                                     n=FLEXIBLE_DAYS)
     return day
 
 
@@ -429,6 +456,7 @@ def apply(order: Order, draft: OrderDraft, resident: Resident) -> None:
     order.in_person = draft.in_person
     order.note = draft.note
     order.reference = draft.reference
+    order.flexible_until = draft.flexible_until
 
 
 def update(session: Session, order: Order, draft: OrderDraft,
@@ -468,5 +496,6 @@ def as_payload(order: Order) -> dict[str, Any]:
         "ready_time": order.ready_time, "praatje_minutes": order.praatje_minutes,
         "size": order.size, "priority": order.priority, "hot_meal": order.hot_meal,
         "in_person": order.in_person, "note": order.note, "reference": order.reference,
+        "flexible_until": order.flexible_until.isoformat() if order.flexible_until else None,
     }
     return {k: v for k, v in payload.items() if v is not None}

@@ -9,9 +9,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
                    render_template, request, session, url_for)
 from sqlalchemy import select
 
-from . import access, csvorders, orders, organisations, planning, tenancy, today
+from . import access, csvorders, orders, organisations, planning, standing, tenancy
 from .areas import current_area
 from .auth import current_user, new_token, role_required
+from .dates import local_today
 from .db import app_object, db
 from .hygiene import clean
 from .i18n import gettext as _
@@ -55,13 +56,14 @@ def _day() -> date:
     try:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return today(current_app)
+        return local_today()
 
 
 @bp.route("/orders")
 @role_required("partner")
 def orders_list():
     day = _day()
+    standing.materialise(db(), day, local_today())
     rows = db().scalars(select(Order).where(Order.partner_id == current_user().partner_id,
                                             Order.service_date == day)
                         .order_by(Order.id)).all()
@@ -96,7 +98,7 @@ def _form_payload(form) -> tuple[dict, dict]:
 def _form_values(order: Order | None) -> dict:
     if order is None:
         partner = the_partner()
-        return {"service_date": today(current_app).isoformat(), "size": "1",
+        return {"service_date": local_today().isoformat(), "size": "1",
                 "kind": partner.order_kinds[0] if partner.order_kinds else "",
                 "in_person": partner.kind == "pharmacy", "hot_meal": partner.kind ==
                 "meal_kitchen"}
@@ -114,7 +116,7 @@ def _order_form(order: Order | None):
         values = request.form.to_dict()
         payload, errors = _form_payload(request.form)
         draft, problems = orders.validate(payload, partner, current_area(),
-                                          today(current_app), _)
+                                          local_today(), _)
         errors = {**problems, **errors}
         if not errors:
             errors = orders.inactive_resident(db(), draft, tenancy.org_id(db()), _)
@@ -196,7 +198,7 @@ def upload():
             flash(_("Choose a CSV file."), "error")
             return render_template("partner/upload.html", result=None), 422
         result = csvorders.upload(db(), the_partner(), file.read(), current_area(),
-                                  today(current_app), _, current_user().id,
+                                  local_today(), _, current_user().id,
                                   current_app.config["CSV_MAX_ROWS"],
                                   int(current_app.config["PARTNER_DAILY_ORDER_CAP"]))
         access.note_orders(result.saved, "create", "order", "csv")
@@ -208,7 +210,7 @@ def upload():
 @bp.route("/upload/example.csv")
 @role_required("partner")
 def upload_example():
-    text = csvorders.example(the_partner(), current_area(), today(current_app))
+    text = csvorders.example(the_partner(), current_area(), local_today())
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=orders-example.csv"})
 

@@ -22,6 +22,7 @@ from .assistant import _day, _whose  # the HTML round page's rules: who may see 
 from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
+from .i18n import long_date
 from .store import Assistant, Plan
 
 bp = Blueprint("pdf", __name__)
@@ -69,7 +70,7 @@ def render_pdf(day: date, plan: Plan | None, found: list[rounds.Round], empty: s
     area = current_area()
     sheets = [(r, rounds.map_svg(area, [r], title=r.assistant.name, ident=f"map-{i}"),
                rounds.schedule(plan, r)) for i, r in enumerate(found, 1)]
-    heading = _("Rounds of {date}", date=day.isoformat())
+    heading = _("Rounds of {date}", date=long_date(day))
     html = render_template("round_pdf.html", day=day, sheets=sheets, title=heading,
                            heading=heading, empty=empty, page_label=_page_label())
     return html_to_pdf(html)

@@ -45,7 +45,7 @@ from routing.check import check
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from . import jobs, tenancy
+from . import availability, jobs, standing, tenancy, today
 from .adapter import DayInput, comes_back, order_to_model, return_id, return_to_model, \
     shift_to_model
 from .store import MISSED, VISITED, Fact, Order, Plan, PlanRequest, Shift, StopLock, utcnow
@@ -103,6 +103,15 @@ def pending(session: Session, day: date) -> bool:
 
 
 # --- asking ---------------------------------------------------------------------------------
+
+def prepare(session: Session, day: date, today: date) -> None:
+    """Make ``day`` ready to plan and to show: its shifts from the assistants' usual week and
+    absences, its orders from the standing orders (each step leaves past days alone). Every
+    path that plans or shows a whole day goes through here, so they all see the same day."""
+    if availability.make_shifts(session, day, today):
+        session.commit()
+    standing.materialise(session, day, today)
+
 
 def request(app: Flask, session: Session, day: date, kind: str, user_id: int | None = None,
             order_id: int | None = None, lock_before: dict | None = None) -> PlanRequest:
@@ -279,6 +288,7 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         base, mode = _base(session, asks, current)
         plan.mode, plan.created_by = mode, asks[-1].user_id if asks else None
         session.commit()
+        prepare(session, day, today(app, tenancy.zone(session)))
         built = build(session, day, base, clock_now(app, session, day))
         result = _solve(app, built, base, mode)
         violations = check(built.problem, result) if built.problem is not None else []
@@ -302,6 +312,10 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         plan.violations = exc.violations if isinstance(exc, RunFailed) else []
         plan.superseded, plan.finished_at = True, utcnow()
         session.commit()
+        return
+    from .week import defer_flexible  # the week imports this module
+
+    defer_flexible(app, session, plan)
 
 
 def _base(session: Session, asks: list[PlanRequest], current: Plan | None

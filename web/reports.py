@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
-from . import stats, today
+from . import stats
 from .auth import role_required
+from .dates import local_today
 from .db import db
 from .i18n import gettext as _
 
@@ -21,7 +22,7 @@ MAX_DAYS = 3 * 366
 @bp.route("")
 @role_required("coordinator")
 def period():
-    end_default = today(current_app)
+    end_default = local_today()
     values = {"from": request.args.get("from", "") or (end_default - timedelta(days=30))
               .isoformat(), "to": request.args.get("to", "") or end_default.isoformat()}
     errors, days = {}, {}

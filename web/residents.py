@@ -15,15 +15,16 @@ from datetime import date
 
 import json
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request, url_for)
 from sqlalchemy import func, or_, select
 
 from routing.model import DEFAULT_PRAATJE
 
-from . import access, fields, planning, rights, today
+from . import access, fields, planning, rights
 from .adapter import praatje_minutes
 from .auth import role_required
+from .dates import local_today
 from .db import db
 from .hygiene import foreign_digits, is_number, number_error
 from .i18n import gettext as _
@@ -94,7 +95,7 @@ def index():
     page = min(asked, pages)
     residents = db().scalars(rows.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     ids = [r.id for r in residents]
-    open_counts = dict(db().execute(_open_orders(today(current_app))
+    open_counts = dict(db().execute(_open_orders(local_today())
                                     .where(Order.resident_id.in_(ids))).all()) if ids else {}
     buurten = db().scalars(select(Resident.buurt).where(Resident.buurt.is_not(None))
                            .distinct().order_by(Resident.buurt)).all()
@@ -178,7 +179,7 @@ def edit(resident_id: int):
         shown = {k: getattr(resident, k) for k in EDITED}
     orders = db().scalars(select(Order).where(Order.resident_id == resident.id,
                                               Order.status.in_(planning.OPEN),
-                                              Order.service_date >= today(current_app))
+                                              Order.service_date >= local_today())
                           .order_by(Order.service_date, Order.id)).all()
     planned = {}
     for day in {o.service_date for o in orders}:
@@ -244,7 +245,7 @@ def erase(resident_id: int):
         return back
     db().rollback()  # erase() starts its own transaction with the lock
     try:
-        rights.erase(db(), resident_id, today(current_app))
+        rights.erase(db(), resident_id, local_today())
     except rights.Refused as exc:
         db().rollback()
         flash(_("Erasure refused: {reason}", reason=_(exc.template, **exc.params)), "error")

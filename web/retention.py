@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import stats
 from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
-                    PlanRequest, Resident, StopLock, UserSession, affected)
+                    PlanRequest, Resident, StandingOrder, StopLock, UserSession, affected)
 
 #: setting → (default days, what it keeps)
 PERIODS: dict[str, tuple[int, str]] = {
@@ -147,8 +147,12 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
             IdempotencyRecord.created_at < now - timedelta(days=periods.idempotency_days)))
         idle = today - timedelta(days=periods.idle_resident_days)
         has_orders = select(Order.id).where(Order.resident_id == Resident.id).exists()
+        # a standing order is the resident's own arrangement: kept until erased
+        has_standing = select(StandingOrder.id).where(
+            StandingOrder.resident_id == Resident.id).exists()
         out["residents"] = affected(session, delete(Resident).where(
-            ~has_orders, Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
+            ~has_orders, ~has_standing,
+            Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
         ).execution_options(synchronize_session=False))
         session_age = now - timedelta(days=periods.session_days)
         out["user_sessions"] = affected(session, delete(UserSession).where(

@@ -25,7 +25,8 @@ from . import planning, stats
 from .adapter import return_id, store_id
 from .i18n import N_
 from .retention import delete_orders, serialise
-from .store import AccessLog, Fact, Order, Partner, Plan, Resident, affected
+from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, StandingOrder,
+                    StandingPause, affected)
 
 ERASED = "—"
 ALREADY_ERASED = N_("there is no resident {id} (any more)")
@@ -87,6 +88,21 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
                        "recorded_at": _iso(f.recorded_at)} for f in facts.get(o.id, ())],
             "planned_visits": visits.get(o.id, []),
         } for o in orders],
+        "standing_orders": [{
+            "id": s.id, "partner": partners.get(s.partner_id, ""), "kind": s.kind,
+            "weekdays": list(s.weekdays), "every_weeks": s.every_weeks,
+            "start_date": s.start_date.isoformat(),
+            "end_date": s.end_date.isoformat() if s.end_date else None,
+            "windows": [{"start": a, "end": b} for a, b in s.windows], "phone": s.phone,
+            "praatje_minutes": s.praatje_minutes, "note": s.note, "reference": s.reference,
+            "created_at": _iso(s.created_at),
+        } for s in session.scalars(select(StandingOrder).where(
+            StandingOrder.resident_id == resident.id).order_by(StandingOrder.id))],
+        "pauses": [{
+            "standing_order": p.standing_order_id, "from": p.start_date.isoformat(),
+            "until": p.end_date.isoformat(), "reason": p.reason,
+        } for p in session.scalars(select(StandingPause).where(
+            StandingPause.resident_id == resident.id).order_by(StandingPause.id))],
         "recipients": sorted({o.partner.name for o in orders}),
         "access_log": [{
             "at": _iso(e.at), "role": e.role,
@@ -140,6 +156,10 @@ def erase(session: Session, resident: Resident | int, today: date) -> dict[str, 
         session.expunge(order)
     session.expunge(resident)
     counts.update(delete_orders(session, ids))
+    counts["standing_pauses"] = affected(session, delete(StandingPause).where(
+        StandingPause.resident_id == resident_id))
+    counts["standing_orders"] = affected(session, delete(StandingOrder).where(
+        StandingOrder.resident_id == resident_id))
     counts["residents"] = affected(session, delete(Resident).where(Resident.id == resident_id))
     return counts
 

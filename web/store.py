@@ -226,7 +226,10 @@ class Resident(Tenant, Base):
 
 class Order(Tenant, Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("partner_id", "reference"),)
+    #: A standing order makes at most one order per day: the database refuses a second, so
+    #: two processes making a day's orders at once make one (``web.standing.materialise``).
+    __table_args__ = (UniqueConstraint("partner_id", "reference"),
+                      UniqueConstraint("standing_order_id", "service_date"))
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
@@ -249,6 +252,12 @@ class Order(Tenant, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     reference: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="submitted", index=True)
+    #: A parcel that may go to a later day, up to this one, when its day has no room for it
+    #: (``web.standing.defer_flexible``); None: only its own day.
+    flexible_until: Mapped[date | None] = mapped_column(Date)
+    #: The standing order this order was made from (one per day, see ``__table_args__``).
+    standing_order_id: Mapped[int | None] = mapped_column(ForeignKey("standing_orders.id"),
+                                                          index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -271,6 +280,62 @@ class Order(Tenant, Base):
         self.status = status
         self.events.append(OrderEvent(org_id=self.org_id, status=status, user_id=user_id,
                                       note=note))
+
+
+class StandingOrder(Tenant, Base):
+    """An order template that repeats: on some weekdays every week, or every N weeks, from a
+    start date until an end date (open-ended without one). A day's orders are made from it
+    once, by whoever asks for the day first (``web.standing``)."""
+
+    __tablename__ = "standing_orders"
+    __table_args__ = (UniqueConstraint("partner_id", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: Weekdays it repeats on, Monday 0 .. Sunday 6.
+    weekdays: Mapped[list[Any]] = mapped_column(default=list)
+    #: 1: every week; 2: every other week (the weeks of ``start_date``, +2, +4, ...).
+    every_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    windows: Mapped[list[Any]] = mapped_column(default=list)
+    pickup_name: Mapped[str | None] = mapped_column(String(120))
+    pickup_address: Mapped[str | None] = mapped_column(String(200))
+    pickup_lat: Mapped[float | None]
+    pickup_lon: Mapped[float | None]
+    ready_time: Mapped[str | None] = mapped_column(String(5))
+    praatje_minutes: Mapped[int | None]
+    size: Mapped[int] = mapped_column(Integer, default=1)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    hot_meal: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+    resident: Mapped[Resident] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class StandingPause(Tenant, Base):
+    """Days a standing order makes no orders: a pause (a resident in hospital from ... to
+    ...), or one date (an exception, a cancelled occurrence). Without ``standing_order_id``
+    it pauses every standing order of the resident (the coordinator's pause)."""
+
+    __tablename__ = "standing_pauses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    standing_order_id: Mapped[int | None] = mapped_column(ForeignKey("standing_orders.id"),
+                                                          index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class OrderEvent(Tenant, Base):
