@@ -78,6 +78,20 @@ DEFAULTS: dict[str, Any] = {
     "RETAIN_PLAN_DAYS": 30,
     "RETAIN_SESSION_DAYS": 30,
     "RETAIN_THROTTLE_DAYS": 1,
+    # Signals and safety alerts, kept this many days after they were closed (open ones stay).
+    "RETAIN_SIGNAL_DAYS": 365,
+    # Safety alerts by e-mail (web/notify.py): addresses, comma-separated, and the SMTP server.
+    "ALERT_EMAIL_TO": "",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_FROM": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    # ... and by SMS: numbers, and the gateway class ("package.module:Class", made with the
+    # app's config, with a method send_sms(number, text)).
+    "ALERT_SMS_TO": "",
+    "ALERT_SMS_GATEWAY": "",
 }
 
 
@@ -104,11 +118,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import (access, admin, api, assistant, auth, coordinator, db, files, i18n, jobs,
-                   pages, partners, pdf, privacy, reports, reqlog, residents, retention, rounds,
-                   totp)
+    from . import (access, admin, api, assistant, auth, campaigns, coordinator, db, door,
+                   field, files, i18n, jobs, notify, pages, partners, pdf, privacy, reports,
+                   reqlog, residents, retention, rounds, totp)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
+    app.extensions["buurtroute.notifiers"] = notify.from_config(app.config)
 
     files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)
@@ -125,7 +140,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     totp.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
-                      reports.bp, admin.bp):
+                      reports.bp, admin.bp, door.bp, field.bp, campaigns.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(_=i18n.gettext, languages=i18n.LANGUAGES,
                                  current_language=i18n.language, initials=rounds.initials,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, tenancy, today
+from . import access, door, facts, jobs, planning, rounds, tenancy, today
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -80,7 +80,7 @@ def day():
                                                                                service_date),
         undo=_last_change(service_date), changes=_changes(plan), failure=failure,
         made_at=local_time(plan.finished_at) if plan is not None else "",
-        now_minutes=_now_minutes(service_date), **plan_view)
+        now_minutes=_now_minutes(service_date), **door.panel_context(), **plan_view)
 
 
 def _now_minutes(service_date: date) -> int | None:

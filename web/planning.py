@@ -45,7 +45,7 @@ from routing.check import check
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from . import jobs, tenancy
+from . import housecalls, jobs, tenancy
 from .adapter import DayInput, comes_back, order_to_model, return_id, return_to_model, \
     shift_to_model
 from .store import MISSED, VISITED, Fact, Order, Plan, PlanRequest, Shift, StopLock, utcnow
@@ -278,6 +278,11 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         if any(u.code == "time_limit" for u in result.unplanned):
             raise RunFailed("no_plan")
         payload = built.payload(result)
+        if built.problem is not None:  # house calls in the slack the new rounds leave
+            from .areas import current_area
+
+            payload["house_calls"] = housecalls.plan_calls(
+                session, current_area(session), built.problem, built.day_in.points, result, day)
         payload["mode"] = mode
         payload["changes"] = replan.changes(_model_plan(current), result)
         _commit(session, plan, payload, built.statuses(result))

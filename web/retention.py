@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import stats
 from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
-                    PlanRequest, Resident, StopLock, UserSession)
+                    PlanRequest, Resident, ResidentPause, SafetyAlert, Signal, SignalNote,
+                    StopLock, UserSession)
 
 #: setting → (default days, what it keeps)
 PERIODS: dict[str, tuple[int, str]] = {
@@ -32,11 +33,13 @@ PERIODS: dict[str, tuple[int, str]] = {
     "RETAIN_PLAN_DAYS": (30, "superseded and failed plans, after they were made"),
     "RETAIN_SESSION_DAYS": (30, "ended or expired login sessions, after their end"),
     "RETAIN_THROTTLE_DAYS": (1, "failed-login counts, after the last failure"),
+    "RETAIN_SIGNAL_DAYS": (365, "signals and safety alerts, with their notes, after they "
+                                "were closed (open ones stay)"),
 }
 #: The tables a purge may touch, in the order it reports them.
 TABLES = ("orders", "order_events", "facts", "stop_locks", "idempotency_keys", "plans",
-          "plan_requests", "residents", "user_sessions", "login_throttle",
-          "counted_in_stats")
+          "plan_requests", "residents", "user_sessions", "login_throttle", "signals",
+          "signal_notes", "safety_alerts", "counted_in_stats")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Periods:
     plan_days: int = 30
     session_days: int = 30
     throttle_days: int = 1
+    signal_days: int = 365
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Periods":
@@ -83,6 +87,28 @@ def delete_orders(session: Session, ids: Iterable[int]) -> dict[str, int]:
         session.execute(update(PlanRequest).where(PlanRequest.order_id.in_(chunk))
                         .values(order_id=None))
         out["orders"] += session.execute(delete(Order).where(Order.id.in_(chunk))).rowcount
+    return out
+
+
+def delete_door(session: Session, alerts: list[SafetyAlert], signals: list[Signal]
+                ) -> dict[str, int]:
+    """Count alerts and signals into the anonymous statistics, then delete them with their
+    notes (a pause made from an alert stays, without the pointer). Counts per table."""
+    stats.roll_up_door(session, alerts, signals)
+    alert_ids, signal_ids = [a.id for a in alerts], [s.id for s in signals]
+    out = {"safety_alerts": 0, "signals": 0, "signal_notes": 0}
+    for start in range(0, max(len(alert_ids), len(signal_ids)), 500):
+        a_chunk, s_chunk = alert_ids[start:start + 500], signal_ids[start:start + 500]
+        session.execute(update(ResidentPause).where(ResidentPause.alert_id.in_(a_chunk))
+                        .values(alert_id=None).execution_options(synchronize_session=False))
+        out["safety_alerts"] += session.execute(delete(SafetyAlert).where(
+            SafetyAlert.id.in_(a_chunk)).execution_options(synchronize_session=False)).rowcount
+        out["signal_notes"] += session.execute(delete(SignalNote).where(
+            SignalNote.signal_id.in_(s_chunk)).execution_options(synchronize_session=False)
+        ).rowcount
+        out["signals"] += session.execute(delete(Signal).where(Signal.id.in_(s_chunk))
+                                          .execution_options(synchronize_session=False)
+                                          ).rowcount
     return out
 
 
@@ -146,10 +172,23 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
         out["idempotency_keys"] += session.execute(delete(IdempotencyRecord).where(
             IdempotencyRecord.created_at < now - timedelta(days=periods.idempotency_days))
         ).rowcount
+        closed_before = now - timedelta(days=periods.signal_days)
+        for table, n in delete_door(session, list(session.scalars(select(SafetyAlert).where(
+                SafetyAlert.closed_at < closed_before))), list(session.scalars(select(Signal)
+                .where(Signal.closed_at < closed_before)))).items():
+            out[table] += n
         idle = today - timedelta(days=periods.idle_resident_days)
         has_orders = select(Order.id).where(Order.resident_id == Resident.id).exists()
+        open_door = (select(SafetyAlert.id).where(SafetyAlert.resident_id == Resident.id)
+                     .exists() | select(Signal.id).where(Signal.resident_id == Resident.id)
+                     .exists())
+        session.execute(delete(ResidentPause).where(ResidentPause.resident_id.in_(
+            select(Resident.id).where(~has_orders, ~open_door, Resident.last_order_date.is_(None)
+                                      | (Resident.last_order_date < idle))))
+            .execution_options(synchronize_session=False))
         out["residents"] = session.execute(delete(Resident).where(
-            ~has_orders, Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
+            ~has_orders, ~open_door,
+            Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
         ).execution_options(synchronize_session=False)).rowcount
         session_age = now - timedelta(days=periods.session_days)
         out["user_sessions"] = session.execute(delete(UserSession).where(

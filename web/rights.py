@@ -23,8 +23,9 @@ from routing.model import hhmm
 
 from . import planning, stats
 from .adapter import return_id, store_id
-from .retention import delete_orders, serialise
-from .store import AccessLog, Fact, Order, Partner, Plan, Resident
+from .retention import delete_door, delete_orders, serialise
+from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, ResidentPause,
+                    SafetyAlert, Signal)
 
 ERASED = "—"
 ALREADY_ERASED = "there is no resident {id} (any more)"
@@ -65,6 +66,8 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
             "id": resident.id, "name": resident.name, "address": resident.address,
             "buurt": resident.buurt, "lat": resident.lat, "lon": resident.lon,
             "phone": resident.phone, "usual_praatje_minutes": resident.praatje_minutes,
+            "contact": ({"name": resident.contact_name, "phone": resident.contact_phone}
+                        if resident.contact_consent else None),
             "regular_assistant": (resident.regular_assistant.name
                                   if resident.regular_assistant is not None else None),
         },
@@ -84,6 +87,21 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
                        "recorded_at": _iso(f.recorded_at)} for f in facts.get(o.id, ())],
             "planned_visits": visits.get(o.id, []),
         } for o in orders],
+        "safety_alerts": [{
+            "date": a.service_date.isoformat(), "at": hhmm(a.at_seconds), "level": a.level,
+            "what": a.kind, "closed_at": _iso(a.closed_at), "what_was_done": a.outcome,
+        } for a in session.scalars(select(SafetyAlert).where(
+            SafetyAlert.resident_id == resident.id).order_by(SafetyAlert.id))],
+        "signals": [{
+            "noticed_at": _iso(s.noticed_at), "category": s.category, "urgency": s.urgency,
+            "note": s.note, "status": s.status, "notes": [n.text for n in s.notes],
+        } for s in session.scalars(select(Signal).where(Signal.resident_id == resident.id)
+                                   .order_by(Signal.id))],
+        "standing_order_pauses": [{
+            "from": p.start.isoformat(), "until": p.until.isoformat() if p.until else None,
+            "reason": p.reason,
+        } for p in session.scalars(select(ResidentPause).where(
+            ResidentPause.resident_id == resident.id).order_by(ResidentPause.id))],
         "recipients": sorted({o.partner.name for o in orders}),
         "access_log": [{
             "at": _iso(e.at), "role": e.role,
@@ -137,6 +155,11 @@ def erase(session: Session, resident: Resident | int, today: date) -> dict[str, 
         session.expunge(order)
     session.expunge(resident)
     counts.update(delete_orders(session, ids))
+    counts.update(delete_door(session, list(session.scalars(select(SafetyAlert).where(
+        SafetyAlert.resident_id == resident_id))), list(session.scalars(select(Signal).where(
+            Signal.resident_id == resident_id)))))
+    counts["resident_pauses"] = session.execute(delete(ResidentPause).where(
+        ResidentPause.resident_id == resident_id)).rowcount
     counts["residents"] = session.execute(delete(Resident).where(Resident.id == resident_id)
                                           ).rowcount
     return counts

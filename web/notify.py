@@ -1,0 +1,134 @@
+"""Telling the coordinator at once that something is wrong at a door, outside the app.
+
+A :class:`Notifier` sends one :class:`Message`; the safety alerts (``web.alerts``) hand each
+new alert to every configured notifier and record what each said. E-mail goes through SMTP
+(:class:`SmtpNotifier`: the cooperative's own mail server, STARTTLS and login when set). A
+text message goes through whatever gateway the cooperative has: :class:`SmsNotifier` wraps
+any object with ``send_sms(number, text)`` (``ALERT_SMS_GATEWAY = "package.module:Class"``,
+built with the app's config), so a gateway plugs in without touching the alerts.
+
+A message says *that* something is wrong and where to look, never more: no name, no address,
+no phone number, no medicine (e-mail and SMS leave the service's protection). The coordinator
+reads the rest in the app, where reading it is logged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Mapping, Protocol
+
+#: SMS longer than this is cut (one text message).
+SMS_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+class Notifier(Protocol):
+    """Anything that can deliver a message; ``name`` says which channel in the alert's log."""
+
+    name: str
+
+    def send(self, message: Message) -> None: ...
+
+
+class SmsGateway(Protocol):
+    """An SMS provider's client: one text to one number; raise when it was not accepted."""
+
+    def send_sms(self, number: str, text: str) -> None: ...
+
+
+@dataclass
+class SmtpNotifier:
+    """E-mail through an SMTP server to a fixed list of addresses."""
+
+    host: str
+    port: int
+    sender: str
+    recipients: tuple[str, ...]
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: float = 10.0
+    name: str = "e-mail"
+
+    def send(self, message: Message) -> None:
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = ", ".join(self.recipients)
+        mail["Subject"] = message.subject
+        mail.set_content(message.body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(mail)
+
+
+@dataclass
+class SmsNotifier:
+    """A text message to each number through a gateway."""
+
+    gateway: SmsGateway
+    numbers: tuple[str, ...]
+    name: str = "sms"
+
+    def send(self, message: Message) -> None:
+        text = f"{message.subject}: {message.body}"
+        if len(text) > SMS_LENGTH:
+            text = text[:SMS_LENGTH - 1] + "…"
+        for number in self.numbers:
+            self.gateway.send_sms(number, text)
+
+
+def _listed(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(v.strip() for v in items if v.strip())
+
+
+def from_config(config: Mapping) -> list[Notifier]:
+    """The notifiers the settings ask for: ``ALERT_EMAIL_TO`` with ``SMTP_HOST`` (and
+    ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_STARTTLS``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``);
+    ``ALERT_SMS_TO`` with ``ALERT_SMS_GATEWAY``. A half setting is an error at start, named."""
+    out: list[Notifier] = []
+    to = _listed(config.get("ALERT_EMAIL_TO"))
+    if to:
+        if not config.get("SMTP_HOST"):
+            raise ValueError("ALERT_EMAIL_TO needs SMTP_HOST (the mail server)")
+        out.append(SmtpNotifier(
+            host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 25),
+            sender=config.get("SMTP_FROM") or "buurtroute@localhost", recipients=to,
+            starttls=str(config.get("SMTP_STARTTLS", "")).lower() in ("1", "true", "yes"),
+            username=config.get("SMTP_USERNAME") or "",
+            password=config.get("SMTP_PASSWORD") or ""))
+    numbers = _listed(config.get("ALERT_SMS_TO"))
+    if numbers:
+        path = config.get("ALERT_SMS_GATEWAY") or ""
+        module, _sep, name = path.partition(":")
+        if not module or not name:
+            raise ValueError("ALERT_SMS_TO needs ALERT_SMS_GATEWAY as 'package.module:Class'")
+        gateway = getattr(importlib.import_module(module), name)(config)
+        out.append(SmsNotifier(gateway, numbers))
+    return out
+
+
+def deliver(notifiers: list[Notifier], message: Message) -> str:
+    """Send ``message`` through every notifier; what happened, in a line for the alert.
+    A failing channel does not stop the others (the alert is on screen whatever happens)."""
+    said = []
+    for notifier in notifiers:
+        try:
+            notifier.send(message)
+            said.append(f"{notifier.name}: sent")
+        except Exception as exc:  # noqa: BLE001 (any failure of a channel is reported)
+            said.append(f"{notifier.name}: failed ({type(exc).__name__})")
+    return "; ".join(said)[:200]
