@@ -61,6 +61,14 @@ POLICY = {
     "reports": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
     # organisations and their first coordinator: the service admin alone
     "admin": ({"service_admin"}, {"partner", "assistant", "privacy_officer", "coordinator"}),
+    # safety alerts and signals (health-related: never partners), their follow-up: the
+    # coordinator's alone
+    "door": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
+    # an assistant's signals and house-call outcomes: her own, from her round
+    "field": ({"assistant"}, {"partner", "coordinator", "privacy_officer", "service_admin"}),
+    # house-call campaigns and their progress: the coordinator
+    "campaigns": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                    "service_admin"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
@@ -213,9 +221,13 @@ def test_every_route_refuses_whom_it_must_and_changes_nothing(open_app, role):
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
     "assistant", "privacy_officer"])
-def test_every_route_lets_in_whom_it_must(open_app, role):
+def test_every_route_lets_in_whom_it_must(open_app, role, web_area):
+    from tests.test_door_alerts import door_objects
+
     own, _, own_tokens, _ = ids(open_app)
-    values = {"order_id": own[0], "token_id": own_tokens[0]}
+    with db_session(open_app) as session:  # an alert, a signal, a campaign to open
+        values = {"order_id": own[0], "token_id": own_tokens[0],
+                  **door_objects(session, web_area)}
     client = logged_in(open_app, role)
     problems, tried = [], 0
     for rule, method in routes(open_app):

@@ -21,7 +21,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     web_area)
 from tests.browser_fixtures import free_port
 from web import alerts, facts, notify, pauses
-from web.store import (Assistant, Fact, Order, Plan, ResidentPause, SafetyAlert, User)
+from web.store import (Assistant, Order, Plan, Resident, ResidentPause, SafetyAlert, User)
 
 
 class Inbox:
@@ -72,7 +72,8 @@ def planned_stop(app, kind: str) -> tuple[str, int, Order]:
                 if order.kind == kind:
                     user = s.scalar(select(User).where(
                         User.assistant_id == int(route["assistant_id"])))
-                    s.expunge(order)
+                    order.resident  # loaded: the test reads its buurt after the session
+                    s.expunge_all()
                     return user.username, order.id, order
     raise AssertionError(f"no {kind} planned on the demo day")
 
@@ -261,3 +262,57 @@ def test_notifiers_from_settings_smtp_and_a_pluggable_sms_gateway(smtp):
                         ({"ALERT_SMS_TO": "+31600000000"}, "ALERT_SMS_GATEWAY")):
         with pytest.raises(ValueError, match=field):
             notify.from_config(half)
+
+
+def test_the_contact_person_is_kept_only_with_consent_and_shown_on_the_alert(app):
+    with db_session(app) as s:
+        base = s.scalars(select(Order).where(Order.kind == "medicine").order_by(Order.id)).first()
+        resident_id = base.resident_id
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    url = f"/coordinator/residents/{resident_id}"
+    form = {"praatje_minutes": "", "regular_assistant_id": "", "phone": "",
+            "contact_name": "Dochter Els", "contact_phone": "06 12345678"}
+    refused = post_form(coordinator, url, form)
+    assert refused.status_code == 422 and 'id="f-contact_consent-error"' in refused.get_data(
+        as_text=True)
+    bad = post_form(coordinator, url, {**form, "contact_consent": "1", "contact_phone": "bel me"})
+    assert bad.status_code == 422 and 'id="f-contact_phone-error"' in bad.get_data(as_text=True)
+    with db_session(app) as s:
+        assert s.get(Resident, resident_id).contact_name is None  # nothing stored half
+    assert post_form(coordinator, url, {**form, "contact_consent": "1"}).status_code == 302
+    with db_session(app) as s:
+        anna = s.scalar(select(User).where(User.username == "anna")).assistant_id
+        order = s.get(Order, base.id)
+        assert [a.level for a in at_door(s, order, "not_home", DAY, "10:30", anna)] == ["alert"]
+    panel = coordinator.get("/coordinator/alerts/panel").get_data(as_text=True)
+    assert "Dochter Els" in panel and 'href="tel:0612345678"' in panel
+    # consent withdrawn: name and number are no longer kept at all
+    assert post_form(coordinator, url, {**form, "contact_name": "", "contact_phone": ""}
+                     ).status_code == 302
+    with db_session(app) as s:
+        r = s.get(Resident, resident_id)
+        assert (r.contact_name, r.contact_phone, r.contact_consent) == (None, None, False)
+    assert "Dochter Els" not in coordinator.get("/coordinator/alerts/panel").get_data(
+        as_text=True)
+
+
+def door_objects(session, area) -> dict[str, int]:
+    """One safety alert, one signal and one campaign of the session's cooperative (for the
+    access-control and isolation tests, which try every route with real ids)."""
+    from web import housecalls
+    from web.store import Signal
+
+    order = session.scalars(select(Order).where(Order.kind.in_(("meal", "medicine")))
+                            .order_by(Order.id)).first()
+    assistant = session.scalars(select(Assistant).order_by(Assistant.id)).first()
+    order.status = "planned"
+    recorded = facts.record(session, assistant, None, [order], "not_home", tap(), 11 * 3600)
+    [alert] = alerts.raise_for(session, recorded.facts)
+    signal = Signal(client_id=tap(), category="help", urgency="this week", note="Vraagt om hulp",
+                    resident_id=order.resident_id, assistant_id=assistant.id, status="open")
+    session.add(signal)
+    campaign = housecalls.create(session, area, "Huisbezoeken", [sorted(area.buurten)[0]], [],
+                                 DAY, DAY + timedelta(days=41), 42, 10, None)
+    session.commit()
+    return {"alert_id": alert.id, "signal_id": signal.id, "campaign_id": campaign.id}

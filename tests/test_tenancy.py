@@ -22,8 +22,8 @@ from tests.test_access_control import ROLES, USERS, url_for_rule
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web import tenancy
-from web.store import (ApiToken, Assistant, Order, Organisation, Partner, Resident, Tenant,
-                       User)
+from web.store import (ApiToken, Assistant, Campaign, Order, Organisation, Partner, Resident,
+                       SafetyAlert, Signal, Tenant, User)
 
 B_PREFIX = "b-"
 
@@ -53,6 +53,10 @@ def two(request, tmp_path, web_area):
         accounts_b = seed(session, web_area, DAY, seed_value=2, orders_count=40,
                           password=PASSWORD, slug="oost", prefix=B_PREFIX)
         session.close()
+    from tests.test_door_alerts import door_objects
+
+    with db_session(app, "oost") as session:  # B's alerts, signals, campaigns to guess
+        door_objects(session, web_area)
     yield app, accounts_b
     if request.param == "sqlite":
         app.extensions["buurtroute.engine"].dispose()
@@ -67,7 +71,10 @@ def objects_of(app, slug: str) -> dict[str, list[int]]:
                 "assistant_id": s.scalars(select(Assistant.id).order_by(Assistant.id)).all(),
                 "user_id": s.scalars(select(User.id).where(User.org_id.is_not(None))).all(),
                 "token_id": s.scalars(select(ApiToken.id).where(
-                    ApiToken.partner_id.in_(partners))).all()}
+                    ApiToken.partner_id.in_(partners))).all(),
+                "alert_id": s.scalars(select(SafetyAlert.id).order_by(SafetyAlert.id)).all(),
+                "signal_id": s.scalars(select(Signal.id).order_by(Signal.id)).all(),
+                "campaign_id": s.scalars(select(Campaign.id).order_by(Campaign.id)).all()}
 
 
 def _org(session, slug: str) -> int:

@@ -638,6 +638,15 @@ DUTCH: dict[str, str] = {
     "outcome": "uitkomst",
     "ago": "tijd",
     "House calls": "Huisbezoeken",
+    "Contact person when the resident does not open":
+        "Contactpersoon als de bewoner niet opendoet",
+    "Name of the contact person": "Naam van de contactpersoon",
+    "Phone of the contact person": "Telefoon van de contactpersoon",
+    "The resident agreed that we keep this contact and call them when they do not open":
+        "De bewoner gaf toestemming om deze contactpersoon te bewaren en te bellen als hij of "
+        "zij niet opendoet",
+    "Consent": "Toestemming",
+    "is needed to keep a contact person": "is nodig om een contactpersoon te bewaren",
     "House calls in your round": "Huisbezoeken in uw ronde",
     "Ring, introduce yourself and ask how things are; record what came of it.":
         "Bel aan, stel u voor en vraag hoe het gaat; leg vast wat eruit kwam.",

@@ -25,7 +25,7 @@ from . import access, planning, rights, today
 from .adapter import praatje_minutes
 from .auth import role_required
 from .db import db
-from .hygiene import foreign_digits, is_number, number_error
+from .hygiene import clean, foreign_digits, has_surrogate, is_number, number_error
 from .i18n import gettext as _
 from .orders import PHONE
 from .store import Assistant, Order, Resident, get
@@ -145,7 +145,39 @@ def validate(form) -> tuple[dict, dict[str, str]]:
         errors["phone"] = _("is not a phone number")
     else:
         values["phone"] = phone or None
+    if "contact_name" in form or "contact_phone" in form:
+        _contact(form, values, errors)
     return values, errors
+
+
+CONTACT_NAME_LENGTH = 80
+#: The contact fields go together: a form that sends the name sets all three.
+CONTACT = ("contact_name", "contact_phone", "contact_consent")
+
+
+def _contact(form, values: dict, errors: dict[str, str]) -> None:
+    """Whom to call when the resident does not open: kept only with the resident's consent
+    (without it, name and number are not stored at all)."""
+    name = clean(form.get("contact_name", "")).strip() if not has_surrogate(
+        form.get("contact_name", "")) else None
+    phone = form.get("contact_phone", "").strip()
+    consent = form.get("contact_consent") == "1"
+    if name is None:
+        errors["contact_name"] = _("contains characters that are not text")
+    elif len(name) > CONTACT_NAME_LENGTH:
+        errors["contact_name"] = _("is too long (at most {n} characters)",
+                                   n=CONTACT_NAME_LENGTH)
+    if foreign_digits(phone):
+        errors["contact_phone"] = _("use the digits 0 to 9")
+    elif len(phone) > PHONE_LENGTH:
+        errors["contact_phone"] = _("is too long (at most {n} characters)", n=PHONE_LENGTH)
+    elif phone and not PHONE.match(phone):
+        errors["contact_phone"] = _("is not a phone number")
+    if (name or phone) and not consent:
+        errors["contact_consent"] = _("is needed to keep a contact person")
+    values["contact_name"] = (name or None) if consent else None
+    values["contact_phone"] = (phone or None) if consent else None
+    values["contact_consent"] = consent
 
 
 @bp.route("/<int:resident_id>", methods=["GET", "POST"])
@@ -158,19 +190,24 @@ def edit(resident_id: int):
         values, errors = validate(request.form)
         if not errors:
             for name, value in values.items():
-                if name in request.form:  # a field the form did not send stays as it was
+                if name in request.form or name in CONTACT:  # else it stays as it was
                     setattr(resident, name, value)
             db().commit()
             access.note([resident.id], "change", "resident",
-                        detail=",".join(sorted(k for k in values if k in request.form)))
+                        detail=",".join(sorted(k for k in values if k in request.form
+                                               or k in CONTACT)))
             flash(_("{name} saved; the next plan uses it.", name=resident.name), "success")
             return redirect(url_for("residents.edit", resident_id=resident.id))
         shown = {k: request.form.get(k, "") for k in ("praatje_minutes",
-                                                      "regular_assistant_id", "phone")}
+                                                      "regular_assistant_id", "phone",
+                                                      "contact_name", "contact_phone",
+                                                      "contact_consent")}
     else:
         shown = {"praatje_minutes": resident.praatje_minutes,
                  "regular_assistant_id": resident.regular_assistant_id,
-                 "phone": resident.phone}
+                 "phone": resident.phone, "contact_name": resident.contact_name,
+                 "contact_phone": resident.contact_phone,
+                 "contact_consent": "1" if resident.contact_consent else ""}
     orders = db().scalars(select(Order).where(Order.resident_id == resident.id,
                                               Order.status.in_(planning.OPEN),
                                               Order.service_date >= today(current_app))
