@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "PLAN_WORK_LIMIT": 300_000,
     "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,
+    # What a stop given to another than the resident's regular assistant costs the planner
+    # (seconds of travel it is worth): higher keeps the trusted face more often, 0 ignores it.
+    # Continuity shows on the residents page and in the report (web/continuity.py).
+    "CONTINUITY_WEIGHT": 600,
     # A solve is killed after PLAN_HARD_LIMIT seconds whatever it is doing (default: the time
     # limit + 15 s); the run fails and the previous plan stays.
     "PLAN_HARD_LIMIT": None,

@@ -618,7 +618,8 @@ def build(app: Flask, session: Session, day: date, base: Plan | None,
     for lat, lon in day_in.points:
         stops.add(lat, lon)
     problem = day_problem(area, stops, day_in.orders, day_in.assistants, locks=locks,
-                          name=day.isoformat())
+                          name=day.isoformat(), weights=model.Weights(
+                              not_regular=int(app.config.get("CONTINUITY_WEIGHT", 600))))
     # the plan the assistants followed (not the one an undo goes back to, nor none for a
     # whole-day search): its departures and done times stay as they were
     followed = current_plan(session, day) or base

@@ -11,7 +11,7 @@ that partners never see. The next plan uses the changes (``web.adapter.praatje_m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import json
 
@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 
 from routing.model import DEFAULT_PRAATJE
 
-from . import access, planning, rights, today
+from . import access, continuity, planning, rights, today
 from .adapter import praatje_minutes
 from .auth import role_required
 from .db import db
@@ -42,6 +42,8 @@ def _open_orders(since: date):
 
 
 PER_PAGE = 50
+#: The residents list shows continuity over this many days back.
+CONTINUITY_DAYS = 30
 QUERY_LENGTH = 80
 
 
@@ -97,7 +99,11 @@ def index():
                            .distinct().order_by(Resident.buurt)).all()
     first = (page - 1) * PER_PAGE + 1 if residents else 0
     access.note(ids, "view", "name,address,praatje")
+    since = today(current_app) - timedelta(days=CONTINUITY_DAYS)
+    shares = continuity.measure(continuity.visits_between(
+        db(), since, today(current_app), ids)).per_resident if ids else {}
     return render_template("coordinator/residents.html", residents=residents, buurt=buurt,
+                           shares=shares, continuity_days=CONTINUITY_DAYS,
                            query=query, buurten=buurten, open_counts=open_counts, page=page,
                            pages=pages, total=total, first=first,
                            last=first + len(residents) - 1 if residents else 0)
