@@ -4,10 +4,10 @@ The Apeldoorn assistants rang at more than ten thousand doors "at varying days a
 that everyone is reached". A campaign names the doors; this module decides, for one planned
 day, which doors each round can ring at and when, without pushing out or moving any order:
 
-* A house call goes only where a round is idle: waiting before a time window, or after its
-  last stop until the shift ends. Every stop of the plan keeps its assistant, its place in
-  the round and its start time, so the round the assistant already has stays true; only the
-  way back may end later, within the shift.
+* A house call goes only where a round is idle: from the shift's start to the first stop,
+  waiting before a time window, or after its last stop until the shift ends. Every stop of
+  the plan keeps its assistant, its place in the round and its start time, so the round the
+  assistant already has stays true; only leaving and coming back may move, within the shift.
 * A door is rung at a part of the day (morning, midday, afternoon) it was not tried at since
   it was last reached, and doors never tried, and doors not tried on this weekday, come first.
 * A door that opened (or said "not interested") is not rung again within the campaign's
@@ -228,8 +228,10 @@ class _Chain:
             (v.start, v.end, v.location, i) for i, v in enumerate(route.visits)]
 
     def slots(self) -> list[_Slot]:
+        """Idle stretches; the first runs from the shift's start (the round may leave earlier
+        for a call on the way to its first stop)."""
         out = []
-        here, free, after = self.assistant.start, self.route.departure, -1
+        here, free, after = self.assistant.start, self.assistant.shift.start, -1
         for start, end, location, index in self.items:
             if start > self.now:  # nothing goes in before now (a re-plan during the day)
                 out.append(_Slot(after, here, max(free, self.now), location, start,
@@ -272,7 +274,10 @@ def _result(problem: Problem, plan: Plan, doors: list[Door], calls: list[Call],
         timed = sorted([(v.start, v) for v in route.visits] + [(v.start, v) for v in made],
                        key=lambda item: item[0])
         made = {id(v) for v in made}
-        visits, here, prev_end, load = [], a.start, route.departure, route.start_load
+        departure = route.departure
+        if timed[0][1] is not route.visits[0]:  # a call first: leave in time for it
+            departure = min(departure, timed[0][0] - int(dur[a.start, timed[0][1].location]))
+        visits, here, prev_end, load = [], a.start, departure, route.start_load
         for _start, v in timed:
             in_gap = sum(b.end - b.start for b in route.breaks
                          if prev_end <= b.start and b.end <= v.start)
@@ -290,7 +295,7 @@ def _result(problem: Problem, plan: Plan, doors: list[Door], calls: list[Call],
         for b in sorted(route.breaks, key=lambda b: b.start):
             if prev_end <= b.start < finish:
                 finish += b.end - b.start
-        routes.append(Route(route.assistant_id, route.departure, visits, finish, back,
+        routes.append(Route(route.assistant_id, departure, visits, finish, back,
                             float(dist[here, a.end_location]), list(route.breaks),
                             route.start_load))
     new_plan = Plan(routes, list(plan.unplanned), plan.cost, [], dict(plan.stats))
