@@ -44,7 +44,7 @@ def index():
               "min_interval_days": "42", "call_minutes": "10"}
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
-        values["buurten"] = request.form.getlist("buurten")
+        values["buurten"] = [b for b in request.form.getlist("buurten") if b]
         draft, errors = validate(values, buurten)
         if not errors:
             campaign = housecalls.create(db(), area, user_id=current_user().id, **draft)
