@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from tests.test_door_alerts import app, planned_stop, smtp  # noqa: F401 (fixtures)
+from tests.test_door_alerts import app, door_objects, planned_stop, smtp  # noqa: F401
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, accounts, csrf_token, db_session, login, post_form, seeded_db, tap, web_area)
 from web.retention import Periods, purge
-from web.store import (AccessLog, DailyStat, Order, Resident, Signal, SignalNote, User,
-                       utcnow)
+from web.store import (AccessLog, DailyStat, Order, Resident, SafetyAlert, Signal, SignalNote,
+                       User, utcnow)
 
 
 def round_residents(s, username: str) -> set[int]:
@@ -140,7 +140,8 @@ def test_the_coordinator_follows_up_adds_notes_and_closes(app):
         assert other.get("/coordinator/signals").status_code == 403
 
 
-def test_retention_removes_closed_signals_with_counts_left_and_erasure_removes_all(app):
+def test_retention_removes_closed_signals_with_counts_left_and_erasure_removes_all(app,
+                                                                                   web_area):
     username, _order_id, order = planned_stop(app, "medicine")
     assistant = app.test_client()
     login(assistant, username)
@@ -150,14 +151,22 @@ def test_retention_removes_closed_signals_with_counts_left_and_erasure_removes_a
         old = s.get(Signal, ids[0])
         old.status, old.closed_at = "closed", utcnow() - timedelta(days=400)
         s.add(SignalNote(signal_id=old.id, text="afgehandeld"))
+        made = door_objects(s, web_area)  # an alert (and a signal about another resident)
+        alert = s.get(SafetyAlert, made["alert_id"])
+        alert.closed_at, alert.outcome = utcnow() - timedelta(days=400), "gebeld"
         s.commit()
         removed = purge(s, DAY, utcnow(), Periods())
-        assert (removed["signals"], removed["signal_notes"]) == (1, 1)
-        assert [x.id for x in s.scalars(select(Signal))] == [ids[1]]  # open: kept
-        counted = s.scalars(select(DailyStat).where(DailyStat.kind == "signal")).all()
-        assert [(c.status, c.orders) for c in counted] == [("loneliness", 1)]
+        assert (removed["signals"], removed["signal_notes"], removed["safety_alerts"]) == (
+            1, 1, 1)
+        assert ids[1] in [x.id for x in s.scalars(select(Signal))]  # open: kept
+        counted = s.scalars(select(DailyStat).where(DailyStat.kind.in_(("signal", "alert")))
+                            .order_by(DailyStat.kind)).all()
+        assert [(c.kind, c.status, c.orders) for c in counted] == [
+            ("alert", "alert", 1), ("signal", "loneliness", 1)]
     coordinator = app.test_client()
     login(coordinator, "coordinator")
+    copy = coordinator.get(f"/coordinator/residents/{order.resident_id}/export.json").get_json()
+    assert [x["category"] for x in copy["signals"]] == ["help"]  # their right of access
     with db_session(app) as s:  # the resident's orders must be gone before erasure
         for o in s.scalars(select(Order).where(Order.resident_id == order.resident_id)):
             o.status, o.service_date = "delivered", date(2000, 1, 1)
@@ -168,6 +177,7 @@ def test_retention_removes_closed_signals_with_counts_left_and_erasure_removes_a
     assert done.status_code == 302
     with db_session(app) as s:
         assert s.get(Resident, order.resident_id) is None
-        assert s.scalars(select(Signal)).all() == []
+        assert s.scalars(select(Signal).where(Signal.resident_id == order.resident_id)
+                         ).all() == []
         assert sum(c.orders for c in s.scalars(select(DailyStat).where(
             DailyStat.kind == "signal"))) == 2

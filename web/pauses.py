@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .store import ResidentPause, utcnow
+from .store import ResidentPause
 
 REASON_LENGTH = 200
 
@@ -27,10 +27,6 @@ def pause(session: Session, resident_id: int, start: date, until: date | None, r
                         reason=reason[:REASON_LENGTH], created_by=user_id, alert_id=alert_id)
     session.add(row)
     return row
-
-
-def lift(row: ResidentPause) -> None:
-    row.lifted_at = utcnow()
 
 
 def paused(session: Session, resident_id: int, day: date) -> bool:

@@ -15,7 +15,7 @@ removed a while after they were closed (``RETAIN_SIGNAL_DAYS``, ``web.retention`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -156,8 +156,3 @@ def add_note(session: Session, signal: Signal, user_id: int, text: str) -> Signa
 def close(signal: Signal, user_id: int) -> None:
     signal.status, signal.closed_at, signal.closed_by = "closed", utcnow(), user_id
 
-
-def hours_between(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start).total_seconds() / 3600)
