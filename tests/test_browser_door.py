@@ -2,7 +2,7 @@
 (issue 15): the assistant, on a phone, taps "Niet thuis" on a meal and records a signal
 (first without a connection: it waits on the phone and arrives once); the coordinator, whose
 day screen is open, sees the alert within seconds without reloading, follows it up and closes
-it; the month's report counts both."""
+it; the month's report counts both. A house call in her round is recorded the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -19,13 +20,18 @@ from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures 
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db):
+def live(tmp_path_factory, seeded_db, web_area):
     folder = tmp_path_factory.mktemp("door")
     database = copy_database(seeded_db[0], folder / "live.sqlite")
     server = LiveServer(database, folder, threads=4, extra_env={
         "BUURTROUTE_NOW": "11:00", "BUURTROUTE_PLAN_WORK_LIMIT": "30000",
         "BUURTROUTE_MARK_UNDO_SECONDS": "1"}).start()
     session, token = coordinator_session(server.url)
+    made = session.post(server.url + "/coordinator/campaigns", data={
+        "csrf_token": token, "name": "Huisbezoeken", "buurten": sorted(web_area.buurten),
+        "start": DAY.isoformat(), "end": (DAY + timedelta(days=41)).isoformat(),
+        "min_interval_days": "42", "call_minutes": "10"}, allow_redirects=False)
+    assert made.status_code == 302
     session.post(server.url + "/coordinator/plan", data={"csrf_token": token,
                                                          "service_date": DAY.isoformat()})
     for _ in range(600):
@@ -119,15 +125,22 @@ def test_not_home_and_a_signal_reach_the_coordinator_and_the_report(browser, liv
     form.get_by_label("Wat zag of hoorde u?").fill("Buurman zegt dat hij niemand meer ziet")
     form.get_by_role("button", name="Signaal vastleggen").click()
     wait_for(lambda: phone.evaluate(
-        "JSON.parse(localStorage.getItem('buurtroute-signals') || '[]').length") == 1)
+        "JSON.parse(localStorage.getItem('buurtroute-door') || '[]').length") == 1)
     assert query(live, "select count(*) from signals") == [(0,)]
     phone_context.set_offline(False)
     wait_for(lambda: query(live, "select count(*) from signals") == [(1,)])
     wait_for(lambda: phone.evaluate(
-        "JSON.parse(localStorage.getItem('buurtroute-signals') || '[]').length") == 0)
+        "JSON.parse(localStorage.getItem('buurtroute-door') || '[]').length") == 0)
     phone.reload()
     time.sleep(1.5)  # a reload sends nothing twice
     assert query(live, "select category, urgency from signals") == [("loneliness", "this week")]
+
+    # a house call of her round, recorded from the same outbox
+    call = phone.locator("form.house-call").first
+    door = int(call.locator("input[name=door_id]").get_attribute("value"))
+    call.get_by_role("button", name="gesproken").click()
+    wait_for(lambda: query(live, "select door_id, outcome from house_calls") == [
+        (door, "talked")])
 
     # the coordinator follows the alert up and closes it
     panel.get_by_role("link", name="Opvolgen en afsluiten").first.click()

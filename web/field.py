@@ -1,7 +1,7 @@
 """The assistant at the door: signals, and the outcome of a house call.
 
 Both come from the round page, as a form (no script) or as JSON from the page's outbox
-(``static/signals.js``), which keeps them on the phone while there is no connection and sends
+(``static/door.js``), which keeps them on the phone while there is no connection and sends
 them once it is back; the id the page made for each is what makes a resend harmless.
 """
 

@@ -688,6 +688,7 @@ DUTCH: dict[str, str] = {
     "Consent": "Toestemming",
     "is needed to keep a contact person": "is nodig om een contactpersoon te bewaren",
     "House calls in your round": "Huisbezoeken in uw ronde",
+    "Recorded.": "Vastgelegd.",
     "Ring, introduce yourself and ask how things are; record what came of it.":
         "Bel aan, stel u voor en vraag hoe het gaat; leg vast wat eruit kwam.",
     "rung": "aangebeld, niet open",

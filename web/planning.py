@@ -278,11 +278,8 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         if any(u.code == "time_limit" for u in result.unplanned):
             raise RunFailed("no_plan")
         payload = built.payload(result)
-        if built.problem is not None:  # house calls in the slack the new rounds leave
-            from .areas import current_area
-
-            payload["house_calls"] = housecalls.plan_calls(
-                session, current_area(session), built.problem, built.day_in.points, result, day)
+        if built.problem is not None:
+            payload["house_calls"] = _house_calls(session, built, result, day)
         payload["mode"] = mode
         payload["changes"] = replan.changes(_model_plan(current), result)
         _commit(session, plan, payload, built.statuses(result))
@@ -298,6 +295,20 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         plan.violations = exc.violations if isinstance(exc, RunFailed) else []
         plan.superseded, plan.finished_at = True, utcnow()
         session.commit()
+
+
+def _house_calls(session: Session, built: "Built", result: model.Plan, day: date
+                 ) -> list[dict[str, Any]]:
+    """House calls in the slack the new rounds leave; a campaign never stops a plan (a
+    failure is logged and the day goes without calls)."""
+    from .areas import current_area
+
+    try:
+        return housecalls.plan_calls(session, current_area(session), built.problem,
+                                     built.day_in.points, result, day)
+    except Exception:  # noqa: BLE001 (logged; the orders' plan is what matters)
+        log.exception("house calls of %s left out", day)
+        return []
 
 
 def _base(session: Session, asks: list[PlanRequest], current: Plan | None

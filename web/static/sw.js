@@ -5,7 +5,7 @@
 // Logging out (or being sent to the login page) empties the cache: nothing of the round
 // stays on the phone for the next person.
 var CACHE = "buurtroute-round-v2";
-var STATIC = ["/static/style.css", "/static/round.js", "/static/signals.js", "/static/print.js",
+var STATIC = ["/static/style.css", "/static/round.js", "/static/door.js", "/static/print.js",
               "/static/manifest.webmanifest", "/static/icon.svg"];
 
 self.addEventListener("install", function (event) {
