@@ -250,17 +250,45 @@ def test_notifiers_from_settings_smtp_and_a_pluggable_sms_gateway(smtp):
     config = {"ALERT_EMAIL_TO": "a@example.org, b@example.org", "SMTP_HOST": "127.0.0.1",
               "SMTP_PORT": controller.port, "ALERT_SMS_TO": "+31600000000",
               "ALERT_SMS_GATEWAY": "tests.test_door_alerts:RecordingGateway", "SMS_SENT": []}
-    notifiers = notify.from_config(config)
+    channels = notify.from_config(config)
+    notifiers = notify.notifiers(channels)
     assert [n.name for n in notifiers] == ["e-mail", "sms"]
     said = notify.deliver(notifiers, notify.Message("Buurtroute: niet thuis", "x" * 300))
     assert said == "e-mail: sent; sms: sent"
     assert sorted(inbox.messages[0].rcpt_tos) == ["a@example.org", "b@example.org"]
     [(number, text)] = config["SMS_SENT"]
     assert number == "+31600000000" and len(text) == notify.SMS_LENGTH
+    # a cooperative's own recipients replace the service's
+    own = notify.notifiers(channels, "wijk@example.org", "")
+    notify.deliver(own, notify.Message("s", "b"))
+    assert inbox.messages[-1].rcpt_tos == ["wijk@example.org"]
+    assert notify.notifiers(notify.from_config({})) == []
     for half, field in (({"ALERT_EMAIL_TO": "a@example.org"}, "SMTP_HOST"),
-                        ({"ALERT_SMS_TO": "+31600000000"}, "ALERT_SMS_GATEWAY")):
+                        ({"ALERT_SMS_TO": "+31600000000"}, "ALERT_SMS_GATEWAY"),
+                        ({"ALERT_SMS_GATEWAY": "nomodule"}, "ALERT_SMS_GATEWAY")):
         with pytest.raises(ValueError, match=field):
             notify.from_config(half)
+
+
+def test_a_cooperative_sends_its_alerts_to_its_own_recipients(app, smtp):
+    _controller, inbox = smtp
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    for changes, field in (({"alert_email": "wijk@example"}, "alert_email"),
+                           ({"alert_sms": "bel 06"}, "alert_sms"),
+                           ({"alert_email": "a@b.nl," * 60}, "alert_email")):
+        page = post_form(coordinator, "/coordinator/alerts",
+                         {"alert_email": "", "alert_sms": "", **changes})
+        assert page.status_code == 422 and f'id="f-{field}-error"' in page.get_data(
+            as_text=True), changes
+    assert post_form(coordinator, "/coordinator/alerts", {
+        "alert_email": "wijk@example.org, dienst@example.org", "alert_sms": ""}
+    ).status_code == 302
+    username, order_id, _order = planned_stop(app, "meal")
+    assistant = app.test_client()
+    login(assistant, username)
+    assert mark(assistant, order_id, "not_home", tap()).status_code == 201
+    assert [m.rcpt_tos for m in inbox.messages] == [["wijk@example.org", "dienst@example.org"]]
 
 
 def test_the_contact_person_is_kept_only_with_consent_and_shown_on_the_alert(app):

@@ -84,7 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "RETAIN_THROTTLE_DAYS": 1,
     # Signals and safety alerts, kept this many days after they were closed (open ones stay).
     "RETAIN_SIGNAL_DAYS": 365,
-    # Safety alerts by e-mail (web/notify.py): addresses, comma-separated, and the SMTP server.
+    # Safety alerts by e-mail (web/notify.py): the SMTP server, and the addresses (comma-
+    # separated) for a cooperative that set none of its own on its alerts page.
     "ALERT_EMAIL_TO": "",
     "SMTP_HOST": "",
     "SMTP_PORT": 25,
@@ -127,7 +128,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                    reqlog, residents, retention, rounds, totp)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
-    app.extensions["buurtroute.notifiers"] = notify.from_config(app.config)
+    app.extensions["buurtroute.channels"] = notify.from_config(app.config)
 
     files.protect_database(app.config["DATABASE_URL"])
     db.init_app(app)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from routing.model import hhmm
 
-from . import notify
+from . import notify, tenancy
 from .i18n import translate
 from .store import Fact, Order, SafetyAlert, utcnow
 
@@ -112,8 +112,12 @@ def message(alert: SafetyAlert, url: str) -> notify.Message:
 def notify_all(app: Flask, session: Session, alerts: list[SafetyAlert], url: str) -> None:
     """Send each alert through the app's notifiers and note what happened on it (after the
     alert was committed: a mail server that is down never loses an alert)."""
-    notifiers = app.extensions.get("buurtroute.notifiers") or []
-    if not notifiers or not alerts:
+    if not alerts:
+        return
+    org = tenancy.organisation(session)
+    notifiers = notify.notifiers(app.extensions["buurtroute.channels"],
+                                 org.alert_email if org else "", org.alert_sms if org else "")
+    if not notifiers:
         return
     for alert in alerts:
         alert.notified = notify.deliver(notifiers, message(alert, url))

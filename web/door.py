@@ -19,7 +19,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import access, alerts, pauses, signals, today
+from . import access, alerts, notify, pauses, signals, tenancy, today
 from .auth import current_user, role_required
 from .db import db
 from .hygiene import clean, has_surrogate
@@ -42,13 +42,42 @@ def panel_context() -> dict:
     return {"open_alerts": rows, "alerts_version": _version(rows)}
 
 
-@bp.route("/alerts")
+@bp.route("/alerts", methods=["GET", "POST"])
 @role_required("coordinator")
 def alerts_page():
+    """Open and recently closed alerts, and where this cooperative's alerts are sent."""
+    org = tenancy.organisation(db())
+    values = {"alert_email": org.alert_email, "alert_sms": org.alert_sms}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in values}
+        errors = _recipient_errors(values)
+        if not errors:
+            org.alert_email, org.alert_sms = values["alert_email"], values["alert_sms"]
+            db().commit()
+            flash(_("Saved: alerts go to these recipients."), "success")
+            return redirect(url_for("door.alerts_page"))
     closed = db().scalars(select(SafetyAlert).where(SafetyAlert.closed_at.is_not(None))
                           .order_by(SafetyAlert.closed_at.desc()).limit(50)).all()
     access.note([a.resident_id for a in closed], "view", "alert")
-    return render_template("coordinator/alerts.html", closed=closed, **panel_context())
+    channels = current_app.extensions["buurtroute.channels"]
+    return render_template("coordinator/alerts.html", closed=closed, values=values,
+                           errors=errors, has_mail=channels.smtp is not None,
+                           has_sms=channels.gateway is not None, **panel_context()
+                           ), 422 if errors else 200
+
+
+def _recipient_errors(values: dict) -> dict[str, str]:
+    errors = {}
+    for name, limit, pattern, reason in (
+            ("alert_email", 300, notify.EMAIL, _("is not a list of e-mail addresses")),
+            ("alert_sms", 200, notify.NUMBER, _("is not a list of phone numbers"))):
+        value = values[name]
+        if has_surrogate(value) or len(value) > limit:
+            errors[name] = _("is too long (at most {n} characters)", n=limit)
+        elif not all(pattern.match(v) for v in notify.listed(value)):
+            errors[name] = reason
+    return errors
 
 
 @bp.route("/alerts/panel")

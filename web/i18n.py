@@ -562,6 +562,20 @@ DUTCH: dict[str, str] = {
         "Een bewoner met een maaltijd of medicijnen die niet opendoet geeft een melding; een "
         "tweede keer achter elkaar is dringender.",
     "Follow up and close": "Opvolgen en afsluiten",
+    "Alerts by e-mail and SMS": "Meldingen per e-mail en sms",
+    "Besides this screen, each alert is sent to these recipients. The message says only that a "
+    "door stayed shut, the alert's number, buurt and time.":
+        "Behalve op dit scherm gaat elke melding naar deze ontvangers. Het bericht zegt alleen "
+        "dat een deur dicht bleef, met het nummer van de melding, de buurt en de tijd.",
+    "This service has no mail server set up: e-mail is not sent.":
+        "Deze dienst heeft geen mailserver ingesteld: er gaat geen e-mail uit.",
+    "This service has no SMS gateway set up: SMS is not sent.":
+        "Deze dienst heeft geen sms-dienst ingesteld: er gaat geen sms uit.",
+    "E-mail addresses (comma-separated)": "E-mailadressen (met komma's ertussen)",
+    "Phone numbers for SMS (comma-separated)": "Telefoonnummers voor sms (met komma's ertussen)",
+    "Saved: alerts go to these recipients.": "Opgeslagen: meldingen gaan naar deze ontvangers.",
+    "is not a list of e-mail addresses": "is geen lijst van e-mailadressen",
+    "is not a list of phone numbers": "is geen lijst van telefoonnummers",
     "Contact person": "Contactpersoon",
     "Notified": "Bericht gestuurd",
     "Previous alert": "Vorige melding",

@@ -5,7 +5,10 @@ new alert to every configured notifier and record what each said. E-mail goes th
 (:class:`SmtpNotifier`: the cooperative's own mail server, STARTTLS and login when set). A
 text message goes through whatever gateway the cooperative has: :class:`SmsNotifier` wraps
 any object with ``send_sms(number, text)`` (``ALERT_SMS_GATEWAY = "package.module:Class"``,
-built with the app's config), so a gateway plugs in without touching the alerts.
+built with the app's config), so a gateway plugs in without touching the alerts. The mail
+server and the gateway are the service's (:class:`Channels`); whom they reach is each
+cooperative's own choice (:func:`notifiers`), so one cooperative's alerts never go to
+another's coordinator.
 
 A message says *that* something is wrong and where to look, never more: no name, no address,
 no phone number, no medicine (e-mail and SMS leave the service's protection). The coordinator
@@ -15,6 +18,7 @@ reads the rest in the app, where reading it is logged.
 from __future__ import annotations
 
 import importlib
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -88,36 +92,67 @@ class SmsNotifier:
             self.gateway.send_sms(number, text)
 
 
-def _listed(value) -> tuple[str, ...]:
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+NUMBER = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
+
+
+def listed(value) -> tuple[str, ...]:
+    """Comma-separated addresses or numbers as a tuple, blanks dropped."""
     if not value:
         return ()
     items = value.split(",") if isinstance(value, str) else value
     return tuple(v.strip() for v in items if v.strip())
 
 
-def from_config(config: Mapping) -> list[Notifier]:
-    """The notifiers the settings ask for: ``ALERT_EMAIL_TO`` with ``SMTP_HOST`` (and
-    ``SMTP_PORT``, ``SMTP_FROM``, ``SMTP_STARTTLS``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``);
-    ``ALERT_SMS_TO`` with ``ALERT_SMS_GATEWAY``. A half setting is an error at start, named."""
-    out: list[Notifier] = []
-    to = _listed(config.get("ALERT_EMAIL_TO"))
-    if to:
-        if not config.get("SMTP_HOST"):
-            raise ValueError("ALERT_EMAIL_TO needs SMTP_HOST (the mail server)")
-        out.append(SmtpNotifier(
-            host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 25),
-            sender=config.get("SMTP_FROM") or "buurtroute@localhost", recipients=to,
-            starttls=str(config.get("SMTP_STARTTLS", "")).lower() in ("1", "true", "yes"),
-            username=config.get("SMTP_USERNAME") or "",
-            password=config.get("SMTP_PASSWORD") or ""))
-    numbers = _listed(config.get("ALERT_SMS_TO"))
-    if numbers:
-        path = config.get("ALERT_SMS_GATEWAY") or ""
+@dataclass
+class Channels:
+    """The service's ways out (its mail server, its SMS gateway) and the recipients it uses
+    for a cooperative that named none of its own."""
+
+    smtp: dict | None = None
+    gateway: SmsGateway | None = None
+    email_to: tuple[str, ...] = ()
+    sms_to: tuple[str, ...] = ()
+
+
+def from_config(config: Mapping) -> Channels:
+    """The channels the settings make: ``SMTP_HOST`` (and ``SMTP_PORT``, ``SMTP_FROM``,
+    ``SMTP_STARTTLS``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``) and ``ALERT_SMS_GATEWAY``, with
+    the default recipients ``ALERT_EMAIL_TO`` and ``ALERT_SMS_TO``. A half setting is an error
+    at start, named."""
+    email_to, sms_to = listed(config.get("ALERT_EMAIL_TO")), listed(config.get("ALERT_SMS_TO"))
+    if email_to and not config.get("SMTP_HOST"):
+        raise ValueError("ALERT_EMAIL_TO needs SMTP_HOST (the mail server)")
+    smtp = None
+    if config.get("SMTP_HOST"):
+        smtp = {"host": config["SMTP_HOST"], "port": int(config.get("SMTP_PORT") or 25),
+                "sender": config.get("SMTP_FROM") or "buurtroute@localhost",
+                "starttls": str(config.get("SMTP_STARTTLS", "")).lower() in ("1", "true",
+                                                                              "yes"),
+                "username": config.get("SMTP_USERNAME") or "",
+                "password": config.get("SMTP_PASSWORD") or ""}
+    gateway = None
+    path = config.get("ALERT_SMS_GATEWAY") or ""
+    if path:
         module, _sep, name = path.partition(":")
         if not module or not name:
-            raise ValueError("ALERT_SMS_TO needs ALERT_SMS_GATEWAY as 'package.module:Class'")
+            raise ValueError("ALERT_SMS_GATEWAY: must be 'package.module:Class'")
         gateway = getattr(importlib.import_module(module), name)(config)
-        out.append(SmsNotifier(gateway, numbers))
+    elif sms_to:
+        raise ValueError("ALERT_SMS_TO needs ALERT_SMS_GATEWAY as 'package.module:Class'")
+    return Channels(smtp, gateway, email_to, sms_to)
+
+
+def notifiers(channels: Channels, email_to: str = "", sms_to: str = "") -> list[Notifier]:
+    """The notifiers for one cooperative: its own recipients (``Organisation.alert_email``,
+    ``alert_sms``), else the service's; only channels the service has."""
+    out: list[Notifier] = []
+    to = listed(email_to) or channels.email_to
+    if to and channels.smtp is not None:
+        out.append(SmtpNotifier(recipients=to, **channels.smtp))
+    numbers = listed(sms_to) or channels.sms_to
+    if numbers and channels.gateway is not None:
+        out.append(SmsNotifier(channels.gateway, numbers))
     return out
 
 

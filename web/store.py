@@ -78,6 +78,10 @@ class Organisation(Base):
     retain_order_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Where its safety alerts go besides the day screen (comma-separated e-mail addresses
+    #: and phone numbers); empty: the service's ``ALERT_EMAIL_TO`` / ``ALERT_SMS_TO``.
+    alert_email: Mapped[str] = mapped_column(String(300), default="")
+    alert_sms: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Tenant:

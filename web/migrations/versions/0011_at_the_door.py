@@ -4,8 +4,9 @@ Revision ID: 0011
 Revises: 0008
 Create Date: 2026-11-29 14:00:00
 
-New tables of a cooperative's work (each with ``org_id``) and, on residents, the contact
-person the coordinator calls when a resident does not open (kept only with consent).
+New tables of a cooperative's work (each with ``org_id``); on residents, the contact person
+the coordinator calls when a resident does not open (kept only with consent); on
+organisations, where their safety alerts are sent.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -23,6 +24,11 @@ def _org() -> sa.Column:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('organisations') as batch:
+        batch.add_column(sa.Column('alert_email', sa.String(length=300), nullable=False,
+                                   server_default=''))
+        batch.add_column(sa.Column('alert_sms', sa.String(length=200), nullable=False,
+                                   server_default=''))
     with op.batch_alter_table('residents') as batch:
         batch.add_column(sa.Column('contact_name', sa.String(length=80)))
         batch.add_column(sa.Column('contact_phone', sa.String(length=32)))
@@ -146,3 +152,6 @@ def downgrade() -> None:
         batch.drop_column('contact_consent')
         batch.drop_column('contact_phone')
         batch.drop_column('contact_name')
+    with op.batch_alter_table('organisations') as batch:
+        batch.drop_column('alert_sms')
+        batch.drop_column('alert_email')
