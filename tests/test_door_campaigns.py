@@ -113,3 +113,32 @@ def test_the_planner_fills_slack_with_house_calls_and_the_assistant_records_them
     with db_session(app) as s:
         assert mine["door_id"] not in {c["door_id"] for c in
                                        current_plan(s, DAY).payload["house_calls"]}
+
+
+def test_old_house_calls_are_removed_and_still_counted_in_the_report(app, web_area):
+    from web import evidence, housecalls
+    from web.retention import Periods, purge
+    from web.store import Assistant, DailyStat, utcnow
+
+    long_ago = DAY - timedelta(days=400)
+    with db_session(app) as s:
+        campaign = housecalls.create(s, web_area, "Vorig jaar", ["Hakaniemi"], [], long_ago,
+                                     long_ago + timedelta(days=41), 42, 10, None)
+        doors = s.scalars(select(CampaignDoor).where(CampaignDoor.campaign_id == campaign.id)
+                          .order_by(CampaignDoor.id)).all()
+        anna = s.scalars(select(Assistant).order_by(Assistant.id)).first()
+        for door, day, outcome in ((doors[0], long_ago, "talked"), (doors[1], long_ago, "rung"),
+                                   (doors[2], DAY, "opened")):
+            s.add(HouseCall(client_id=tap(), door_id=door.id, service_date=day,
+                            assistant_id=anna.id, at_seconds=15 * 3600, outcome=outcome))
+        s.commit()
+        before = evidence.build(s, long_ago, long_ago)
+        assert purge(s, DAY, utcnow(), Periods())["house_calls"] == 2
+        assert [c.outcome for c in s.scalars(select(HouseCall))] == ["opened"]
+        assert sorted((r.status, r.orders) for r in s.scalars(select(DailyStat).where(
+            DailyStat.kind == "house_call"))) == [("rung", 1), ("talked", 1)]
+        after = evidence.build(s, long_ago, long_ago)
+        for measure in ("house_calls:talked", "house_calls:rung", "contacts"):
+            assert after.get("total", evidence.TOTAL, measure) == before.get(
+                "total", evidence.TOTAL, measure) == 1, measure
+        assert after.get("buurt", "Hakaniemi", "contacts") == 1

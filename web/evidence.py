@@ -128,6 +128,10 @@ def _kept_counts(session: Session, out: Evidence) -> None:
             out.add(f"alerts:{row.status}", row.orders, m, row.buurt, None)
         elif row.kind == "signal":
             out.add(f"signals:{row.status}", row.orders, m, row.buurt, None)
+        elif row.kind == "house_call":
+            out.add(f"house_calls:{row.status}", row.orders, m, row.buurt, None)
+            if row.status in REACHED:
+                out.add("contacts", row.orders, m, row.buurt, None)
         elif row.status == "delivered":
             out.add(f"deliveries:{row.kind}", row.orders, m, row.buurt, None)
     delivered_by = {f.order_id: f.assistant_id for f in session.scalars(select(Fact).where(

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import stats
-from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
+from .store import (Fact, HouseCall, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
                     PlanRequest, Resident, ResidentPause, SafetyAlert, Signal, SignalNote,
                     StopLock, UserSession)
 
@@ -34,12 +34,13 @@ PERIODS: dict[str, tuple[int, str]] = {
     "RETAIN_SESSION_DAYS": (30, "ended or expired login sessions, after their end"),
     "RETAIN_THROTTLE_DAYS": (1, "failed-login counts, after the last failure"),
     "RETAIN_SIGNAL_DAYS": (365, "signals and safety alerts, with their notes, after they "
-                                "were closed (open ones stay)"),
+                                "were closed (open ones stay); house calls' outcomes at a "
+                                "door, after the call"),
 }
 #: The tables a purge may touch, in the order it reports them.
 TABLES = ("orders", "order_events", "facts", "stop_locks", "idempotency_keys", "plans",
           "plan_requests", "residents", "user_sessions", "login_throttle", "signals",
-          "signal_notes", "safety_alerts", "counted_in_stats")
+          "signal_notes", "safety_alerts", "house_calls", "counted_in_stats")
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,13 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
                 SafetyAlert.closed_at < closed_before))), list(session.scalars(select(Signal)
                 .where(Signal.closed_at < closed_before)))).items():
             out[table] += n
+        calls = list(session.scalars(select(HouseCall).where(
+            HouseCall.service_date < today - timedelta(days=periods.signal_days))
+            .options(selectinload(HouseCall.door))))
+        stats.roll_up_house_calls(session, calls)
+        out["house_calls"] = session.execute(delete(HouseCall).where(
+            HouseCall.id.in_([c.id for c in calls])).execution_options(
+            synchronize_session=False)).rowcount if calls else 0
         idle = today - timedelta(days=periods.idle_resident_days)
         has_orders = select(Order.id).where(Order.resident_id == Resident.id).exists()
         open_door = (select(SafetyAlert.id).where(SafetyAlert.resident_id == Resident.id)

@@ -62,9 +62,9 @@ def roll_up(session: Session, orders: Iterable[Order]) -> int:
     return n
 
 
-#: ``daily_stats`` rows of the door's events (kind "alert" by level, "signal" by category):
-#: they outlive the alerts and signals themselves (``RETAIN_SIGNAL_DAYS``).
-DOOR_KINDS = ("alert", "signal")
+#: ``daily_stats`` rows of the door's events (kind "alert" by level, "signal" by category,
+#: "house_call" by outcome): they outlive the events themselves (``RETAIN_SIGNAL_DAYS``).
+DOOR_KINDS = ("alert", "signal", "house_call")
 
 
 def roll_up_door(session: Session, alerts: Iterable, signals: Iterable) -> None:
@@ -75,6 +75,16 @@ def roll_up_door(session: Session, alerts: Iterable, signals: Iterable) -> None:
         counts[(a.service_date, a.buurt or "", "alert", a.level)] += 1
     for s in signals:
         counts[(s.noticed_at.date(), s.buurt or "", "signal", s.category)] += 1
+    _add(session, counts)
+
+
+def roll_up_house_calls(session: Session, calls: Iterable) -> None:
+    """Count house calls (per outcome) into ``daily_stats`` before they are deleted."""
+    _add(session, Counter((c.service_date, c.door.buurt or "", "house_call", c.outcome)
+                          for c in calls))
+
+
+def _add(session: Session, counts: Counter) -> None:
     for (day, buurt, kind, status), n in counts.items():
         row = session.scalar(select(DailyStat).where(
             DailyStat.service_date == day, DailyStat.buurt == buurt, DailyStat.kind == kind,
