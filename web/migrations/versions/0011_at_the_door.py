@@ -124,8 +124,8 @@ def upgrade() -> None:
         sa.Column('address', sa.String(length=200), nullable=False),
         sa.Column('street', sa.String(length=120), nullable=False),
         sa.Column('buurt', sa.String(length=80), nullable=False),
-        sa.Column('lat', sa.Float(), nullable=False),
-        sa.Column('lon', sa.Float(), nullable=False),
+        sa.Column('lat', sa.Double(), nullable=False),
+        sa.Column('lon', sa.Double(), nullable=False),
         sa.UniqueConstraint('campaign_id', 'address'),
     )
     op.create_table(
