@@ -239,3 +239,36 @@ def _streets(area: Area, x0: float, y1: float, scale: float, width: int, height:
 
 def _round_attr(r: MapRound) -> str:
     return f' data-round="{escape(r.key)}"' if r.key else ""
+@dataclass(frozen=True)
+class StreetCoverage:
+    """How much of one street a campaign reached: ``share`` of its doors, drawn as a line
+    along the doors (no door is drawn on its own: the map names nobody)."""
+
+    street: str
+    share: float
+    points: tuple[tuple[float, float], ...]  # (lat, lon) of its doors
+
+
+#: Coverage classes, lowest share first: not reached, started, half, most.
+COVERAGE = ((0.0, "#bdbdbd"), (0.01, "#E69F00"), (0.5, "#56B4E9"), (0.8, "#0072B2"))
+
+
+def _along(points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    """The points in order along their main direction (a street's doors as a line)."""
+    if len(points) < 3:
+        return points
+    xy = np.array([(lon, lat) for lat, lon in points])
+    centred = xy - xy.mean(axis=0)
+    direction = np.linalg.svd(centred, full_matrices=False)[2][0]
+    return tuple(points[i] for i in np.argsort(centred @ direction))
+
+
+def coverage_svg(area: Area, streets: list[StreetCoverage], width: int = 800,
+                 title: str = "") -> str:
+    """Streets coloured by the share of their doors a campaign reached."""
+    lines = []
+    for s in streets:
+        colour = [c for low, c in COVERAGE if s.share >= low][-1]
+        lines.append(MapRound(f"{s.street}: {round(s.share * 100)} %", colour,
+                              [Path(0.0, 0.0, _along(s.points), ())]))
+    return render(area, lines, width, title)

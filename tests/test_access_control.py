@@ -78,6 +78,14 @@ POLICY = {
     "coordinator_standing": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
                                                "service_admin"}),
     "week": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
+    # safety alerts and signals (health-related: never partners), their follow-up: the
+    # coordinator's alone
+    "door": ({"coordinator"}, {"partner", "assistant", "privacy_officer", "service_admin"}),
+    # an assistant's signals and house-call outcomes: her own, from her round
+    "field": ({"assistant"}, {"partner", "coordinator", "privacy_officer", "service_admin"}),
+    # house-call campaigns and their progress: the coordinator
+    "campaigns": ({"coordinator"}, {"partner", "assistant", "privacy_officer",
+                                    "service_admin"}),
 }
 #: Columns a request may legitimately touch without changing anything that matters.
 VOLATILE = {"last_login_at", "last_used_at", "last_seen_at"}
@@ -263,10 +271,14 @@ def onboarding_ids(app) -> dict[str, int]:
 @pytest.mark.parametrize("role", [
     "coordinator", "partner",
     "assistant", "privacy_officer"])
-def test_every_route_lets_in_whom_it_must(open_app, accounts, role):
+def test_every_route_lets_in_whom_it_must(open_app, accounts, role, web_area):
+    from tests.test_door_alerts import door_objects
+
     own, _, own_tokens, _ = ids(open_app)
-    values = {"order_id": own[0], "token_id": own_tokens[0],
-              "standing_id": standing_order_of(open_app, accounts, USERS["partner"])}
+    with db_session(open_app) as session:  # an alert, a signal, a campaign to open
+        values = {"order_id": own[0], "token_id": own_tokens[0],
+                  "standing_id": standing_order_of(open_app, accounts, USERS["partner"]),
+                  **door_objects(session, web_area)}
     if role == "coordinator":
         values.update(onboarding_ids(open_app))
     client = logged_in(open_app, role)

@@ -307,7 +307,7 @@ def test_switching_a_login_off_ends_its_sessions(app):
 
 RESIDENT = {"name": "K. Jansen", "address": GOOD_ADDRESS, "praatje_minutes": "20",
             "contact_name": "Dochter Els", "contact_phone": "+31 6 1234 5678",
-            "door_note": "Twee keer bellen, zij-ingang"}
+            "contact_consent": "1", "door_note": "Twee keer bellen, zij-ingang"}
 
 
 def test_residents_are_added_merged_and_switched_off(app, accounts):
@@ -322,6 +322,10 @@ def test_residents_are_added_merged_and_switched_off(app, accounts):
                                "door_note"}
     assert "nooit medicijnen" in page
     assert count(app, Resident) == residents
+    no_consent = post_form(client, "/coordinator/residents/new",
+                           {**RESIDENT, "contact_consent": ""})
+    assert no_consent.status_code == 422
+    assert errors_in(no_consent.get_data(as_text=True)) == {"contact_consent"}
     made = post_form(client, "/coordinator/residents/new", RESIDENT)
     assert made.status_code == 302
     kept = int(made.headers["Location"].rsplit("/", 1)[1])

@@ -22,8 +22,8 @@ from tests.test_access_control import ROLES, USERS, url_for_rule
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
 from web import tenancy
-from web.store import (Absence, ApiToken, Assistant, Order, Organisation, Partner, Resident,
-                       Shift, StandingOrder, Tenant, User)
+from web.store import (Absence, ApiToken, Assistant, Campaign, Order, Organisation, Partner,
+                       Resident, SafetyAlert, Shift, Signal, StandingOrder, Tenant, User)
 
 B_PREFIX = "b-"
 
@@ -55,6 +55,10 @@ def two(request, tmp_path, web_area):
         add_absence(session)  # B has an absence to guess (the demo seeds none)
         standing_orders_of_b(session, web_area)
         session.close()
+    from tests.test_door_alerts import door_objects
+
+    with db_session(app, "oost") as session:  # B's alerts, signals, campaigns to guess
+        door_objects(session, web_area)
     yield app, accounts_b
     if request.param == "sqlite":
         app.extensions["buurtroute.engine"].dispose()
@@ -100,7 +104,10 @@ def objects_of(app, slug: str) -> dict[str, list[int]]:
                 "shift_id": s.scalars(select(Shift.id).order_by(Shift.id)).all(),
                 "absence_id": s.scalars(select(Absence.id).order_by(Absence.id)).all(),
                 "standing_id": s.scalars(select(StandingOrder.id).order_by(
-                    StandingOrder.id)).all()}
+                    StandingOrder.id)).all(),
+                "alert_id": s.scalars(select(SafetyAlert.id).order_by(SafetyAlert.id)).all(),
+                "signal_id": s.scalars(select(Signal.id).order_by(Signal.id)).all(),
+                "campaign_id": s.scalars(select(Campaign.id).order_by(Campaign.id)).all()}
 
 
 def _org(session, slug: str) -> int:

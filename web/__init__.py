@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "PLAN_WORK_LIMIT": 300_000,
     "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,
+    # What a stop given to another than the resident's regular assistant costs the planner
+    # (seconds of travel it is worth): higher keeps the trusted face more often, 0 ignores it.
+    # Continuity shows on the residents page and in the report (web/continuity.py).
+    "CONTINUITY_WEIGHT": 600,
     # A solve is killed after PLAN_HARD_LIMIT seconds whatever it is doing (default: the time
     # limit + 15 s); the run fails and the previous plan stays.
     "PLAN_HARD_LIMIT": None,
@@ -85,14 +89,22 @@ DEFAULTS: dict[str, Any] = {
     # Where the service is reached, for links made outside a request (the CLI's invitation
     # links); in a request the link follows the address the coordinator used.
     "PUBLIC_URL": None,
-    # Invitation and password links are e-mailed through this SMTP server when it is set and
-    # the login has an address; otherwise the coordinator hands them over.
-    "SMTP_HOST": None,
+    # Signals and safety alerts, kept this many days after they were closed (open ones stay).
+    "RETAIN_SIGNAL_DAYS": 365,
+    # The service's SMTP server (web/notify.py): invitation and password links go to the
+    # login's address (without it the coordinator hands them over), and safety alerts to the
+    # addresses (comma-separated) of a cooperative that set none of its own on its alerts page.
+    "ALERT_EMAIL_TO": "",
+    "SMTP_HOST": "",
     "SMTP_PORT": 25,
+    "SMTP_FROM": "",
     "SMTP_STARTTLS": False,
-    "SMTP_USER": None,
-    "SMTP_PASSWORD": None,
-    "SMTP_FROM": "buurtroute@localhost",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    # ... and by SMS: numbers, and the gateway class ("package.module:Class", made with the
+    # app's config, with a method send_sms(number, text)).
+    "ALERT_SMS_TO": "",
+    "ALERT_SMS_GATEWAY": "",
 }
 
 
@@ -126,11 +138,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import (access, admin, admin_accounts, admin_assistants, admin_partners, api,
-                   assistant, auth, coordinator, dates, db, files, i18n, invitations, jobs, pages,
-                   partners, pdf, privacy, reports, reqlog, residents, retention, rounds,
-                   standing_pages, totp, week)
+                   assistant, auth, campaigns, coordinator, dates, db, door, field, files, i18n,
+                   invitations, jobs, notify, pages, partners, pdf, privacy, reports, reqlog,
+                   residents, retention, rounds, standing_pages, totp, week)
 
     retention.Periods.from_config(app.config)  # a bad RETAIN_* setting stops the start, named
+    app.extensions["buurtroute.channels"] = notify.from_config(app.config)
 
     files.protect_database(app.config["DATABASE_URL"])
     i18n.init_app(app)
@@ -151,7 +164,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (coordinator.bp, assistant.bp, residents.bp, pdf.bp, privacy.bp,
                       reports.bp, admin.bp, admin_partners.bp, admin_assistants.bp,
                       admin_accounts.bp, invitations.bp, standing_pages.partner_bp,
-                      standing_pages.coordinator_bp, week.bp):
+                      standing_pages.coordinator_bp, week.bp, door.bp, field.bp, campaigns.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(initials=rounds.initials,
                                  new_event_id=lambda: secrets.token_urlsafe(16),

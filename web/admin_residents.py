@@ -29,11 +29,12 @@ from .hygiene import foreign_digits
 from .i18n import N_
 from .i18n import gettext as _
 from .residents import bp, validate
-from .store import Assistant, Order, Resident, StandingOrder, StandingPause, StopLock, get
+from .store import (Assistant, Order, Resident, SafetyAlert, Signal, StandingOrder, StandingPause,
+                    StopLock, get)
 
 #: What the kept resident takes over from a duplicate when it has none of its own.
 TAKEN_OVER = ("phone", "praatje_minutes", "regular_assistant_id", "contact_name",
-              "contact_phone", "door_note")
+              "contact_phone", "contact_consent", "door_note")
 LABELS = {"name": N_("Name"), "address": N_("Address"), "praatje_minutes": N_("Usual praatje (minutes)"),
           "regular_assistant_id": N_("Regular assistant"), "phone": N_("Phone"),
           "contact_name": N_("Contact person"), "contact_phone": N_("Contact person's phone"),
@@ -59,14 +60,16 @@ def read_new(session: Session, form: Mapping[str, str], area,
 
 
 def merge(session: Session, kept: Resident, duplicate: Resident) -> int:
-    """Move the duplicate's orders, standing orders and pauses to ``kept``, take over what ``kept`` lacks, remove the
-    duplicate; answers how many orders moved (the caller commits and logs)."""
+    """Move the duplicate's orders, standing orders, pauses, alerts and signals to ``kept``,
+    take over what ``kept`` lacks, remove the duplicate; answers how many orders moved (the
+    caller commits and logs)."""
     if kept.id == duplicate.id:
         raise ValueError("a resident cannot be merged with itself")
     result = session.execute(update(Order).where(Order.resident_id == duplicate.id)
                              .values(resident_id=kept.id))
     moved = cast(CursorResult, result).rowcount or 0
-    for table in (StandingOrder, StandingPause):  # their standing orders go on for ``kept``
+    # their standing orders go on for ``kept``; alerts and signals are about ``kept``
+    for table in (StandingOrder, StandingPause, SafetyAlert, Signal):
         session.execute(update(table).where(table.resident_id == duplicate.id)
                         .values(resident_id=kept.id))
     for name in TAKEN_OVER:

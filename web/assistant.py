@@ -19,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import access, facts, planning, rounds, tenancy
+from routing.model import hhmm
+
+from . import access, alerts, facts, planning, rounds, tenancy
 from .adapter import seconds
 from .areas import current_area
 from .auth import current_user, role_required
@@ -28,7 +30,7 @@ from .db import app_object, db
 from .i18n import gettext as _
 from .i18n import language
 from .orders import TIME
-from .store import VISITED, Assistant, Order, OrderEvent, get
+from .store import HOUSE_CALL_OUTCOMES, VISITED, Assistant, HouseCall, Order, OrderEvent, get
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
 STOP_ANCHOR = re.compile(r"^round-stop-\w+-(pickup|delivery)(-return)?$")
@@ -101,7 +103,22 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
                            plan=plan, rnd=rnd, svg=svg, steps=steps, done=done,
                            changes=changes_for(plan, assistant.id), open_stops=open_stops,
                            progress=progress(rnd, open_stops, service_date),
+                           buurten=sorted(current_area().buurten),
+                           house_calls=_house_calls(plan, assistant, service_date),
+                           call_outcomes=HOUSE_CALL_OUTCOMES,
                            undo_ms=int(float(current_app.config["MARK_UNDO_SECONDS"]) * 1000))
+
+
+def _house_calls(plan, assistant: Assistant, service_date: date) -> list[dict]:
+    """This round's house calls (doors, not residents), with what was recorded at each."""
+    rows = [dict(r) for r in (plan.payload.get("house_calls", ()) if plan else ())
+            if r["assistant_id"] == str(assistant.id)]
+    done = {c.door_id: c.outcome for c in db().scalars(select(HouseCall).where(
+        HouseCall.service_date == service_date, HouseCall.assistant_id == assistant.id))}
+    for row in rows:
+        row["time"] = hhmm(row["start"])
+        row["outcome"] = done.get(row["door_id"])
+    return rows
 
 
 def progress(rnd, open_stops: list, service_date: date) -> dict[str, str]:
@@ -202,13 +219,17 @@ def _record(order_ids: list[int], status: str, tap: str, at: str | None = None,
     # phone that was offline knows whatever its clock or time zone says)
     now = planning.clock_now(app, db(), orders[0].service_date) if orders else 0
     when = seconds(at) if at else max(0, (now or 0) - ago)
+    raised = []
     try:
         recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
+        if not recorded.replayed:
+            raised = alerts.raise_for(db(), recorded.facts)
         db().commit()
     except IntegrityError:  # the same tap, sent twice at once: the other one stored it
         db().rollback()
         recorded = facts.record(db(), assistant, user.id, orders, status, tap, when or 0)
     access.note_orders(orders, "change", "status")
+    alerts.notify_all(app, db(), raised, url_for("door.alerts_page", _external=True))
     if not recorded.replayed:
         planning.request(app, db(), orders[0].service_date, "mark", user.id, orders[0].id)
     return recorded

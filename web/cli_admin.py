@@ -496,10 +496,14 @@ def resident():
 @click.option("--praatje", default="", help="Usual praatje in minutes.")
 @click.option("--contact-name", default="")
 @click.option("--contact-phone", default="")
+@click.option("--contact-consent", is_flag=True,
+              help="The resident agreed that the contact is kept and called when they do "
+                   "not open (needed to keep a contact).")
 @click.option("--door-note", default="", help="What the assistant needs at the door.")
 @ORG
 @with_appcontext
-def resident_add(name, address, phone, praatje, contact_name, contact_phone, door_note, slug):
+def resident_add(name, address, phone, praatje, contact_name, contact_phone, contact_consent,
+                 door_note, slug):
     """Add a resident (the address is geocoded in the area's buurten)."""
     from . import access
     from .cli import _cli_who
@@ -508,7 +512,8 @@ def resident_add(name, address, phone, praatje, contact_name, contact_phone, doo
     values, errors = admin_residents.read_new(session, {
         "name": name, "address": address, "phone": phone, "praatje_minutes": praatje,
         "contact_name": contact_name, "contact_phone": contact_phone,
-        "door_note": door_note}, area, english)
+        "contact_consent": "1" if contact_consent else "", "door_note": door_note}, area,
+        english)
     if errors:
         _fail(errors)
     row = Resident(**values)

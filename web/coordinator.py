@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import access, facts, jobs, planning, rounds, tenancy
+from . import access, door, facts, jobs, planning, rounds, tenancy
 from .adapter import praatje_minutes
 from .areas import current_area
 from .assistant import done_times
@@ -88,7 +88,8 @@ def day():
         deferred=deferred_from(db(), service_date),
         made_at=local_time(plan.finished_at) if plan is not None else "",
         moving=moving if moving is not None and moving.service_date == service_date else None,
-        run_note=run_note(run, busy), **plan_view)
+        run_note=run_note(run, busy), now_minutes=_now_minutes(service_date),
+        **door.panel_context(), **plan_view)
 
 
 def _now_minutes(service_date: date) -> int | None:

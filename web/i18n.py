@@ -45,6 +45,16 @@ DATA_WORDS = (
     N_("service_admin"),
     N_("pharmacy"), N_("meal_kitchen"), N_("parcel_point"), N_("cooperative"),
     N_("sick"), N_("holiday"), N_("day_off"),
+    # at the door: alerts, signals (category, urgency, status), house calls' outcomes, the
+    # fields a refusal names and the report's measures
+    N_("alert"), N_("escalated"), N_("loneliness"), N_("health"), N_("housing"), N_("help"),
+    N_("other"), N_("later"), N_("this week"), N_("today"), N_("open"), N_("assigned"),
+    N_("closed"), N_("category"), N_("urgency"), N_("note"), N_("resident_id"), N_("buurt"),
+    N_("door_id"), N_("outcome"), N_("ago"), N_("deliveries"), N_("house_calls"),
+    N_("signals"), N_("alerts"), N_("unplanned"), N_("signal_hours_to_follow_up"),
+    N_("signal_hours_to_close"), N_("no_shift"), N_("window_unreachable"), N_("capacity"),
+    N_("ride_time"), N_("over_full"), N_("time_limit"), N_("rung"), N_("opened"),
+    N_("talked"), N_("not_interested"), N_("come_back"),
     N_("cli"),
     N_("move"), N_("lock"), N_("unlock"), N_("full"),
     N_("view"), N_("create"), N_("change"), N_("export"), N_("print"), N_("erase"),

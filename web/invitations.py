@@ -15,14 +15,13 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 
 from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import sessions, tenancy
+from . import notify, sessions, tenancy
 from .auth import set_password, token_hash
 from .db import app_object, db
 from .i18n import gettext as _
@@ -99,7 +98,7 @@ def hand_over(session: Session, user: User, purpose: str, created_by: int | None
     token = issue(session, user, purpose, created_by)
     session.commit()
     url = url_of(token, app)
-    if not (app.config.get("SMTP_HOST") and user.email):
+    if not (app.extensions["buurtroute.channels"].smtp and user.email):
         return Handover(url)
     try:
         send_mail(app, user.email, *_mail_text(user, purpose, url))
@@ -123,20 +122,9 @@ def _mail_text(user: User, purpose: str, url: str) -> tuple[str, str]:
 
 
 def send_mail(app: Flask, to: str, subject: str, body: str) -> None:
-    """One plain-text mail through the configured SMTP server (STARTTLS if ``SMTP_STARTTLS``,
-    a login if ``SMTP_USER``)."""
-    message = EmailMessage()
-    message["From"] = app.config.get("SMTP_FROM") or "buurtroute@localhost"
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    port = int(app.config.get("SMTP_PORT") or 25)
-    with smtplib.SMTP(app.config["SMTP_HOST"], port, timeout=20) as smtp:
-        if str(app.config.get("SMTP_STARTTLS", "")).lower() in ("1", "true", "yes"):
-            smtp.starttls()
-        if app.config.get("SMTP_USER"):
-            smtp.login(app.config["SMTP_USER"], app.config.get("SMTP_PASSWORD") or "")
-        smtp.send_message(message)
+    """One plain-text mail through the service's SMTP server (``web.notify``'s settings)."""
+    smtp = app.extensions["buurtroute.channels"].smtp
+    notify.SmtpNotifier(**smtp, recipients=(to,), timeout=20).send(notify.Message(subject, body))
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])

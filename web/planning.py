@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -45,7 +45,7 @@ from routing.check import check
 from routing.solver import SolveParams, solve
 from routing.stops import Stops, day_problem
 
-from . import availability, jobs, standing, tenancy, today
+from . import availability, housecalls, jobs, standing, tenancy, today
 from .adapter import DayInput, comes_back, order_to_model, return_id, return_to_model, \
     shift_to_model
 from .store import MISSED, VISITED, Fact, Order, Plan, PlanRequest, Shift, StopLock, utcnow
@@ -297,6 +297,8 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
         if any(u.code == "time_limit" for u in result.unplanned):
             raise RunFailed("no_plan")
         payload = built.payload(result)
+        if built.problem is not None:
+            payload["house_calls"] = _house_calls(session, built, result, day)
         payload["mode"] = mode
         payload["changes"] = replan.changes(_model_plan(current), result)
         _commit(session, plan, payload, built.statuses(result))
@@ -316,6 +318,20 @@ def _work(app: Flask, session: Session, plan: Plan) -> None:
     from .week import defer_flexible  # the week imports this module
 
     defer_flexible(app, session, plan)
+
+
+def _house_calls(session: Session, built: "Built", result: model.Plan, day: date
+                 ) -> list[dict[str, Any]]:
+    """House calls in the slack the new rounds leave; a campaign never stops a plan (a
+    failure is logged and the day goes without calls)."""
+    from .areas import current_area
+
+    try:
+        return housecalls.plan_calls(session, current_area(session), built.problem,
+                                     built.day_in.points, result, day)
+    except Exception:  # noqa: BLE001 (logged; the orders' plan is what matters)
+        log.exception("house calls of %s left out", day)
+        return []
 
 
 def _base(session: Session, asks: list[PlanRequest], current: Plan | None
@@ -624,7 +640,8 @@ def build(session: Session, day: date, base: Plan | None, now: int | None) -> Bu
     for lat, lon in day_in.points:
         stops.add(lat, lon)
     problem = day_problem(area, stops, day_in.orders, day_in.assistants, locks=locks,
-                          name=day.isoformat())
+                          name=day.isoformat(), weights=model.Weights(
+                              not_regular=int(current_app.config["CONTINUITY_WEIGHT"])))
     # the plan the assistants followed (not the one an undo goes back to, nor none for a
     # whole-day search): its departures and done times stay as they were
     followed = current_plan(session, day) or base

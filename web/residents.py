@@ -11,7 +11,7 @@ that partners never see. The next plan uses the changes (``web.adapter.praatje_m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import json
 
@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 
 from routing.model import DEFAULT_PRAATJE
 
-from . import access, fields, planning, rights
+from . import access, continuity, fields, planning, rights
 from .adapter import praatje_minutes
 from .auth import role_required
 from .dates import local_today
@@ -35,7 +35,9 @@ bp = Blueprint("residents", __name__, url_prefix="/coordinator/residents")
 PRAATJE = (0, 120)  # minutes a resident's usual praatje may be
 #: What the edit form changes (name and address come with the resident).
 EDITED = ("praatje_minutes", "regular_assistant_id", "phone", "contact_name", "contact_phone",
-          "door_note")
+          "contact_consent", "door_note")
+#: The contact fields go together: a form that sends the name sets all three.
+CONTACT = ("contact_name", "contact_phone", "contact_consent")
 PHONE_LENGTH = 32
 
 
@@ -46,6 +48,8 @@ def _open_orders(since: date):
 
 
 PER_PAGE = 50
+#: The residents list shows continuity over this many days back.
+CONTINUITY_DAYS = 30
 QUERY_LENGTH = 80
 
 
@@ -101,7 +105,11 @@ def index():
                            .distinct().order_by(Resident.buurt)).all()
     first = (page - 1) * PER_PAGE + 1 if residents else 0
     access.note(ids, "view", "name,address,praatje")
+    since = local_today() - timedelta(days=CONTINUITY_DAYS)
+    shares = continuity.measure(continuity.visits_between(
+        db(), since, local_today(), ids)).per_resident if ids else {}
     return render_template("coordinator/residents.html", residents=residents, buurt=buurt,
+                           shares=shares, continuity_days=CONTINUITY_DAYS,
                            query=query, buurten=buurten, open_counts=open_counts, page=page,
                            pages=pages, total=total, first=first,
                            last=first + len(residents) - 1 if residents else 0)
@@ -118,7 +126,8 @@ def page_of(resident: Resident, buurt: str = "") -> int:
 def validate(form, _=_) -> tuple[dict, dict[str, str]]:
     """The form's values as the store takes them, and ``{field: reason}`` for bad ones, in
     ``_``'s language. The contact person and the note for the door are free text; the note
-    refuses medicine names and doses (the door needs no medical details)."""
+    refuses medicine names and doses (the door needs no medical details). A contact person
+    is kept only with the resident's consent (it is called when they do not open)."""
     values: dict = {}
     errors: dict[str, str] = {}
     values["contact_name"] = fields.text(form, "contact_name", errors, _, 80) or None
@@ -154,7 +163,17 @@ def validate(form, _=_) -> tuple[dict, dict[str, str]]:
         errors["phone"] = _("is not a phone number")
     else:
         values["phone"] = phone or None
+    consent = form.get("contact_consent") == "1"
+    if (values["contact_name"] or values["contact_phone"]) and not consent:
+        errors["contact_consent"] = _("is needed to keep a contact person")
+    values["contact_consent"] = consent
     return values, errors
+
+
+def _sent(name: str) -> bool:
+    """Whether the form sets ``name``: a field it sent, or the consent box (absent when not
+    ticked) of a form that sent the contact person."""
+    return name in request.form or (name in CONTACT and "contact_name" in request.form)
 
 
 @bp.route("/<int:resident_id>", methods=["GET", "POST"])
@@ -167,11 +186,11 @@ def edit(resident_id: int):
         values, errors = validate(request.form)
         if not errors:
             for name, value in values.items():
-                if name in request.form:  # a field the form did not send stays as it was
+                if _sent(name):  # else it stays as it was
                     setattr(resident, name, value)
             db().commit()
             access.note([resident.id], "change", "resident",
-                        detail=",".join(sorted(k for k in values if k in request.form)))
+                        detail=",".join(sorted(k for k in values if _sent(k))))
             flash(_("{name} saved; the next plan uses it.", name=resident.name), "success")
             return redirect(url_for("residents.edit", resident_id=resident.id))
         shown = {k: request.form.get(k, "") for k in EDITED}

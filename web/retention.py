@@ -19,8 +19,9 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import stats
-from .store import (Fact, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
-                    PlanRequest, Resident, StandingOrder, StopLock, UserSession, affected)
+from .store import (Fact, HouseCall, IdempotencyRecord, LoginThrottle, Order, OrderEvent, Plan,
+                    PlanRequest, Resident, SafetyAlert, Signal, SignalNote, StandingOrder,
+                    StandingPause, StopLock, UserSession, affected)
 
 #: setting → (default days, what it keeps)
 PERIODS: dict[str, tuple[int, str]] = {
@@ -32,11 +33,14 @@ PERIODS: dict[str, tuple[int, str]] = {
     "RETAIN_PLAN_DAYS": (30, "superseded and failed plans, after they were made"),
     "RETAIN_SESSION_DAYS": (30, "ended or expired login sessions, after their end"),
     "RETAIN_THROTTLE_DAYS": (1, "failed-login counts, after the last failure"),
+    "RETAIN_SIGNAL_DAYS": (365, ("signals and safety alerts, with their notes, after they "
+                                 "were closed (open ones stay); house calls' outcomes at a "
+                                 "door, after the call")),
 }
 #: The tables a purge may touch, in the order it reports them.
 TABLES = ("orders", "order_events", "facts", "stop_locks", "idempotency_keys", "plans",
-          "plan_requests", "residents", "user_sessions", "login_throttle",
-          "counted_in_stats")
+          "plan_requests", "residents", "user_sessions", "login_throttle", "signals",
+          "signal_notes", "safety_alerts", "house_calls", "counted_in_stats")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Periods:
     plan_days: int = 30
     session_days: int = 30
     throttle_days: int = 1
+    signal_days: int = 365
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Periods":
@@ -83,6 +88,24 @@ def delete_orders(session: Session, ids: Iterable[int]) -> dict[str, int]:
         session.execute(update(PlanRequest).where(PlanRequest.order_id.in_(chunk))
                         .values(order_id=None))
         out["orders"] += affected(session, delete(Order).where(Order.id.in_(chunk)))
+    return out
+
+
+def delete_door(session: Session, alerts: list[SafetyAlert], signals: list[Signal]
+                ) -> dict[str, int]:
+    """Count alerts and signals into the anonymous statistics, then delete them with their
+    notes. Counts per table."""
+    stats.roll_up_door(session, alerts, signals)
+    alert_ids, signal_ids = [a.id for a in alerts], [s.id for s in signals]
+    out = {"safety_alerts": 0, "signals": 0, "signal_notes": 0}
+    for start in range(0, max(len(alert_ids), len(signal_ids)), 500):
+        a_chunk, s_chunk = alert_ids[start:start + 500], signal_ids[start:start + 500]
+        out["safety_alerts"] += affected(session, delete(SafetyAlert).where(
+            SafetyAlert.id.in_(a_chunk)).execution_options(synchronize_session=False))
+        out["signal_notes"] += affected(session, delete(SignalNote).where(
+            SignalNote.signal_id.in_(s_chunk)).execution_options(synchronize_session=False))
+        out["signals"] += affected(session, delete(Signal).where(Signal.id.in_(s_chunk))
+                                   .execution_options(synchronize_session=False))
     return out
 
 
@@ -145,15 +168,33 @@ def purge(session: Session, today: date, now: datetime, periods: Periods,
             session, delete(PlanRequest).where(PlanRequest.service_date < cutoff))
         out["idempotency_keys"] += affected(session, delete(IdempotencyRecord).where(
             IdempotencyRecord.created_at < now - timedelta(days=periods.idempotency_days)))
+        closed_before = now - timedelta(days=periods.signal_days)
+        for table, n in delete_door(session, list(session.scalars(select(SafetyAlert).where(
+                SafetyAlert.closed_at < closed_before))), list(session.scalars(select(Signal)
+                .where(Signal.closed_at < closed_before)))).items():
+            out[table] += n
+        calls = list(session.scalars(select(HouseCall).where(
+            HouseCall.service_date < today - timedelta(days=periods.signal_days))
+            .options(selectinload(HouseCall.door))))
+        stats.roll_up_house_calls(session, calls)
+        out["house_calls"] = affected(session, delete(HouseCall).where(
+            HouseCall.id.in_([c.id for c in calls])).execution_options(
+            synchronize_session=False)) if calls else 0
         idle = today - timedelta(days=periods.idle_resident_days)
         has_orders = select(Order.id).where(Order.resident_id == Resident.id).exists()
         # a standing order is the resident's own arrangement: kept until erased
         has_standing = select(StandingOrder.id).where(
             StandingOrder.resident_id == Resident.id).exists()
+        open_door = (select(SafetyAlert.id).where(SafetyAlert.resident_id == Resident.id)
+                     .exists() | select(Signal.id).where(Signal.resident_id == Resident.id)
+                     .exists())
+        idle_residents = select(Resident.id).where(
+            ~has_orders, ~has_standing, ~open_door,
+            Resident.last_order_date.is_(None) | (Resident.last_order_date < idle))
+        session.execute(delete(StandingPause).where(StandingPause.resident_id.in_(
+            idle_residents)).execution_options(synchronize_session=False))
         out["residents"] = affected(session, delete(Resident).where(
-            ~has_orders, ~has_standing,
-            Resident.last_order_date.is_(None) | (Resident.last_order_date < idle)
-        ).execution_options(synchronize_session=False))
+            Resident.id.in_(idle_residents)).execution_options(synchronize_session=False))
         session_age = now - timedelta(days=periods.session_days)
         out["user_sessions"] = affected(session, delete(UserSession).where(
             func.coalesce(UserSession.ended_at, UserSession.last_seen_at) < session_age))

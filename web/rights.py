@@ -24,9 +24,9 @@ from routing.model import hhmm
 from . import planning, stats
 from .adapter import return_id, store_id
 from .i18n import N_
-from .retention import delete_orders, serialise
-from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, StandingOrder,
-                    StandingPause, affected)
+from .retention import delete_door, delete_orders, serialise
+from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, SafetyAlert, Signal,
+                    StandingOrder, StandingPause, affected)
 
 ERASED = "—"
 ALREADY_ERASED = N_("there is no resident {id} (any more)")
@@ -70,6 +70,7 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
             "regular_assistant": (resident.regular_assistant.name
                                   if resident.regular_assistant is not None else None),
             "contact_person": resident.contact_name, "contact_phone": resident.contact_phone,
+            "contact_consent": resident.contact_consent,
             "note_for_the_door": resident.door_note, "served": resident.active,
         },
         "orders": [{
@@ -103,6 +104,16 @@ def export(session: Session, resident: Resident) -> dict[str, Any]:
             "until": p.end_date.isoformat(), "reason": p.reason,
         } for p in session.scalars(select(StandingPause).where(
             StandingPause.resident_id == resident.id).order_by(StandingPause.id))],
+        "safety_alerts": [{
+            "date": a.service_date.isoformat(), "at": hhmm(a.at_seconds), "level": a.level,
+            "what": a.kind, "closed_at": _iso(a.closed_at), "what_was_done": a.outcome,
+        } for a in session.scalars(select(SafetyAlert).where(
+            SafetyAlert.resident_id == resident.id).order_by(SafetyAlert.id))],
+        "signals": [{
+            "noticed_at": _iso(s.noticed_at), "category": s.category, "urgency": s.urgency,
+            "note": s.note, "status": s.status, "notes": [n.text for n in s.notes],
+        } for s in session.scalars(select(Signal).where(Signal.resident_id == resident.id)
+                                   .order_by(Signal.id))],
         "recipients": sorted({o.partner.name for o in orders}),
         "access_log": [{
             "at": _iso(e.at), "role": e.role,
@@ -156,6 +167,9 @@ def erase(session: Session, resident: Resident | int, today: date) -> dict[str, 
         session.expunge(order)
     session.expunge(resident)
     counts.update(delete_orders(session, ids))
+    counts.update(delete_door(session, list(session.scalars(select(SafetyAlert).where(
+        SafetyAlert.resident_id == resident_id))), list(session.scalars(select(Signal).where(
+            Signal.resident_id == resident_id)))))
     counts["standing_pauses"] = affected(session, delete(StandingPause).where(
         StandingPause.resident_id == resident_id))
     counts["standing_orders"] = affected(session, delete(StandingOrder).where(

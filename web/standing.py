@@ -405,6 +405,13 @@ def pauses_of(session: Session, standing: StandingOrder) -> list[StandingPause]:
         .order_by(StandingPause.start_date, StandingPause.id)))
 
 
+def pauses_of_resident(session: Session, resident_id: int, day: date) -> list[StandingPause]:
+    """The resident's pauses that still hold on ``day`` or later."""
+    return list(session.scalars(select(StandingPause).where(
+        StandingPause.resident_id == resident_id, StandingPause.end_date >= day)
+        .order_by(StandingPause.start_date, StandingPause.id)))
+
+
 def as_json(standing: StandingOrder) -> dict:
     """A standing order as the API shows it."""
     resident = standing.resident

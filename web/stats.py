@@ -62,6 +62,41 @@ def roll_up(session: Session, orders: Iterable[Order]) -> int:
     return n
 
 
+#: ``daily_stats`` rows of the door's events (kind "alert" by level, "signal" by category,
+#: "house_call" by outcome): they outlive the events themselves (``RETAIN_SIGNAL_DAYS``).
+DOOR_KINDS = ("alert", "signal", "house_call")
+
+
+def roll_up_door(session: Session, alerts: Iterable, signals: Iterable) -> None:
+    """Count safety alerts (per level) and signals (per category) into ``daily_stats``
+    before they are deleted; the caller commits."""
+    counts: Counter = Counter()
+    for a in alerts:
+        counts[(a.service_date, a.buurt or "", "alert", a.level)] += 1
+    for s in signals:
+        counts[(s.noticed_at.date(), s.buurt or "", "signal", s.category)] += 1
+    _add(session, counts)
+
+
+def roll_up_house_calls(session: Session, calls: Iterable) -> None:
+    """Count house calls (per outcome) into ``daily_stats`` before they are deleted."""
+    _add(session, Counter((c.service_date, c.door.buurt or "", "house_call", c.outcome)
+                          for c in calls))
+
+
+def _add(session: Session, counts: Counter) -> None:
+    for (day, buurt, kind, status), n in counts.items():
+        row = session.scalar(select(DailyStat).where(
+            DailyStat.service_date == day, DailyStat.buurt == buurt, DailyStat.kind == kind,
+            DailyStat.status == status))
+        if row is None:
+            row = DailyStat(service_date=day, buurt=buurt, kind=kind, status=status, orders=0,
+                            praatje_minutes=0)
+            session.add(row)
+        row.orders += n
+    session.flush()
+
+
 @dataclass
 class Report:
     """Totals over ``start``..``end`` (inclusive): orders by kind and status and by buurt,
@@ -93,7 +128,8 @@ class Report:
 def report(session: Session, start: date, end: date) -> Report:
     out = Report(start, end)
     for row in session.scalars(select(DailyStat).where(DailyStat.service_date >= start,
-                                                       DailyStat.service_date <= end)):
+                                                       DailyStat.service_date <= end,
+                                                       DailyStat.kind.not_in(DOOR_KINDS))):
         out.by_kind_status[(row.kind, row.status)] += row.orders
         out.by_buurt[row.buurt] += row.orders
         out.praatje_by_buurt[row.buurt] += row.praatje_minutes

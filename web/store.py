@@ -86,6 +86,10 @@ class Organisation(Base):
     retain_order_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Where its safety alerts go besides the day screen (comma-separated e-mail addresses
+    #: and phone numbers); empty: the service's ``ALERT_EMAIL_TO`` / ``ALERT_SMS_TO``.
+    alert_email: Mapped[str] = mapped_column(String(300), default="")
+    alert_sms: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Tenant:
@@ -220,6 +224,8 @@ class Resident(Tenant, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     #: What the assistant needs at the door ("ring twice, side entrance"); never medical.
     door_note: Mapped[str] = mapped_column(String(300), default="")
+    #: The resident agreed that the contact is called when they do not open (a safety alert).
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
 
     regular_assistant: Mapped[Assistant | None] = relationship()
 
@@ -678,3 +684,147 @@ class DailyStat(Tenant, Base):
     status: Mapped[str] = mapped_column(String(12))
     orders: Mapped[int] = mapped_column(Integer, default=0)
     praatje_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- at the door: safety alerts, signals, house calls (migration 0011) ----------------------
+
+#: An alert's level: the first "niet thuis" on a meal or medicine, or the second in a row.
+ALERT_LEVELS = ("alert", "escalated")
+
+
+class SafetyAlert(Tenant, Base):
+    """A resident with a meal or medicine who did not open the door (``web.alerts``).
+
+    One per fact (a replayed mark raises nothing new). ``order_id`` and ``fact_id`` are plain
+    numbers, not foreign keys: the alert outlives the order's retention as a count, and an
+    erasure removes the alert with the resident."""
+
+    __tablename__ = "safety_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    fact_id: Mapped[int] = mapped_column(Integer, unique=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    buurt: Mapped[str] = mapped_column(String(80), default="")
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    #: Seconds since local midnight of the "niet thuis".
+    at_seconds: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12), default="alert")
+    #: The alert this one escalates (the previous "niet thuis" in a row), if any.
+    previous_id: Mapped[int | None] = mapped_column(Integer)
+    raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: What the notifiers did ("e-mail sent", "sms failed: ..."), for the coordinator.
+    notified: Mapped[str] = mapped_column(String(200), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: What was done ("buurvrouw belde: in ziekenhuis").
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+    resident: Mapped[Resident] = relationship()
+    assistant: Mapped[Assistant | None] = relationship()
+
+
+SIGNAL_CATEGORIES = ("loneliness", "health", "housing", "help", "other")
+SIGNAL_URGENCIES = ("later", "this week", "today")
+SIGNAL_STATUSES = ("open", "assigned", "closed")
+
+
+class Signal(Tenant, Base):
+    """What an assistant noticed at a door or in the buurt: a category, how urgent, a short
+    note (an observation, never a diagnosis) and optionally the resident it is about.
+
+    ``client_id`` is made by the phone, like a mark's, so a signal sent again from the
+    offline outbox is stored once. Partners never see signals."""
+
+    __tablename__ = "signals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(12))
+    urgency: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    buurt: Mapped[str] = mapped_column(String(80), default="")
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistants.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When the assistant noticed it (the phone's tap), and when it reached the server.
+    noticed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    follow_up_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    follow_up_due: Mapped[date | None] = mapped_column(Date)
+    #: The first follow-up assigned: the report's "time to follow-up".
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    resident: Mapped[Resident | None] = relationship()
+    assistant: Mapped[Assistant | None] = relationship()
+    notes: Mapped[list["SignalNote"]] = relationship(order_by="SignalNote.id",
+                                                     cascade="all, delete-orphan")
+
+
+class SignalNote(Tenant, Base):
+    """The coordinator's notes on a signal's follow-up; only added."""
+
+    __tablename__ = "signal_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Campaign(Tenant, Base):
+    """House calls (huisbezoeken) over buurten or streets in a period: each door is rung at
+    most once per ``min_interval_days`` once someone opened; the planner fills the rounds'
+    slack with them (``routing.housecalls``)."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    buurten: Mapped[list[Any]] = mapped_column(default=list)
+    streets: Mapped[list[Any]] = mapped_column(default=list)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    min_interval_days: Mapped[int] = mapped_column(Integer, default=42)
+    call_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CampaignDoor(Tenant, Base):
+    """One door of a campaign: an address of the area's own address data (no resident)."""
+
+    __tablename__ = "campaign_doors"
+    __table_args__ = (UniqueConstraint("campaign_id", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(120))
+    buurt: Mapped[str] = mapped_column(String(80), default="")
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+
+HOUSE_CALL_OUTCOMES = ("rung", "opened", "talked", "not_interested", "come_back")
+#: Outcomes after which the door was reached: not again within the campaign's interval.
+REACHED = ("opened", "talked", "not_interested")
+
+
+class HouseCall(Tenant, Base):
+    """One attempt at a campaign's door: who rang, when, and what came of it."""
+
+    __tablename__ = "house_calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    door_id: Mapped[int] = mapped_column(ForeignKey("campaign_doors.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistants.id"))
+    at_seconds: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    door: Mapped[CampaignDoor] = relationship()

@@ -4,8 +4,8 @@
 // cached here: the page's outbox (round.js) sends them when the connection is back.
 // Logging out (or being sent to the login page) empties the cache: nothing of the round
 // stays on the phone for the next person.
-var CACHE = "buurtroute-round-v1";
-var STATIC = ["/static/style.css", "/static/round.js", "/static/print.js",
+var CACHE = "buurtroute-round-v2";
+var STATIC = ["/static/style.css", "/static/round.js", "/static/door.js", "/static/print.js",
               "/static/manifest.webmanifest", "/static/icon.svg"];
 
 self.addEventListener("install", function (event) {
