@@ -8,7 +8,7 @@ or on an earlier day, also found nobody — escalates, whatever the kind of that
 stops at one door in the same quarter of an hour are one visit: they raise one alert.
 
 The coordinator closes an alert with what was done ("buurvrouw belde: in ziekenhuis") and may
-pause the resident's standing orders from there (``web.pauses``).
+pause the resident's standing orders from there (``web.standing.pause``).
 """
 
 from __future__ import annotations
