@@ -19,23 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .adapter import comes_back
+from .refused import Refused
 from .store import FACT_STATUS, Assistant, Fact, Order
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 #: What each mark needs the order to be now.
 NEEDS = {"picked_up": ("planned",), "delivered": ("planned", "picked_up"),
          "not_home": ("planned", "picked_up"), "returned": ("not_home",)}
-
-
-class Refused(ValueError):
-    """A mark that cannot be recorded; ``field`` names what was wrong."""
-
-    def __init__(self, field_name: str, template: str, status: int = 409, **params: object):
-        super().__init__(template.format(**params))
-        self.field = field_name
-        self.status = status
-        #: What the message was made of, so a page can say it in its own language.
-        self.template, self.params = template, params
 
 
 @dataclass
@@ -87,15 +77,15 @@ def record(session: Session, assistant: Assistant, user_id: int | None, orders: 
         carrier = carrier_of(session, o.id)
         if carrier is not None and carrier != assistant.id:
             raise Refused("order_ids", "order {id}: the goods are with another assistant; the "
-                          "coordinator can hand them over", id=o.id)
+                          "coordinator can hand them over", 409, id=o.id)
         if o.status not in NEEDS[action]:
-            raise Refused("status", "order {id} is {now} and cannot become {action}", id=o.id,
+            raise Refused("status", "order {id} is {now} and cannot become {action}", 409, id=o.id,
                           now=o.status, action=action)
         if action == "returned" and not comes_back(o):
-            raise Refused("status", "order {id} does not go back to where it was picked up",
+            raise Refused("status", "order {id} does not go back to where it was picked up", 409,
                           id=o.id)
         if action == "picked_up" and o.pickup_lat is None:
-            raise Refused("status", "order {id} has no pickup", id=o.id)
+            raise Refused("status", "order {id} has no pickup", 409, id=o.id)
     facts = []
     for o, client_id in zip(orders, ids, strict=True):
         o.set_status(FACT_STATUS[action], user_id=user_id)
@@ -115,9 +105,9 @@ def hand_over(session: Session, order: Order, to: Assistant, user_id: int, tap: 
     carrier = carrier_of(session, order.id)
     if carrier is None or order.status != "picked_up":
         raise Refused("order", "only goods that were picked up and not yet delivered can be "
-                      "handed over")
+                      "handed over", 409)
     if carrier == to.id:
-        raise Refused("assistant_id", "already has these goods")
+        raise Refused("assistant_id", "already has these goods", 409)
     fact = Fact(client_id=fact_id(tap, order.id), service_date=order.service_date,
                 order_id=order.id, action="handed_over", assistant_id=to.id,
                 from_assistant_id=carrier, at_seconds=at_seconds, user_id=user_id)

@@ -53,7 +53,7 @@ def signal_form():
         _signal, replayed = _store_signal(request.form.to_dict())
     except signals.Refused as exc:
         db().rollback()
-        flash(f"{_(exc.field)}: {_(str(exc))}", "error")
+        flash(f"{_(exc.field)}: {_(exc.template, **exc.params)}", "error")
         return redirect(url_for("assistant.round") + "#signal")
     flash(_("Signal already recorded.") if replayed else _("Signal recorded. Thank you."),
           "success")
@@ -90,7 +90,7 @@ def house_call():
     except housecalls.Refused as exc:
         db().rollback()
         if not request.is_json:
-            flash(f"{_(exc.field)}: {_(str(exc))}", "error")
+            flash(f"{_(exc.field)}: {_(exc.template, **exc.params)}", "error")
             return redirect(url_for("assistant.round"))
         return jsonify({"error": f"{exc.field}: {exc}", "field": exc.field}), exc.status
     except IntegrityError:

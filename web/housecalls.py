@@ -26,19 +26,13 @@ from routing.model import Plan as CorePlan
 from routing.model import Problem
 
 from .facts import CLIENT_ID
+from .refused import Refused
 from .store import (HOUSE_CALL_OUTCOMES, REACHED, Campaign, CampaignDoor, HouseCall, User,
                     get)
 
 log = logging.getLogger(__name__)
 STREET = re.compile(r"^(?P<street>.*?[^\d\s])\s*\d")
 MAX_AGO = 24 * 3600
-
-
-class Refused(ValueError):
-    def __init__(self, field_name: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field = field_name
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -168,7 +162,8 @@ def record(session: Session, body: dict, user: User, today: date) -> tuple[House
         raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'")
     outcome = body.get("outcome")
     if outcome not in HOUSE_CALL_OUTCOMES:
-        raise Refused("outcome", f"must be one of {', '.join(HOUSE_CALL_OUTCOMES)}")
+        raise Refused("outcome", "must be one of {options}",
+                      options=", ".join(HOUSE_CALL_OUTCOMES))
     raw = body.get("door_id")
     if isinstance(raw, str) and raw.isascii() and raw.isdigit():
         raw = int(raw)
@@ -178,7 +173,8 @@ def record(session: Session, body: dict, user: User, today: date) -> tuple[House
     if isinstance(ago, str) and ago.isascii() and ago.isdigit():
         ago = int(ago)
     if not isinstance(ago, int) or isinstance(ago, bool) or not 0 <= ago <= MAX_AGO:
-        raise Refused("ago", f"must be the whole seconds since the tap (0 to {MAX_AGO})")
+        raise Refused("ago", "must be the whole seconds since the tap (0 to {most})",
+                      most=MAX_AGO)
     stored = session.scalar(select(HouseCall).where(HouseCall.client_id == client_id))
     if stored is not None:
         if stored.door_id != raw or stored.outcome != outcome:

@@ -24,6 +24,7 @@ from routing.model import hhmm
 from . import planning, stats
 from .adapter import return_id, store_id
 from .i18n import N_
+from .refused import Refused
 from .retention import delete_door, delete_orders, serialise
 from .store import (AccessLog, Fact, Order, Partner, Plan, Resident, SafetyAlert, Signal,
                     StandingOrder, StandingPause, affected)
@@ -32,14 +33,6 @@ ERASED = "—"
 ALREADY_ERASED = N_("there is no resident {id} (any more)")
 OPEN_ORDERS = N_("{n} open order(s) from today on ({ids}); they must be delivered or "
                  "cancelled first")
-
-
-class Refused(ValueError):
-    """An erasure that cannot be done now; ``field`` names why."""
-
-    def __init__(self, field_name: str, template: str, **params: object):
-        super().__init__(template.format(**params))
-        self.field, self.template, self.params = field_name, template, params
 
 
 def _iso(at) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .facts import CLIENT_ID
+from .refused import Refused
 from .hygiene import clean, has_surrogate
 from .store import (SIGNAL_CATEGORIES, SIGNAL_URGENCIES, Assistant, Fact, Order, Resident,
                     Signal, SignalNote, get, utcnow)
@@ -30,15 +31,6 @@ NOTE_LENGTH = 500
 MAX_AGO = 7 * 24 * 3600
 #: An assistant may link a resident she visited (or has in a round) within this many days.
 RECENT_DAYS = 14
-
-
-class Refused(ValueError):
-    """A signal that cannot be stored; ``field`` names what was wrong."""
-
-    def __init__(self, field_name: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field = field_name
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ def _text(value, name: str, limit: int) -> str:
         raise Refused(name, "contains characters that are not text")
     value = clean(value).strip()
     if len(value) > limit:
-        raise Refused(name, f"is too long (at most {limit} characters)")
+        raise Refused(name, "is too long (at most {n} characters)", n=limit)
     return value
 
 
@@ -72,10 +64,11 @@ def validate(body: dict, buurten: list[str]) -> Draft:
         raise Refused("event_id", "must be 8 to 40 letters, digits, '-' or '_'")
     category = body.get("category")
     if category not in SIGNAL_CATEGORIES:
-        raise Refused("category", f"must be one of {', '.join(SIGNAL_CATEGORIES)}")
+        raise Refused("category", "must be one of {options}",
+                      options=", ".join(SIGNAL_CATEGORIES))
     urgency = body.get("urgency")
     if urgency not in SIGNAL_URGENCIES:
-        raise Refused("urgency", f"must be one of {', '.join(SIGNAL_URGENCIES)}")
+        raise Refused("urgency", "must be one of {options}", options=", ".join(SIGNAL_URGENCIES))
     note = _text(body.get("note"), "note", NOTE_LENGTH)
     if not note:
         raise Refused("note", "is required: what did you see or hear?")
@@ -95,7 +88,8 @@ def validate(body: dict, buurten: list[str]) -> Draft:
     if isinstance(ago, str) and ago.isascii() and ago.isdigit():
         ago = int(ago)
     if not isinstance(ago, int) or isinstance(ago, bool) or not 0 <= ago <= MAX_AGO:
-        raise Refused("ago", f"must be the whole seconds since the tap (0 to {MAX_AGO})")
+        raise Refused("ago", "must be the whole seconds since the tap (0 to {most})",
+                      most=MAX_AGO)
     return Draft(client_id, category, urgency, note, resident_id, buurt, ago)
 
 
