@@ -35,10 +35,12 @@ from .store import (Assistant, Order, Resident, SafetyAlert, Signal, StandingOrd
 #: What the kept resident takes over from a duplicate when it has none of its own.
 TAKEN_OVER = ("phone", "praatje_minutes", "regular_assistant_id", "contact_name",
               "contact_phone", "contact_consent", "door_note")
-LABELS = {"name": N_("Name"), "address": N_("Address"), "praatje_minutes": N_("Usual praatje (minutes)"),
+LABELS = {"name": N_("Name"), "address": N_("Address"),
+          "praatje_minutes": N_("Usual praatje (minutes)"),
           "regular_assistant_id": N_("Regular assistant"), "phone": N_("Phone"),
           "contact_name": N_("Contact person"), "contact_phone": N_("Contact person's phone"),
-          "door_note": N_("Note for the door"), "duplicate": N_("Resident number of the duplicate")}
+          "contact_consent": N_("Consent"), "door_note": N_("Note for the door"),
+          "duplicate": N_("Resident number of the duplicate")}
 
 
 def read_new(session: Session, form: Mapping[str, str], area,
@@ -159,8 +161,7 @@ def set_active(resident_id: int):
         cancelled = switch_off(db(), resident, local_today(), current_user().id)
         db().commit()
         access.note_orders(cancelled, "change", "status")
-        for order in cancelled:
-            planning.order_changed(app, db(), order, "cancel", current_user().id)
+        planning.orders_cancelled(app, db(), cancelled, current_user().id)
         flash(_("{name} is switched off: no new orders; {n} open orders cancelled.",
                 name=resident.name, n=len(cancelled)), "success")
     access.note([resident.id], "change", "resident", detail="active")

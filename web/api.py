@@ -347,8 +347,7 @@ def _own_standing(standing_id: int) -> StandingOrder:
 
 def _replanned(cancelled: list[Order]) -> None:
     access.note_orders(cancelled, "change", "status", "api")
-    for order in cancelled:
-        planning.order_changed(app_object(), db(), order, "cancel")
+    planning.orders_cancelled(app_object(), db(), cancelled, None)
 
 
 def _standing_response(row: StandingOrder, status: int = 200):

@@ -24,7 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import (admin_accounts, admin_assistants, admin_partners, admin_residents, availability,
-               invitations, organisations, tenancy, today)
+               invitations, organisations, planning, tenancy, today)
 from .auth import create_user, new_token
 from .db import app_object, new_session
 from .fields import WEEKDAYS
@@ -384,7 +384,8 @@ def _save_assistant(session, area, row, form) -> None:
     if errors:
         _fail(errors)
     row = admin_assistants.save(session, row, values, week)
-    availability.make_shifts(session, today(current_app, tenancy.zone(session)), today(current_app, tenancy.zone(session)))
+    now = today(current_app, tenancy.zone(session))
+    availability.make_shifts(session, now, now)
     session.commit()
     click.echo(f"Assistant {row.id} {row.name!r} saved; usual week: " + (", ".join(
         f"{WEEKDAYS[d.weekday]} {d.start}-{d.end}" for d in week) or "none") + ".")
@@ -440,7 +441,8 @@ def assistant_absence(assistant_id, kind, first_day, last_day, slug):
     if errors:
         _fail(errors)
     session.flush()
-    availability.remake(session, absence.first_day, absence.last_day, today(current_app, tenancy.zone(session)))
+    availability.remake(session, absence.first_day, absence.last_day,
+                        today(current_app, tenancy.zone(session)))
     session.commit()
     click.echo(f"{row.name} away ({kind}) {absence.first_day} to {absence.last_day}.")
 
@@ -474,7 +476,8 @@ def shifts(day, slug):
     except ValueError:
         _fail({"date": "must be a date like 2025-03-14"})
     session, _area = _session(slug)
-    changed = availability.make_shifts(session, service_date, today(current_app, tenancy.zone(session)))
+    changed = availability.make_shifts(session, service_date,
+                                       today(current_app, tenancy.zone(session)))
     session.commit()
     for row in session.scalars(select(Shift).where(Shift.service_date == service_date)
                                .order_by(Shift.start)):
@@ -560,10 +563,12 @@ def resident_switch_off(resident_id, slug):
     row = get(session, Resident, resident_id)
     if row is None:
         _fail({"resident": f"there is no resident {resident_id} in this cooperative"})
-    cancelled = admin_residents.switch_off(session, row, today(current_app, tenancy.zone(session)))
+    cancelled = admin_residents.switch_off(session, row,
+                                           today(current_app, tenancy.zone(session)))
     access.write(session, _cli_who(), [access.row(row.id, "change", "resident", "cli",
                                                   "active")], "cli resident switch-off")
     session.commit()
+    planning.orders_cancelled(app_object(), session, cancelled, None)  # their plans repaired
     click.echo(f"Resident {row.id} switched off; {len(cancelled)} open orders cancelled.")
 
 

@@ -109,8 +109,7 @@ def alert(alert_id: int):
                 current_user().id) if values["pause"] and until is not None else []
             db().commit()
             access.note_orders(cancelled, "change", "status")
-            for order in cancelled:  # their days' plans are repaired
-                planning.order_changed(app_object(), db(), order, "cancel", current_user().id)
+            planning.orders_cancelled(app_object(), db(), cancelled, current_user().id)
             access.note([row.resident_id], "change", "alert" + (",pause" if values["pause"]
                                                                  else ""))
             flash(_("Alert #{id} closed.", id=row.id), "success")

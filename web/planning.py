@@ -139,6 +139,14 @@ def order_changed(app: Flask, session: Session, order: Order, kind: str,
 
 # --- runs, processes, the reaper ------------------------------------------------------------
 
+def orders_cancelled(app: Flask, session: Session, orders: list[Order],
+                     user_id: int | None) -> None:
+    """Repair the plans of the days whose ``orders`` were just cancelled (a pause, an ended
+    standing order, a resident switched off)."""
+    for order in orders:
+        order_changed(app, session, order, "cancel", user_id)
+
+
 def runner() -> str:
     """This process, as a plan row records it: host, pid and a token against pid reuse."""
     pid = os.getpid()

@@ -156,10 +156,8 @@ def _detail(side: Side, standing_id: int):
 
 def _replan(cancelled: list[Order]) -> None:
     """Repair the plans of days whose orders a pause or an ending cancelled."""
-    app = app_object()
     access.note_orders(cancelled, "change", "status")
-    for order in cancelled:
-        planning.order_changed(app, db(), order, "cancel", current_user().id)
+    planning.orders_cancelled(app_object(), db(), cancelled, current_user().id)
 
 
 def _flash_errors(errors: dict[str, str]) -> None:
@@ -171,7 +169,13 @@ def _flash_errors(errors: dict[str, str]) -> None:
 
 def _pause(side: Side, standing_id: int):
     row = side.own(standing_id)
-    back = redirect(url_for(f"{side.name}.detail", standing_id=row.id) + "#pauses")
+    return _pause_from_form(row.resident, row, redirect(
+        url_for(f"{side.name}.detail", standing_id=row.id) + "#pauses"))
+
+
+def _pause_from_form(resident: Resident, row: StandingOrder | None, back):
+    """Pause one standing order (or, without ``row``, all of the resident's) as the form
+    asks; the orders already made for those days are cancelled and their plans repaired."""
     fields = {k: request.form.get(k, "").strip() for k in ("start_date", "end_date", "reason")}
     parsed, errors = standing.parse_pause({k: v for k, v in fields.items() if v},
                                           local_today(), _)
@@ -179,9 +183,9 @@ def _pause(side: Side, standing_id: int):
         _flash_errors(errors)
         return back
     start, end, reason = parsed
-    cancelled = standing.pause(db(), row.resident, row, start, end, reason, current_user().id)
+    cancelled = standing.pause(db(), resident, row, start, end, reason, current_user().id)
     db().commit()
-    access.note([row.resident_id], "change", "standing_order")
+    access.note([resident.id], "change", "standing_order")
     _replan(cancelled)
     flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_date(start),
             end=long_date(end), n=len(cancelled)), "success")
@@ -264,18 +268,5 @@ partner_bp.add_url_rule("/upload", "upload", role_required("partner")(lambda: _u
 def resident_pause(resident_id: int):
     """Pause every standing order of a resident (in hospital from ... to ...)."""
     resident = get(db(), Resident, resident_id) or abort(404)
-    back = redirect(url_for("coordinator_standing.index", resident=resident.id))
-    fields = {k: request.form.get(k, "").strip() for k in ("start_date", "end_date", "reason")}
-    parsed, errors = standing.parse_pause({k: v for k, v in fields.items() if v},
-                                          local_today(), _)
-    if errors:
-        _flash_errors(errors)
-        return back
-    start, end, reason = parsed
-    cancelled = standing.pause(db(), resident, None, start, end, reason, current_user().id)
-    db().commit()
-    access.note([resident.id], "change", "standing_order")
-    _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_date(start),
-            end=long_date(end), n=len(cancelled)), "success")
-    return back
+    return _pause_from_form(resident, None, redirect(url_for(
+        "coordinator_standing.index", resident=resident.id)))
