@@ -9,20 +9,27 @@ taken in at a fixed rate — real processes on loopback, a real PostgreSQL and a
    database is polled until each has its plan: plans per minute, time from request to plan
    visible (p50/p95), peak memory per worker (its RSS plus its forked solves', sampled from
    /proc), failed runs, days planned more than once, and whether every cooperative's routes
-   are exactly those of the one-worker run. The search stops on its work limit, not the clock
-   (``PLAN_TIME_LIMIT`` 300 s), so a plan does not depend on how busy the machine is.
-3. Open-loop intake: ``web.cli serve --no-worker`` on the same PostgreSQL; 50 partners of the
-   cooperatives together send orders at a fixed rate (100/s for 60 s) on a fixed schedule,
-   whatever the answers: a scheduler hands each order to a thread pool at its time, and
-   latency counts from that scheduled time, so waiting for a free thread or a slow server is
-   not hidden (no coordinated omission). Each order has an Idempotency-Key and a unique
-   reference, and is retried with the same key on 5xx or a broken connection; afterwards the
-   database is counted: acknowledged = stored, none lost, none twice.
+   are exactly those of the one-worker run. The search stops on its work limit, and with a
+   work limit no clock is consulted (``PLAN_TIME_LIMIT`` 600 s only bounds a run, which would
+   then fail), so a plan does not depend on how busy the machine is.
+3. Open-loop intake, for 1, 2 and 4 web processes: the web as ``compose.yaml`` runs it
+   (gunicorn, ``--workers N --threads 4``, PostgreSQL, the planning queue on Redis), every
+   process warmed up (its area loaded) first, on a fresh copy of the database each time;
+   50 partners of the cooperatives together send orders at a fixed rate (100/s for 60 s) on a
+   fixed schedule, whatever the answers: a scheduler hands each order to a thread pool at its
+   time, and latency counts from that scheduled time, so waiting for a free thread or a slow
+   server is not hidden (no coordinated omission). Each order has an Idempotency-Key and a
+   unique reference, and is retried with the same key on 5xx or a broken connection;
+   afterwards the database is counted: acknowledged = stored, none lost, none twice. CPU is
+   counted per web process, for PostgreSQL and for the load generator itself (its share of a
+   core says it is not what limits).
 
     .venv/bin/python bench/scale.py [--orgs 20] [--orders 60,150] [--workers 1,2,4]
-        [--rate 100] [--seconds 60] [--partners 50] [--threads 8] [--work-limit N]
-        [--pg-url postgresql://user@host/postgres] [--redis-url redis://host:6379/0]
+        [--web-processes 1,2,4] [--rate 100] [--seconds 60] [--partners 50] [--threads 4]
+        [--work-limit N] [--pg-url postgresql://user@host/postgres]
+        [--redis-url redis://host:6379/0]
 
+``--workers ''`` or ``--web-processes ''`` leaves that part out.
 Without ``--pg-url`` (or ``BENCH_PG_URL``) a throwaway PostgreSQL cluster is started, without
 ``--redis-url`` (or ``BENCH_REDIS_URL``) a throwaway redis-server (``tests/servers.py``); both
 stop at the end. Writes ``bench/results/scale.json`` and prints the figures beside the targets.
@@ -54,9 +61,9 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_fixtures import (AREA, HOST, KIND_OF_PARTNER, PASSWORD,  # noqa: E402
-                                    LiveServer, Outcome, area_addresses, partner_payload,
-                                    submit)
+from tests.browser_fixtures import (AREA, GOOD_ADDRESS, HOST, KIND_OF_PARTNER,  # noqa: E402
+                                    PASSWORD, LiveServer, Outcome, area_addresses,
+                                    partner_payload, submit)
 from tests.servers import (PgServer, ThrowawayCluster, ThrowawayRedis,  # noqa: E402
                            consumers_waiting, external_pg)
 
@@ -163,17 +170,23 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     return out
 
 
+def _ticks(pid: int, reaped: bool) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return sum(int(f) for f in fields[11:15 if reaped else 13])  # utime stime [cutime cstime]
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time of ``pid``, its reaped children and its live descendants (user + system)."""
-    def own(p: int, reaped: bool) -> int:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
-        except (FileNotFoundError, ProcessLookupError):
-            return 0
-        return sum(int(f) for f in fields[11:15 if reaped else 13])  # utime stime [cutime cstime]
-
-    ticks = own(pid, True) + sum(own(p, False) for p in _descendants(pid, _children()))
+    ticks = _ticks(pid, True) + sum(_ticks(p, False) for p in _descendants(pid, _children()))
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` alone (user + system)."""
+    return _ticks(pid, False) / os.sysconf("SC_CLK_TCK")
 
 
 def postmaster(pg: PgServer) -> int | None:
@@ -322,12 +335,39 @@ def plan_all(pg: PgServer, template: str, redis_url: str, orgs: list[Org], worke
 
 # --- 3. open-loop order intake ------------------------------------------------------------------
 
-class CliServer(LiveServer):
-    """The web server as operators start it: ``web.cli serve --no-worker``."""
+@dataclass
+class GunicornServer(LiveServer):
+    """The web as ``compose.yaml`` runs it: gunicorn with ``processes`` worker processes of
+    ``threads`` threads each, on PostgreSQL, planning asked of workers through Redis."""
+
+    processes: int = 1
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "web.cli", "serve", "--no-worker", f"--host={HOST}",
-                f"--port={self.port}", f"--threads={self.threads}"]
+        return [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{self.port}",
+                "--workers", str(self.processes), "--threads", str(self.threads),
+                "--timeout", "120", "web:create_app()"]
+
+    def warm_up_every_process(self, token: str, timeout: float = 300.0) -> int:
+        """Each process loads the area on the first request that needs it (seconds): send
+        rounds of concurrent address checks until three rounds in a row answer quickly, so no
+        process pays for it during the measurement. Answers the rounds it took."""
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def check(_: int) -> float:
+            started = time.perf_counter()
+            requests.post(self.url + "/api/v1/addresses/check", json={"query": GOOD_ADDRESS},
+                          headers=headers, timeout=120)
+            return time.perf_counter() - started
+
+        deadline, quick, rounds = time.monotonic() + timeout, 0, 0
+        with ThreadPoolExecutor(max_workers=2 * self.processes * self.threads) as pool:
+            while quick < 3:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the web processes did not all warm up in time")
+                rounds += 1
+                slowest = max(pool.map(check, range(2 * self.processes * self.threads)))
+                quick = quick + 1 if slowest < 0.5 else 0
+        return rounds
 
 
 @dataclass
@@ -348,13 +388,19 @@ def partners_of(orgs: list[Org], count: int) -> list[tuple[str, str, str]]:
     return chosen[:count]
 
 
-def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: float,
-           seconds: float, threads: int, folder: Path) -> dict:
-    """Orders at ``rate`` per second for ``seconds`` from ``partners`` partners, open loop."""
+def intake(pg: PgServer, template: str, orgs: list[Org], redis_url: str, processes: int,
+           partners: int, rate: float, seconds: float, threads: int, folder: Path) -> dict:
+    """Orders at ``rate`` per second for ``seconds`` from ``partners`` partners, open loop, to
+    gunicorn with ``processes`` web processes."""
     name = pg.create(template=template, prefix="buurtroute_scale_intake")
     url = pg.url(name)
-    server = CliServer(Path("unused"), folder, threads=threads, with_worker=False,
-                       extra_env={"DATABASE_URL": url, "BUURTROUTE_TODAY": DAY.isoformat()})
+    server = GunicornServer(Path("unused"), folder, threads=threads, with_worker=False,
+                            processes=processes, extra_env={
+                                "DATABASE_URL": url, "BUURTROUTE_TODAY": DAY.isoformat(),
+                                "BUURTROUTE_QUEUE": "redis", "BUURTROUTE_REDIS_URL": redis_url,
+                                "BUURTROUTE_QUEUE_NAME": f"intake-{uuid.uuid4().hex[:8]}",
+                                "BUURTROUTE_AUTO_MIGRATE": "false",
+                                "BUURTROUTE_AREA_CACHE_MB": "1024"})
     senders = partners_of(orgs, partners)
     addresses = area_addresses(200)
     total = int(rate * seconds)
@@ -363,9 +409,10 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
     engine = create_engine(url)
     try:
         server.start()
-        server.warm_up(senders[0][2])
+        warm_up_rounds = server.warm_up_every_process(senders[0][2])
+        web_pids = [server.process.pid, *_descendants(server.process.pid, _children())]
         database = postmaster(pg)
-        cpu_before = (cpu_seconds(server.process.pid), time.process_time(),
+        cpu_before = ([own_cpu_seconds(p) for p in web_pids], time.process_time(),
                       cpu_seconds(database) if database else 0.0)
 
         def send(n: int, scheduled: float) -> None:
@@ -393,9 +440,10 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
             pool.submit(send, n, scheduled)
         pool.shutdown(wait=True)
         elapsed = time.perf_counter() - started
-        cpu = [after - before for before, after in zip(cpu_before, (
-            cpu_seconds(server.process.pid), time.process_time(),
-            cpu_seconds(database) if database else 0.0), strict=True)]
+        web_cpu = [own_cpu_seconds(p) - before for p, before in zip(web_pids, cpu_before[0],
+                                                                    strict=True)]
+        generator_cpu = time.process_time() - cpu_before[1]
+        database_cpu = (cpu_seconds(database) if database else 0.0) - cpu_before[2]
     finally:
         server.stop()
     with engine.connect() as con:
@@ -411,15 +459,20 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
     for s in sent:
         for code, count in s.outcome.statuses.items():
             statuses[str(code)] = statuses.get(str(code), 0) + count
+    per_order = max(len(acknowledged), 1)
     return {
+        "web_processes": processes, "threads_per_process": threads,
         "partners": len(senders), "offered_per_s": rate, "seconds": seconds,
-        "server": f"web.cli serve --no-worker --threads {threads} (waitress)",
+        "server": (f"gunicorn --workers {processes} --threads {threads} --timeout 120 "
+                   "'web:create_app()' (as compose.yaml), queue on Redis"),
         "database": f"postgresql {version.split()[0]} (psycopg 3)",
+        "warm_up_rounds": warm_up_rounds,
         "sent": total,
         "achieved_per_s": round(len(acknowledged) / elapsed, 1),
         "latency_ms": {**_percentiles(latencies, 50, 95, 99),
                        "max": round(max(latencies), 1) if latencies else None},
-        "scheduler_late_ms_max": round(max((s.late_ms for s in sent), default=0.0), 1),
+        "scheduler_late_ms": {**_percentiles([s.late_ms for s in sent], 50, 99),
+                              "max": round(max((s.late_ms for s in sent), default=0.0), 1)},
         "acknowledged": len(acknowledged),
         "stored": sum(stored.values()),
         "lost": len(acknowledged - set(stored)),
@@ -431,21 +484,22 @@ def intake(pg: PgServer, template: str, orgs: list[Org], partners: int, rate: fl
         "statuses": statuses,
         # CPU per acknowledged order: what the service costs, whatever else the machine runs
         "cpu_ms_per_order": {
-            "web_server": round(cpu[0] * 1000 / max(len(acknowledged), 1), 1),
-            "postgresql": round(cpu[2] * 1000 / max(len(acknowledged), 1), 1)
-            if database else None,
-            "load_generator": round(cpu[1] * 1000 / max(len(acknowledged), 1), 1)},
-        # one web process runs its Python on one core at a time (the GIL): at most this many
-        # orders per second, however idle the machine
-        "one_web_process_ceiling_per_s": round(len(acknowledged) / cpu[0]) if cpu[0] else None,
+            "web_all_processes": round(sum(web_cpu) * 1000 / per_order, 1),
+            "postgresql": round(database_cpu * 1000 / per_order, 1) if database else None,
+            "load_generator": round(generator_cpu * 1000 / per_order, 1)},
+        # the gunicorn master first, then its worker processes
+        "web_cpu_s_per_process": [round(c, 1) for c in web_cpu],
+        # the load generator's own share of one core: far below 1, it is not the bottleneck
+        "load_generator_cores": round(generator_cpu / elapsed, 2),
+        "web_cores": round(sum(web_cpu) / elapsed, 2),
     }
 
 
 # --- the whole run ------------------------------------------------------------------------------
 
-def run(orgs: int, orders: tuple[int, int], workers: list[int], rate: float, seconds: float,
-        partners: int, threads: int, work_limit: int | None, pg_url: str | None,
-        redis_url: str | None) -> dict:
+def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: list[int],
+        rate: float, seconds: float, partners: int, threads: int, work_limit: int | None,
+        pg_url: str | None, redis_url: str | None) -> dict:
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="buurtroute-scale-") as tmp:
         folder = Path(tmp)
         if pg_url:
@@ -471,8 +525,11 @@ def run(orgs: int, orders: tuple[int, int], workers: list[int], rate: float, sec
                                                  for o in made if o.id in reference)
             rounds.append(figures)
             print(json.dumps(figures), flush=True)
-        taken = intake(pg, template, made, partners, rate, seconds, threads, folder)
-        print(json.dumps(taken), flush=True)
+        taken = []
+        for processes in web_processes:
+            taken.append(intake(pg, template, made, redis_url, processes, partners, rate,
+                                seconds, threads, folder))
+            print(json.dumps(taken[-1]), flush=True)
     return {
         "machine": {"cores": os.cpu_count(), "load_average": [round(x, 2) for x in
                                                              os.getloadavg()],
@@ -504,12 +561,13 @@ def targets(result: dict) -> list[tuple[str, str, str, bool]]:
                      f"0 / 0 / 0 / {r['days']}",
                      (f"{r['planned_twice']} / {r['not_planned']} / {r['failed_runs']} / "
                       f"{r['same_plans_as_first']}"), ok))
-    t = result["intake"]
-    p95 = t["latency_ms"]["p95"]
-    rows.append((f"open-loop p95 at {t['offered_per_s']:g} orders/s", "< 100 ms",
-                 f"{p95} ms", p95 is not None and p95 < 100))
-    rows.append(("intake lost / duplicated", "0 / 0", f"{t['lost']} / {t['duplicated']}",
-                 t["lost"] == 0 and t["duplicated"] == 0))
+    for t in result["intake"]:
+        p95 = t["latency_ms"]["p95"]
+        web = f"{t['web_processes']} web process{'es' if t['web_processes'] > 1 else ''}"
+        rows.append((f"{web}: open-loop p95 at {t['offered_per_s']:g} orders/s", "< 100 ms",
+                     f"{p95} ms", p95 is not None and p95 < 100))
+        rows.append((f"{web}: intake lost / duplicated", "0 / 0",
+                     f"{t['lost']} / {t['duplicated']}", t["lost"] == 0 and t["duplicated"] == 0))
     return rows
 
 
@@ -517,24 +575,26 @@ def report(result: dict) -> None:
     machine = result["machine"]
     print(f"\nmachine: {machine['cores']} cores, load average "
           f"{' '.join(str(x) for x in machine['load_average'])}")
-    print(f"{'workers':>7} {'plans/min':>9} {'p50 s':>7} {'p95 s':>7} {'peak MB/worker':>16} "
-          f"{'failed':>6} {'twice':>5} {'same':>5}")
+    if result["planning"]:
+        print(f"{'workers':>7} {'plans/min':>9} {'p50 s':>7} {'p95 s':>7} "
+              f"{'peak MB/worker':>16} {'failed':>6} {'twice':>5} {'same':>5}")
     for r in result["planning"]:
         lat = r["request_to_plan_s"]
         print(f"{r['workers']:>7} {r['plans_per_minute']:>9} {lat['p50']!s:>7} "
               f"{lat['p95']!s:>7} {','.join(map(str, r['peak_rss_mb_per_worker'])):>16} "
               f"{r['failed_runs']:>6} {r['planned_twice']:>5} "
               f"{r['same_plans_as_first']:>2}/{r['days']}")
-    t = result["intake"]
-    lat = t["latency_ms"]
-    print(f"intake: offered {t['offered_per_s']:g}/s, achieved {t['achieved_per_s']}/s, "
-          f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms; acknowledged "
-          f"{t['acknowledged']}, stored {t['stored']}, lost {t['lost']}, duplicated "
-          f"{t['duplicated']}")
-    cpu = t["cpu_ms_per_order"]
-    print(f"CPU per order: web server {cpu['web_server']} ms (one process takes at most "
-          f"{t['one_web_process_ceiling_per_s']} orders/s), PostgreSQL {cpu['postgresql']} ms, "
-          f"load generator {cpu['load_generator']} ms")
+    print(f"\n{'web':>3} {'offered':>7} {'achieved':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'ack':>6} {'stored':>6} {'lost':>4} {'dup':>3}   CPU ms/order: "
+          f"{'web':>5} {'pg':>4} {'load':>4}   cores: {'web':>4} {'load':>4}")
+    for t in result["intake"]:
+        lat, cpu = t["latency_ms"], t["cpu_ms_per_order"]
+        print(f"{t['web_processes']:>3} {t['offered_per_s']:>7g} {t['achieved_per_s']:>8} "
+              f"{lat['p50']!s:>8} {lat['p95']!s:>8} {lat['p99']!s:>8} {t['acknowledged']:>6} "
+              f"{t['stored']:>6} {t['lost']:>4} {t['duplicated']:>3}   {'':>13} "
+              f"{cpu['web_all_processes']:>5} {cpu['postgresql']!s:>4} "
+              f"{cpu['load_generator']:>4}   {'':>6} {t['web_cores']:>4} "
+              f"{t['load_generator_cores']:>4}")
     print(f"\n{'':<48} {'target':>12} {'measured':>14}")
     for what, target, measured, met in targets(result):
         print(f"{what:<48} {target:>12} {measured:>14}  {'met' if met else 'MISSED'}")
@@ -544,11 +604,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orgs", type=int, default=20)
     parser.add_argument("--orders", default="60,150", help="fewest,most orders of a day")
-    parser.add_argument("--workers", default="1,2,4", help="worker processes per round")
+    parser.add_argument("--workers", default="1,2,4",
+                        help="planning worker processes per round ('' plans nothing)")
+    parser.add_argument("--web-processes", default="1,2,4",
+                        help="gunicorn web processes per intake round ('' takes in nothing)")
     parser.add_argument("--rate", type=float, default=100, help="orders per second offered")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--partners", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=8, help="the web server's threads")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per web process (compose.yaml: 4)")
     parser.add_argument("--work-limit", type=int, default=None,
                         help="PLAN_WORK_LIMIT (default: the app's)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL"))
@@ -556,9 +620,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     args = parser.parse_args()
     low, high = (int(x) for x in args.orders.split(","))
-    result = run(args.orgs, (low, high), [int(x) for x in args.workers.split(",")],
-                 args.rate, args.seconds, args.partners, args.threads, args.work_limit,
-                 args.pg_url, args.redis_url)
+    result = run(args.orgs, (low, high), [int(x) for x in args.workers.split(",") if x],
+                 [int(x) for x in args.web_processes.split(",") if x], args.rate, args.seconds,
+                 args.partners, args.threads, args.work_limit, args.pg_url, args.redis_url)
     result["targets"] = [{"what": w, "target": t, "measured": m, "met": ok}
                          for w, t, m, ok in targets(result)]
     args.out.parent.mkdir(parents=True, exist_ok=True)

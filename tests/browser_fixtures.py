@@ -130,7 +130,7 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/api/v1/openapi.json", timeout=2).ok:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or starting
                 pass
             time.sleep(0.1)
         self.stop()

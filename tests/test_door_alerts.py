@@ -48,7 +48,7 @@ def app(tmp_path, seeded_db, smtp):
     controller, _inbox = smtp
     database = tmp_path / "demo.sqlite"
     shutil.copy(seeded_db[0], database)
-    app = make_app(tmp_path, database, PLAN_TIME_LIMIT=2, NOW="11:00",
+    app = make_app(tmp_path, database, PLAN_WORK_LIMIT=60_000, PLAN_TIME_LIMIT=2, NOW="11:00",
                    ALERT_EMAIL_TO="coordinator@example.org", SMTP_HOST="127.0.0.1",
                    SMTP_PORT=controller.port, SMTP_FROM="buurtroute@example.org")
     yield app
@@ -228,7 +228,7 @@ def test_closing_an_alert_needs_what_was_done_and_pauses_standing_orders(app):
 def test_a_mail_server_that_is_down_loses_no_alert(tmp_path, seeded_db):
     database = tmp_path / "demo.sqlite"
     shutil.copy(seeded_db[0], database)
-    app = make_app(tmp_path, database, PLAN_TIME_LIMIT=2, NOW="11:00",
+    app = make_app(tmp_path, database, PLAN_WORK_LIMIT=60_000, PLAN_TIME_LIMIT=2, NOW="11:00",
                    ALERT_EMAIL_TO="c@example.org", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     try:
         username, order_id, _order = planned_stop(app, "medicine")

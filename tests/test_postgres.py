@@ -40,7 +40,7 @@ from web.orders import LENGTHS
 from web.store import (Base, IdempotencyRecord, Order, OrderEvent, Plan, Resident, User,
                        make_engine, utcnow)
 
-PLANNING = {"PLAN_TIME_LIMIT": 2, "NOW": "11:00"}
+PLANNING = {"PLAN_WORK_LIMIT": 60_000, "PLAN_TIME_LIMIT": 2, "NOW": "11:00"}
 
 
 @pytest.fixture

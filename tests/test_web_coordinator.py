@@ -108,7 +108,7 @@ def planner(tmp_path, seeded_db):
     """The app with a short planning time (as in tests/test_web_planning.py)."""
     database = tmp_path / "plan.sqlite"
     shutil.copy(seeded_db[0], database)
-    app = make_app(tmp_path, database, PLAN_TIME_LIMIT=2, NOW="11:00")
+    app = make_app(tmp_path, database, PLAN_WORK_LIMIT=60_000, PLAN_TIME_LIMIT=2, NOW="11:00")
     yield app
     app.extensions["buurtroute.engine"].dispose()
 

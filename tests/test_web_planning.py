@@ -21,7 +21,7 @@ def app(tmp_path, seeded_db):
 
     database = tmp_path / "demo.sqlite"
     shutil.copy(seeded_db[0], database)
-    app = make_app(tmp_path, database, PLAN_TIME_LIMIT=2, NOW="11:00")
+    app = make_app(tmp_path, database, PLAN_WORK_LIMIT=60_000, PLAN_TIME_LIMIT=2, NOW="11:00")
     yield app
     app.extensions["buurtroute.engine"].dispose()
 

@@ -55,7 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "TIME_ZONE": "Europe/Amsterdam",
     "NOW": None,  # "HH:MM" to pin the clock of a re-plan during the day (tests, demos)
     # The optimiser stops after PLAN_WORK_LIMIT search steps (a few seconds; the same plan for
-    # the same day on any machine), or after PLAN_TIME_LIMIT seconds if that comes first.
+    # the same day on any machine, however busy: no clock is consulted). PLAN_TIME_LIMIT then
+    # only sets the default hard limit below; without a work limit (None) it ends the search.
     "PLAN_WORK_LIMIT": 300_000,
     "PLAN_TIME_LIMIT": 30.0,
     "PLAN_SEED": 0,

@@ -79,6 +79,14 @@ def current_plan(session: Session, day: date, fresh: bool = False) -> Plan | Non
     return session.scalars(query.execution_options(populate_existing=fresh)).first()
 
 
+def current_plan_id(session: Session, day: date) -> int | None:
+    """The id of :func:`current_plan`, without reading its payload (the whole day's rounds as
+    JSON): every order a partner sends for a planned day asks this, twice."""
+    return session.scalar(select(Plan.id).where(Plan.service_date == day, Plan.status == "done",
+                                                Plan.superseded.is_(False))
+                          .order_by(Plan.id.desc()).limit(1))
+
+
 def latest_run(session: Session, day: date) -> Plan | None:
     return session.scalars(select(Plan).where(Plan.service_date == day)
                            .order_by(Plan.id.desc())).first()
@@ -118,10 +126,8 @@ def request(app: Flask, session: Session, day: date, kind: str, user_id: int | N
     """Record a reason to plan ``day`` of the session's cooperative again (committed with
     whatever the session holds) and ask a worker for a run."""
     org = tenancy.org_id(session)
-    current = current_plan(session, day)
     req = PlanRequest(service_date=day, kind=kind, user_id=user_id, order_id=order_id,
-                      base_plan_id=current.id if current is not None else None,
-                      lock_before=lock_before)
+                      base_plan_id=current_plan_id(session, day), lock_before=lock_before)
     session.add(req)
     session.commit()
     jobs.enqueue_plan(app, org, day)
@@ -133,7 +139,7 @@ def order_changed(app: Flask, session: Session, order: Order, kind: str,
     """A late order or a cancel on a day that has a plan: repair it (a day not planned yet
     waits for the coordinator). The order's cooperative plans, whoever changed it."""
     with tenancy.only(session, order.org_id):
-        if current_plan(session, order.service_date) is not None:
+        if current_plan_id(session, order.service_date) is not None:
             request(app, session, order.service_date, kind, user_id, order.id)
 
 

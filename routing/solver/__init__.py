@@ -6,11 +6,14 @@ model), see :func:`solve` for which runs when. Every plan is judged by one recom
 (:mod:`.score`) and run through the independent checker (:mod:`routing.check`); it carries its
 violations (none when feasible).
 
-Determinism: the same problem and params give the same plan when the run ends on its
-``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
-local optimum, and PyVRP on ``seed_iterations`` (on a fresh real day the work limit counts
-PyVRP's iterations too, :mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps); a run
-ended by the clock depends on machine speed (``stats["stopped_by"]`` says which). On a fresh
+Determinism: with a ``work_limit`` (a count of search steps, the same on every machine) the
+same problem and params give the same plan on any machine, however busy: PyVRP stops on
+``seed_iterations`` (on a fresh real day the work limit counts PyVRP's iterations too,
+:mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps), OR-Tools on the work count,
+and no clock is consulted, ``time_limit`` included: a run that takes too long must be stopped
+by its caller (the web kills the solve's process at its hard limit and the run fails), never
+cut short into another plan. Without a work limit the run is timed (the benchmarks) and
+depends on machine speed (``stats["stopped_by"]`` says what ended it). On a fresh
 real day more work, or more time on the same machine, never gives a worse plan (:mod:`.ladder`).
 Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are counted
 too.
@@ -43,8 +46,8 @@ class SolveParams:
     ``seed_share`` of the time goes to PyVRP on a benchmark-like day (exact model, nothing
     gathered, not crowded), the rest to OR-Tools continuing its plan; every other fresh day
     runs the counted ladder of :mod:`.ladder`. For a reproducible plan give ``work_limit``
-    (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP),
-    and a time limit that is a safety net only.
+    (OR-Tools search steps; about 100 000 a second on one core) and ``seed_iterations`` (PyVRP):
+    then ``time_limit`` is not consulted at all, and the caller bounds the run (see above).
     ``exchange``: after the search, let left-out orders take the place of less important ones
     (:mod:`.exchange`). ``advice``: say for each order the full day left out which change
     was found to let it in (:mod:`.advice`; counted work after the time limit).
@@ -65,7 +68,8 @@ class SolveParams:
 
 
 def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
-    """The best plan found within ``params.time_limit`` seconds (wall clock, model build included).
+    """The best plan found within ``params.time_limit`` seconds (wall clock, model build
+    included), or, with ``params.work_limit``, within that count of steps whatever the clock.
 
     A benchmark-like day (PyVRP's model is exact, no place gathers many stops, everything may
     fit): PyVRP, then OR-Tools continues from its plan. Every other fresh day (breaks, hot
@@ -119,11 +123,18 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
                     p, inserted = trial, inserted + len(came)
         return p, inserted
 
-    def until(share: float) -> float:
-        """Seconds left until ``share`` of the time limit has passed (at least a little)."""
+    # With a work limit the search consults no clock (the same plan on a busy machine); the
+    # caller's hard limit (the web kills the solve's process) is then the only safety.
+    counted = bool(params.work_limit)
+
+    def until(share: float) -> float | None:
+        """Seconds left until ``share`` of the time limit has passed (at least a little); None
+        in a counted run."""
+        if counted:
+            return None
         return max(0.05, params.time_limit * share - (time.monotonic() - t0))
 
-    def ortools(seconds: float, initial: list[list[int]] | None = None,
+    def ortools(seconds: float | None, initial: list[list[int]] | None = None,
                 work: int | None = None) -> tuple[engine.Model, engine.Raw]:
         model = engine.Model(problem, nodes)
         raw = model.run(seconds, params.first_solution, params.metaheuristic,
@@ -145,7 +156,9 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         initial, seed_stats = seed.solve(problem, nodes, until(params.seed_share), params.random_seed, iterations)
         engine_name = "pyvrp+ortools" if initial is not None else "ortools"
         # a seed only needs reading back and checking; OR-Tools alone needs time to build a plan
-        model, raw = ortools(max(0.05 if initial is None else 0.01, until(1.0)), initial, params.work_limit)
+        rest = until(1.0)
+        model, raw = ortools(None if rest is None else max(0.05 if initial is None else 0.01, rest),
+                             initial, params.work_limit)
         plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     elif keep and params.seed != "none" and seed.usable(problem):
         # A real day (breaks, hot meals, a pharmacy's gathered pickups) or a day too full for
@@ -154,7 +167,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         exact = seed.supports(problem, nodes)
         engine_name = "pyvrp+ortools" if exact else "pyvrp|ortools"
         found, seed_stats = ladder.search(
-            problem, nodes, deadline=t0 + params.time_limit, random_seed=params.random_seed,
+            problem, nodes, deadline=None if counted else t0 + params.time_limit,
+            random_seed=params.random_seed,
             work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
             complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
             first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
@@ -162,10 +176,10 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
             plan, chosen, inserted = found.best, found.label, found.inserted
             raw = engine.Raw([], status="success", found=True)
         else:  # nothing in time: OR-Tools' search for any first plan (bounded, see engine.run)
-            model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
+            model, raw = ortools(until(1.0), None, params.work_limit)
             plan, inserted = completed(to_plan(problem, nodes, raw), raw.found)
     else:  # a re-plan (done or locked stops), or no seed asked for
-        model, raw = ortools(max(0.05, until(1.0)), None, params.work_limit)
+        model, raw = ortools(until(1.0), None, params.work_limit)
         rounds = None if raw.found or not problem.done else done_rounds(problem)
         if rounds is not None:  # what is done stays done, and the rest goes in where it fits
             plan, inserted = completed(Plan(rounds, [], 0), True)

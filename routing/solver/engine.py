@@ -20,6 +20,12 @@ from .nodes import COST_SCALE, Nodes
 FIRST_PLAN_SECONDS = 30.0
 """How long a run may go on past its time limit while it has found no plan at all."""
 FALLBACK_FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
+FIRST_PLAN_WORK = 3_000_000
+"""The same bound in steps, for a counted run (about 30 s at 100 000 steps a second)."""
+UNTIMED_SECONDS = 24 * 3600
+"""OR-Tools' clocks in a counted run, on the search and on its sub-searches: never reached (the
+caller's hard limit comes first), so the run takes the same steps on any machine. (Without a
+time limit OR-Tools warns that guided local search may run forever.)"""
 
 
 @dataclass
@@ -214,12 +220,18 @@ class Model:
         # per-assistant costs and balance are in (11 s for 40 real orders); then go local
         self.plain = not self.break_vars and len(cost_eval) <= len(time_eval) and not (w.balance and V > 1)
 
-    def run(self, seconds: float, first_solution: str, metaheuristic: str,
+    def run(self, seconds: float | None, first_solution: str, metaheuristic: str,
             solution_limit: int | None = None, initial: list[list[int]] | None = None,
             log: bool = False, work_limit: int | None = None) -> Raw:
         """Search until ``seconds`` pass or, with ``work_limit``, until the search has checked
         its limits that many times: a count that is the same on every machine, so the plan is
-        reproducible whenever the work limit, not the clock, ends the run (``self.stopped_by``)."""
+        reproducible whenever the work limit, not the clock, ends the run (``self.stopped_by``).
+
+        ``seconds`` None (a counted run, ``work_limit`` or ``solution_limit`` given): no clock
+        at all, not even inside OR-Tools (its large-neighbourhood sub-searches and the
+        scheduling of a plan's times stop at ``lns_time_limit``, 0.1 s, which a busy machine
+        reaches sooner: another plan); the caller's hard limit is the safety."""
+        assert seconds is not None or work_limit, "a run without a clock needs a work limit"
         routing, mgr = self.routing, self.manager
         self.work, t0 = 0, time.monotonic()
         if work_limit:
@@ -233,7 +245,11 @@ class Model:
         self.first_solution = first_solution
         sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_solution)
         sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
-        sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+        if seconds is not None:
+            sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+        else:
+            sp.time_limit.FromSeconds(UNTIMED_SECONDS)
+            sp.lns_time_limit.FromSeconds(UNTIMED_SECONDS)
         if solution_limit:
             sp.solution_limit = solution_limit
         sp.log_search = log
@@ -249,7 +265,8 @@ class Model:
             # (the continuation below still gets only ``seconds``).
             read = pywrapcp.DefaultRoutingSearchParameters()
             read.CopyFrom(sp)
-            read.time_limit.FromMilliseconds(max(1000, int(seconds * 1000)))
+            if seconds is not None:
+                read.time_limit.FromMilliseconds(max(1000, int(seconds * 1000)))
             routing.CloseModelWithParameters(read)
             start = routing.ReadAssignmentFromRoutes(initial, True)
             if start is not None:
@@ -267,11 +284,15 @@ class Model:
             # ... within a bounded budget: FIRST_PLAN_SECONDS in all, shared by the strategies
             # (once 10× the time limit for each, which let a 30 s run go on for 15 minutes)
             strategies = (first_solution, *FALLBACK_FIRST_SOLUTIONS)
-            budget = min(FIRST_PLAN_SECONDS, max(2.0, 2 * seconds)) / len(strategies)
-            sp.time_limit.FromMilliseconds(int(budget * 1000))
+            if seconds is not None:  # a counted run: the first plan each strategy finds
+                budget = min(FIRST_PLAN_SECONDS, max(2.0, 2 * seconds)) / len(strategies)
+                sp.time_limit.FromMilliseconds(int(budget * 1000))
             sp.solution_limit = 1
-            self.work = -(10 ** 18)  # no work limit on the search for a first plan
             for fallback in strategies:
+                # no work limit on the search for a first plan in a timed run; in a counted
+                # one, FIRST_PLAN_WORK steps shared by the strategies
+                self.work = -(10 ** 18) if seconds is not None or not work_limit else \
+                    work_limit - FIRST_PLAN_WORK // len(strategies)
                 sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
                                                      fallback)
                 solution = routing.SolveWithParameters(sp)
@@ -279,7 +300,8 @@ class Model:
                     self.first_solution = fallback
                     break
         self.stopped_by = ("work" if work_limit and self.work > work_limit else
-                           "time" if time.monotonic() - t0 >= 0.97 * seconds else "search")
+                           "time" if seconds is not None and time.monotonic() - t0 >= 0.97 * seconds
+                           else "search")
         names = routing_enums_pb2.RoutingSearchStatus.DESCRIPTOR.enum_types[0].values_by_number
         status = names[routing.status()].name.removeprefix("ROUTING_").lower() \
             if routing.status() in names else str(routing.status())

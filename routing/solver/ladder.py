@@ -22,7 +22,9 @@ clock would. Plans are ranked by one recomputed key (:func:`.score.key`). A step
 the clock or by the work count, is thrown away (unless nothing was found yet): a run with more
 work passes every checkpoint and polish a run with less work finished, so its plan is never
 worse; with more time the same holds as long as the machine is not (long / short) times slower
-during it. With a work limit the whole run is reproducible.
+during it. With a work limit the whole run is reproducible: the clock is then not consulted
+at all (``deadline`` None), not even by OR-Tools (:meth:`.engine.Model.run`), and a run that
+takes too long is stopped by its caller's hard limit and fails, never ends with another plan.
 """
 
 from __future__ import annotations
@@ -82,13 +84,13 @@ class Ladder:
         return False
 
 
-def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
+def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_seed: int,
            work: int | None, iterations: int | None, crowded: bool,
            complete: Callable[[Plan], tuple[Plan, int]], to_plan: Callable[[engine.Raw], Plan],
            first_solution: str = "AUTO", metaheuristic: str = "GUIDED_LOCAL_SEARCH",
            fair: list[int] | None = None) -> tuple[Ladder, dict[str, Any]]:
-    """The ladder above until ``deadline`` (monotonic) or ``work`` (None: only the clock): one
-    count for both searches, an OR-Tools step 1 and a PyVRP iteration ``ITERATION_WORK`` per
+    """The ladder above until ``deadline`` (monotonic; None: no clock at all, for a run with a
+    ``work`` limit) or ``work`` (None: only the clock): one count for both searches, an OR-Tools step 1 and a PyVRP iteration ``ITERATION_WORK`` per
     node of the day (about the same time). ``iterations`` caps PyVRP alone; what is left of the
     work then goes to OR-Tools. ``complete`` accounts a plan and inserts what still fits (and
     says how many); ``to_plan`` times OR-Tools' routes."""
@@ -100,16 +102,19 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
     def left() -> int | None:
         return None if work is None else work - spent[0] - spent[1] * per_iteration
 
+    def late() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
     def ortools(steps: int, start: list[list[int]] | None) -> engine.Raw | None:
         """OR-Tools for ``steps`` (its own plan, or continuing ``start``); None if the clock cut
         it short or not that much work is left."""
         rest = left()
-        if (rest is not None and rest < steps) or time.monotonic() >= deadline:
+        if (rest is not None and rest < steps) or late():
             return None  # a step cut short is not one a run with more work takes
         t = time.monotonic()
         model = engine.Model(problem, nodes)
-        raw = model.run(max(0.01, deadline - time.monotonic()), first_solution, metaheuristic,
-                        None, start, False, steps)
+        seconds = None if deadline is None else max(0.01, deadline - time.monotonic())
+        raw = model.run(seconds, first_solution, metaheuristic, None, start, False, steps)
         spent[0] += steps
         ladder.seconds += time.monotonic() - t
         return raw if raw.found and model.stopped_by != "time" else None
@@ -140,7 +145,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
         _kept, timed = repair.repair(problem, nodes, routes)
         ladder.counts["checkpoints"] += 1
         ladder.offer(complete(Plan(timed, [], 0)), "pyvrp")
-        if ladder.counts["checkpoints"] % every_polish == 0 and time.monotonic() < deadline:
+        if ladder.counts["checkpoints"] % every_polish == 0 and not late():
             polish()
 
     def more(done: int) -> bool:
@@ -153,7 +158,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float, random_seed: int,
     last, counted, stats = seed.trajectory(problem, nodes, deadline, random_seed, more, every, checkpoint)
     if ladder.best is None and last is not None:  # cut short before any checkpoint: use it
         checkpoint(last)
-    while counted and time.monotonic() < deadline and (left() or 0) >= polish_work:
+    while counted and not late() and (left() or 0) >= polish_work:
         if not polish():
             break
     stats.update(ladder.counts, first_key=list(ladder.first or ()), ortools_steps=spent[0], ortools_seconds=round(ladder.seconds, 3),

@@ -43,18 +43,26 @@ run with a long history is mostly a random walk (Solomon at 0.35 s: mean gap 2.2
 
 
 class _Budget:
-    """PyVRP stopping rule: the time budget, or a third of it without any feasible plan (then
-    the day is probably over-full and OR-Tools, which can leave orders out, gets the rest)."""
+    """PyVRP stopping rule. Timed (``seconds``): the time budget, or a third of it without any
+    feasible plan (then the day is probably over-full and OR-Tools, which can leave orders out,
+    gets the rest); ``iterations``, if given, may end it sooner. Counted (``seconds`` None):
+    ``iterations``, or a third of them without any feasible plan, and no clock at all, so that
+    the run is the same on a busy machine."""
 
-    def __init__(self, seconds: float, iterations: int | None = None):
+    def __init__(self, seconds: float | None, iterations: int | None = None):
+        assert seconds is not None or iterations is not None, "a run needs some limit"
         self.seconds, self.t0, self.iterations, self.count = seconds, time.monotonic(), iterations, 0
 
     def __call__(self, best_cost: float) -> bool:
         self.count += 1
+        infeasible = best_cost >= 2**62
         if self.iterations is not None and self.count > self.iterations:
             return True
+        if self.seconds is None:
+            assert self.iterations is not None
+            return infeasible and 3 * self.count > self.iterations
         spent = time.monotonic() - self.t0
-        return spent >= self.seconds or (spent >= self.seconds / 3 and best_cost >= 2**62)
+        return spent >= self.seconds or (spent >= self.seconds / 3 and infeasible)
 
 
 def usable(problem: Problem) -> bool:
@@ -272,12 +280,13 @@ def routes_of(problem: Problem, d: Data, solution: Any) -> list[list[int]]:
 Visit = Callable[[list[list[int]]], None]
 
 
-def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
+def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int,
                more: Callable[[int], bool], every: int, visit: Visit
                ) -> tuple[list[list[int]] | None, bool, dict[str, Any]]:
     """PyVRP's iterated local search on one trajectory that does not depend on the time limit:
     its settings are fixed, it goes on while ``more(iterations done)`` says so and ``deadline``
-    (a monotonic time) has not passed, and every ``every`` iterations it hands its best feasible
+    (a monotonic time; None: no clock, ``more`` alone) has not passed, and every ``every``
+    iterations it hands its best feasible
     plan, if that changed, to ``visit``. A run given more time passes every checkpoint a
     shorter one passed, and more.
 
@@ -309,7 +318,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
         if not more(checkpoints.count):
             counted[0] = True
             return True
-        return time.monotonic() >= deadline
+        return deadline is not None and time.monotonic() >= deadline
 
     checkpoints = Checkpoints()
     params = pyvrp.SolveParams(
@@ -327,19 +336,21 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float, seed: int,
                               "seed_iterations_done": res.num_iterations}
 
 
-def solve(problem: Problem, nodes: Nodes, seconds: float, seed: int = 0,
+def solve(problem: Problem, nodes: Nodes, seconds: float | None, seed: int = 0,
           iterations: int | None = None, params: Any = None) -> tuple[list[list[int]] | None, dict[str, Any]]:
     """Routes as node lists per assistant (OR-Tools' ``ReadAssignmentFromRoutes`` form), or None.
-    With ``iterations`` the search stops after that many (deterministic unless time runs out)."""
+    With ``iterations`` the search stops after that many; with ``seconds`` None as well it
+    consults no clock (:class:`_Budget`): the same plan on any machine, however busy."""
     import pyvrp
 
     t0 = time.monotonic()
     d = to_data(problem, nodes)
-    stop = _Budget(max(0.01, seconds - (time.monotonic() - t0)), iterations)
+    left = None if seconds is None else max(0.01, seconds - (time.monotonic() - t0))
+    stop = _Budget(left, iterations)
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
         warnings.simplefilter("ignore")
         res = pyvrp.solve(d.data, stop=stop, seed=seed, collect_stats=False, display=False,
-                          params=params or search_params(seconds, iterations))
+                          params=params or search_params(seconds or 0.0, iterations))
     best = res.best
     stats: dict[str, Any] = {"seed_feasible": bool(best.is_feasible()), "seed_seconds": round(time.monotonic() - t0, 3),
              "seed_cost": int(res.cost()) if best.is_feasible() else None,
