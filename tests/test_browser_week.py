@@ -5,8 +5,9 @@ errors beside the named fields, nothing stored); it sees the coming days and Mon
 (made once, however many pages ask); the coordinator gives Anna her usual week, sees the meals
 in the week, pauses the resident for a hospital stay over the Wednesday from the resident's
 standing orders (the week and the kitchen then show it), plans Monday and Friday together
-from the week page and sees the rounds' figures; on Monday morning Anna opens her round on a
-phone and finds the meal. Every step is checked in the live database too."""
+from the week page and sees the rounds' figures (also on a phone); Anna, on her phone, looks
+ahead from today's round to Monday's and finds the meal there. Every step is checked in the
+live database too, and every page with axe."""
 
 from __future__ import annotations
 
@@ -258,19 +259,21 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
     office.close()
     coordination.close()
 
-    # --- Monday morning: Anna opens her round on a phone -------------------------------------
-    live.stop()
-    live.extra_env.update({"BUURTROUTE_TODAY": MONDAY.isoformat(), "BUURTROUTE_NOW": "08:00"})
-    live.start()
+    # --- 6. Anna, on her phone, looks ahead at Monday's round -------------------------------
     phone = screen(viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     log_in(page, live, "anna")
     assert "/assistant" in page.url
+    ahead = page.get_by_role("navigation", name="Uw volgende rondes")
+    assert ahead.get_by_role("link").all_inner_texts() == [dutch(MONDAY), dutch(FRIDAY)]
+    ahead.get_by_role("link", name=dutch(MONDAY)).click()
     assert page.get_by_role("heading", level=1).inner_text() == \
         f"Ronde van Anna · {dutch(MONDAY)}"
     stop = page.locator(f'table.round-stops tr.delivery[data-order="{made[MONDAY][0]}"]')
-    assert ADDRESS in stop.inner_text() and "maaltijd" in stop.inner_text(), \
+    assert ADDRESS in stop.inner_text() and "(warme maaltijd)" in stop.inner_text(), \
         stop.inner_text()
+    assert page.get_by_role("navigation", name="Uw volgende rondes").get_by_role(
+        "link").all_inner_texts() == [dutch(FRIDAY)]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     no_axe_violations(page, "Anna's round of Monday")
     phone.close()
