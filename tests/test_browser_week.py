@@ -19,6 +19,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from playwright.sync_api import expect
+
 from tests.browser_fixtures import PHONE, LiveServer, copy_database, launch_browser, log_in
 from tests.test_browser import axe_violations
 from tests.web_fixtures import seeded_db, web_area  # noqa: F401 (fixtures by name)
@@ -59,7 +61,8 @@ def meals_of(live: LiveServer, standing_id: int) -> dict[date, tuple[int, str]]:
 
 def week_cells(page, row: str) -> dict[date, str]:
     """The week table's footer row ``row`` (its header text), one cell per day."""
-    line = page.locator("table.week tfoot tr", has=page.locator("th", has_text=re.compile(f"^{row}$")))
+    header = page.locator("th", has_text=re.compile(f"^{row}$"))
+    line = page.locator("table.week tfoot tr", has=header)
     cells = line.locator("td").all_inner_texts()
     return {MONDAY + timedelta(days=i): text.strip() for i, text in enumerate(cells)}
 
@@ -115,13 +118,14 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
     kitchen.get_by_label("Laatste dag").fill("")
     assert kitchen.get_by_label("Warme maaltijd").is_checked(), "a kitchen's meal is hot"
     kitchen.get_by_role("button", name="Opslaan").click()
+    kitchen.wait_for_url(re.compile(r"/partner/standing-orders/\d+$"))
     [(standing_id, weekdays, start, end, windows, kind, hot, name)] = query(
         live, "select s.id, s.weekdays, s.start_date, s.end_date, s.windows, s.kind, "
               "s.hot_meal, r.name from standing_orders s join residents r on r.id = "
               "s.resident_id join partners p on p.id = s.partner_id where p.name = ?", KITCHEN)
     assert (json.loads(weekdays), start, end, json.loads(windows), kind, hot, name) == (
         [0, 2, 4], MONDAY.isoformat(), None, [["11:30", "12:30"]], "meal", 1, RESIDENT)
-    assert kitchen.get_by_text(f"Vaste bestelling {standing_id} opgeslagen.").is_visible()
+    expect(kitchen.get_by_text(f"Vaste bestelling {standing_id} opgeslagen.")).to_be_visible()
 
     # --- 2. its coming days, and Monday's order in the list (made once) -----------------------
     assert kitchen.get_by_role("heading", level=1).inner_text() == \
@@ -160,7 +164,7 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
         desk.get_by_label(f"{day} Pauze vanaf").fill("12:00")
         desk.get_by_label(f"{day} Pauze uiterlijk").fill("13:30")
     desk.get_by_role("button", name="Opslaan").click()
-    assert desk.get_by_text("Anna opgeslagen.").is_visible()
+    expect(desk.get_by_text("Anna opgeslagen.")).to_be_visible()
     [(anna,)] = query(live, "select id from assistants where name = 'Anna'")
 
     desk.get_by_role("link", name="Week", exact=True).click()
@@ -198,8 +202,8 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
     hospital.get_by_label("Tot en met").fill(THURSDAY.isoformat())
     hospital.get_by_label("Reden").fill("ziekenhuisopname")
     hospital.get_by_role("button", name="Pauzeren").click()
-    assert desk.get_by_text(f"Gepauzeerd van {dutch(TUESDAY)} tot en met {dutch(THURSDAY)}; "
-                            "1 bestelling geannuleerd.").is_visible()
+    expect(desk.get_by_text(f"Gepauzeerd van {dutch(TUESDAY)} tot en met {dutch(THURSDAY)}; "
+                            "1 bestelling geannuleerd.")).to_be_visible()
     assert query(live, "select s.start_date, s.end_date, s.standing_order_id, s.reason from "
                        "standing_pauses s join residents r on r.id = s.resident_id where "
                        "r.name = ? and r.address = ?", RESIDENT, ADDRESS) == [
@@ -226,8 +230,8 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
               desk.locator("table.week input[name=dates]:checked").all()]
     assert chosen == [MONDAY.isoformat(), FRIDAY.isoformat()]
     desk.get_by_role("button", name="Deze dagen plannen").click()
-    assert desk.get_by_text(f"Planning gestart voor {dutch(MONDAY)}, {dutch(FRIDAY)}."
-                            ).is_visible()
+    expect(desk.get_by_text(f"Planning gestart voor {dutch(MONDAY)}, {dutch(FRIDAY)}."
+                            )).to_be_visible()
     for day in (MONDAY, FRIDAY):
         wait_for_plan(desk, live, day)
     desk.reload()
