@@ -14,14 +14,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 from datetime import date, timedelta
-
-import pytest
 
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import PHONE, LiveServer, copy_database, launch_browser, log_in
+from tests.browser_fixtures import (PHONE, LiveServer, browser, live,  # noqa: F401 (fixtures)
+                                    log_in, wait_for_plan)
 from tests.test_browser import axe_violations
 from tests.web_fixtures import seeded_db, web_area  # noqa: F401 (fixtures by name)
 
@@ -32,19 +30,7 @@ TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (MONDAY + timedelta(days=n) for n in (1, 
 RESIDENT, ADDRESS, KITCHEN = "K.D.", "Uudenmaankatu 10", "Kita"
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db):
-    folder = tmp_path_factory.mktemp("week")
-    database = copy_database(seeded_db[0], folder / "live.sqlite")
-    server = LiveServer(database, folder, threads=4, extra_env={
-        "BUURTROUTE_PLAN_WORK_LIMIT": "30000"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
+LIVE_ENV = {"BUURTROUTE_PLAN_WORK_LIMIT": "30000"}
 
 
 def query(live: LiveServer, sql: str, *args) -> list[tuple]:
@@ -233,7 +219,7 @@ def test_a_standing_meal_from_the_kitchen_through_the_week_to_the_round(browser,
     expect(desk.get_by_text(f"Planning gestart voor {dutch(MONDAY)}, {dutch(FRIDAY)}."
                             )).to_be_visible()
     for day in (MONDAY, FRIDAY):
-        wait_for_plan(desk, live, day)
+        assert wait_for_plan(desk.request, live.url, day)["status"] == "done", day
     desk.reload()
     plans = dict(query(live, "select service_date, payload from plans where status = 'done' "
                              "and superseded = 0 and service_date >= ?", MONDAY.isoformat()))
@@ -291,12 +277,3 @@ def dutch(day: date) -> str:
               "september", "oktober", "november", "december")
     return f"{names[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
 
-
-def wait_for_plan(page, live: LiveServer, day: date) -> None:
-    """Until the worker has finished planning ``day`` (the day page polls the same status)."""
-    for _ in range(600):
-        status = page.request.get(f"{live.url}/coordinator/plan/status?date={day}").json()
-        if status["plan_id"] and status["status"] != "running" and not status["pending"]:
-            break
-        time.sleep(0.3)
-    assert status["status"] == "done", status
