@@ -30,7 +30,8 @@ TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (MONDAY + timedelta(days=n) for n in (1, 
 RESIDENT, ADDRESS, KITCHEN = "K.D.", "Uudenmaankatu 10", "Kita"
 
 
-LIVE_ENV = {"BUURTROUTE_PLAN_WORK_LIMIT": "30000"}
+#: The server's today is the demo day (also in the hour when Amsterdam's date is not UTC's).
+LIVE_ENV = {"BUURTROUTE_TODAY": date.today().isoformat(), "BUURTROUTE_PLAN_WORK_LIMIT": "30000"}
 
 
 def query(live: LiveServer, sql: str, *args) -> list[tuple]:
