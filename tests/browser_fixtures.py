@@ -4,7 +4,8 @@ route/role table the access-control tests walk.
 
 The server runs as a real subprocess so that tests can kill it (SIGKILL) and start it again on
 the same SQLite file, and so that a browser talks to it over real HTTP. Only 127.0.0.1 is used.
-Import from here in test modules and from ``bench/*.py`` (which put the repo root on sys.path).
+Import from here in test modules and from ``bench/*.py`` (which put the repo root on sys.path);
+the fixtures ``browser`` and ``live`` are imported by name into the browser tests' modules.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -504,16 +506,51 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
 PHONE = {"width": 390, "height": 844}
 
 
-def launch_browser():
-    """A module's browser (use in a ``yield`` fixture): Debian's Chromium, or a failure that
-    says how to install it."""
+@pytest.fixture(scope="module")
+def browser():
+    """The module's browser: Debian's Chromium, or a failure that says how to install it."""
     import playwright.sync_api as playwright_api
 
     assert CHROMIUM.exists(), "apt-get install chromium (.ci/run does)"
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def live(request, tmp_path_factory, seeded_db):
+    """The demo day served by waitress beside a planning worker, on the module's own copy of
+    the seeded database (import ``seeded_db`` from tests.web_fixtures beside it). The module's
+    ``LIVE_ENV`` (a dict, optional) adds settings: a pinned clock, a planning budget."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    folder = tmp_path_factory.mktemp(name)
+    database = copy_database(seeded_db[0], folder / "live.sqlite")
+    server = LiveServer(database, folder, threads=4,
+                        extra_env=dict(getattr(request.module, "LIVE_ENV", {}))).start()
+    yield server
+    server.stop()
+
+
+def wait_for_plan(client, url: str, day: date, tries: int = 600) -> dict:
+    """Poll the day's planning status (as the day page does) until the worker has a plan and
+    nothing runs or waits; answers the last status. ``client`` is a requests session or a
+    Playwright page's ``request``: both ``get(url).json()``."""
+    for _ in range(tries):
+        status = client.get(f"{url}/coordinator/plan/status?date={day.isoformat()}").json()
+        if status["plan_id"] and status["status"] != "running" and not status["pending"]:
+            break
+        time.sleep(0.3)
+    return status
+
+
+def plan_and_wait(server: LiveServer, day: date) -> dict:
+    """The coordinator plans ``day`` (the day page's button, over HTTP) and waits for the
+    worker's run; answers the final status."""
+    session, token = coordinator_session(server.url)
+    session.post(server.url + "/coordinator/plan", data={"csrf_token": token,
+                                                         "service_date": day.isoformat()})
+    return wait_for_plan(session, server.url, day)
 
 
 def log_in(page, live: LiveServer, username: str) -> None:

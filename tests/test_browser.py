@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_fixtures import (ARTIFACTS, BAD_ADDRESS, GOOD_ADDRESS, PASSWORD, PHONE,
-                                    LiveServer, copy_database, launch_browser, log_in)
+                                    browser, live, log_in)  # noqa: F401 (fixtures by name)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 
@@ -33,21 +33,9 @@ def axe_source() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db):
-    folder = tmp_path_factory.mktemp("browser")
-    database = copy_database(seeded_db[0], folder / "live.sqlite")
-    # the clock of a re-plan is pinned (BUURTROUTE_NOW), so that the round left after a stop is
-    # marked done does not depend on the hour the tests run at
-    server = LiveServer(database, folder, threads=4,
-                        extra_env={"BUURTROUTE_NOW": "10:00"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
+#: The clock of a re-plan is pinned, so that the round left after a stop is marked done does
+#: not depend on the hour the tests run at.
+LIVE_ENV = {"BUURTROUTE_NOW": "10:00"}
 
 
 @pytest.fixture

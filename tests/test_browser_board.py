@@ -15,26 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_fixtures import LiveServer, copy_database, launch_browser, log_in
+from tests.browser_fixtures import browser, live, log_in  # noqa: F401 (fixtures by name)
 from tests.test_browser import axe_violations, shot
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 DESKTOP = {"width": 1440, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db):
-    folder = tmp_path_factory.mktemp("board")
-    database = copy_database(seeded_db[0], folder / "live.sqlite")
-    server = LiveServer(database, folder, threads=4, extra_env={
-        "BUURTROUTE_NOW": "10:00"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
+LIVE_ENV = {"BUURTROUTE_NOW": "10:00"}
 
 
 @pytest.fixture

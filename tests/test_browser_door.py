@@ -14,39 +14,26 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser_fixtures import (PASSWORD, PHONE, LiveServer, coordinator_session,
-                                    copy_database, launch_browser)
+from tests.browser_fixtures import (PASSWORD, PHONE, browser, coordinator_session,  # noqa: F401
+                                    live, plan_and_wait)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db, web_area):
-    folder = tmp_path_factory.mktemp("door")
-    database = copy_database(seeded_db[0], folder / "live.sqlite")
-    server = LiveServer(database, folder, threads=4, extra_env={
-        "BUURTROUTE_NOW": "11:00", "BUURTROUTE_PLAN_WORK_LIMIT": "30000",
-        "BUURTROUTE_MARK_UNDO_SECONDS": "1"}).start()
-    session, token = coordinator_session(server.url)
-    made = session.post(server.url + "/coordinator/campaigns", data={
+LIVE_ENV = {"BUURTROUTE_NOW": "11:00", "BUURTROUTE_PLAN_WORK_LIMIT": "30000",
+            "BUURTROUTE_MARK_UNDO_SECONDS": "1"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def planned(live, web_area):
+    """A house-call campaign over every buurt, then the demo day planned, before the tests."""
+    session, token = coordinator_session(live.url)
+    made = session.post(live.url + "/coordinator/campaigns", data={
         "csrf_token": token, "name": "Huisbezoeken", "buurten": sorted(web_area.buurten),
         "start": DAY.isoformat(), "end": (DAY + timedelta(days=41)).isoformat(),
         "min_interval_days": "42", "call_minutes": "10"}, allow_redirects=False)
     assert made.status_code == 302
-    session.post(server.url + "/coordinator/plan", data={"csrf_token": token,
-                                                         "service_date": DAY.isoformat()})
-    for _ in range(600):
-        status = session.get(server.url + "/coordinator/plan/status").json()
-        if status["plan_id"] and status["status"] != "running" and not status["pending"]:
-            break
-        time.sleep(0.3)
+    status = plan_and_wait(live, DAY)
     assert status["status"] == "done", status
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
 
 
 def query(live, sql: str, *args) -> list[tuple]:

@@ -17,29 +17,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.browser_fixtures import (PHONE, LiveServer, copy_database, launch_browser,
-                                    log_in)
+from tests.browser_fixtures import PHONE, browser, live, log_in  # noqa: F401 (fixtures)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, seeded_db):
-    folder = tmp_path_factory.mktemp("liveday")
-    database = copy_database(seeded_db[0], folder / "live.sqlite")
-    server = LiveServer(database, folder, threads=4,
-                        extra_env={"BUURTROUTE_NOW": "10:00",
-                                   "BUURTROUTE_PLAN_WORK_LIMIT": "40000",
-                                   "BUURTROUTE_MARK_UNDO_SECONDS": "0.5"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
+LIVE_ENV = {"BUURTROUTE_NOW": "10:00", "BUURTROUTE_PLAN_WORK_LIMIT": "40000",
+            "BUURTROUTE_MARK_UNDO_SECONDS": "0.5"}
 
 
 def query(database: Path, sql: str, *args) -> list[tuple]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -19,7 +18,8 @@ import requests
 from tests.test_browser import axe_violations
 
 from tests.browser_fixtures import (GOOD_ADDRESS, PASSWORD, PHONE, ROOT, LiveServer,
-                                    area_addresses, bearer, launch_browser, log_in)
+                                    area_addresses, bearer, browser,  # noqa: F401 (fixture)
+                                    log_in, wait_for_plan)
 
 #: The Monday the cooperative starts: the next one (today, if today is a Monday). The server's
 #: "today" is pinned to it, so the day page and the assistant's round open on it.
@@ -27,12 +27,8 @@ MONDAY = date.today() + timedelta(days=(7 - date.today().weekday()) % 7)
 
 
 @pytest.fixture(scope="module")
-def browser():
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory):
+    """Not the demo: an empty database that ``web.cli init`` starts."""
     folder = tmp_path_factory.mktemp("onboarding")
     database = folder / "empty.sqlite"
     server = LiveServer(database, folder, threads=4, extra_env={
@@ -123,11 +119,7 @@ def test_from_an_empty_database_to_a_planned_monday(browser, live):
     assert "Anna" in shifts.inner_text() and "09:00–17:00" in shifts.inner_text()
     assert page.locator("#s-assistant option", has_text="Anna").count() == 1
     page.get_by_role("button", name="Plan de dag").click()
-    for _ in range(600):
-        status = page.request.get(f"{live.url}/coordinator/plan/status?date={MONDAY}").json()
-        if status["plan_id"] and status["status"] != "running" and not status["pending"]:
-            break
-        time.sleep(0.3)
+    status = wait_for_plan(page.request, live.url, MONDAY)
     assert status["status"] == "done", status
     context.close()
 

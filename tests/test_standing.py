@@ -4,6 +4,7 @@ and PostgreSQL), and refusals by field through the form, the CSV upload and the 
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -185,7 +186,19 @@ def test_the_coordinator_pauses_all_of_a_residents_standing_orders(app, accounts
                                     "end_date": (MONDAY + timedelta(days=6)).isoformat(),
                                     "reason": "ziekenhuis"}, page=page)
     assert response.status_code == 302
-    assert [o["status"] for o in listed(app, accounts, MONDAY)] == ["cancelled"]
+    said = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert (f"Gepauzeerd van {standing_day_nl(MONDAY)} tot en met "
+            f"{standing_day_nl(MONDAY + timedelta(days=6))}; 1 bestelling geannuleerd.") in said
+    [cancelled] = listed(app, accounts, MONDAY)
+    assert cancelled["status"] == "cancelled"
+    # the kitchen sees why its Monday order was cancelled: the resident's pause
+    kitchen = app.test_client()
+    login(kitchen, "keuken")
+    detail = kitchen.get(f"/partner/standing-orders/{first['id']}").get_data(as_text=True)
+    monday = detail.split(f'data-label="Datum">{standing_day_nl(MONDAY)}</th>')[1].split(
+        "</tr>")[0]
+    assert f"#{cancelled['id']}" in monday and "geannuleerd" in monday
+    assert "gepauzeerd (ziekenhuis)" in monday
     for offset in range(1, 7):
         assert listed(app, accounts, MONDAY + timedelta(days=offset)) == []
     assert len(listed(app, accounts, MONDAY + timedelta(days=7))) == 1  # Monday after
@@ -370,6 +383,11 @@ def test_the_form_refuses_by_field_and_keeps_what_was_typed(app):
     assert "Om de hoeveel weken</a>: moet een heel getal zijn" in page
     assert "Laatste dag</a>: ligt vóór de begindatum" in page
     assert 'value="T. Vaste"' in page
+    # each line of the summary leads to its field; the weekdays' reason is read with them
+    summary = page.split('id="form-errors"')[1].split("</div>")[0]
+    for target in re.findall(r'href="#([^"]+)"', summary):
+        assert f'id="{target}"' in page, target
+    assert 'aria-describedby="weekdays-error"' in page and 'id="weekdays-error"' in page
     assert count_standing(app) == 0
     good = post_form(partner, "/partner/standing-orders/new",
                      {**form, "end_date": "", "every_weeks": "2",
@@ -381,6 +399,23 @@ def test_the_form_refuses_by_field_and_keeps_what_was_typed(app):
                                                                 [["11:30", "12:30"]])
     detail = partner.get(good.headers["Location"]).get_data(as_text=True)
     assert standing_day_nl(MONDAY) in detail
+
+
+def test_a_kitchens_new_standing_meal_is_hot_as_its_orders_are(app):
+    kitchen, pharmacy = app.test_client(), app.test_client()
+    login(kitchen, "keuken")
+    login(pharmacy, "apotheek1")
+    checked = re.compile(r'<input id="f-(hot_meal|in_person)"[^>]* checked>')
+    assert checked.findall(kitchen.get("/partner/standing-orders/new").get_data(
+        as_text=True)) == ["hot_meal"]
+    assert checked.findall(pharmacy.get("/partner/standing-orders/new").get_data(
+        as_text=True)) == ["in_person"]
+    made = post_form(kitchen, "/partner/standing-orders/new", {
+        "recipient": "T. Warm", "address": an_address(app), "kind": "meal",
+        "weekdays": ["mon"], "start_date": MONDAY.isoformat(), "hot_meal": "yes"})
+    assert made.status_code == 302
+    detail = kitchen.get(made.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"<h1>Vaste bestelling #\d+ · maaltijd \(warme maaltijd\)</h1>", detail)
 
 
 def standing_day_nl(day: date) -> str:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timezone
+from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from routing.model import hhmm
 
 from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
-    DAY, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
+    DAY, accounts, bearer, csrf_token, db_session, login, make_app, seeded_db, tap, web_area)
 from web.store import Order, Plan, User
 
 
@@ -293,3 +294,31 @@ def test_medicine_nobody_took_goes_back_to_the_pharmacy(app):
     partner = app.test_client()
     login(partner, owner)
     assert "teruggebracht" in partner.get(f"/partner/orders/{medicine}").get_data(as_text=True)
+
+
+def test_an_assistant_looks_ahead_at_her_next_planned_rounds(app, tmp_path):
+    """On the day before, her round page links to the day's round (the page opens on today);
+    the day itself lists no later round, and the coordinator's view of a round has no list."""
+    status = planned(app)
+    anna_id, visits = round_of(app, status["plan_id"], "anna")
+    assert visits
+    database = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    day_before = make_app(tmp_path / "day-before", database, TODAY=DAY - timedelta(days=1),
+                          NOW="11:00")
+    try:
+        anna = day_before.test_client()
+        login(anna, "anna")
+        page = anna.get("/assistant/").get_data(as_text=True)
+        nav = page.split('aria-labelledby="coming-heading"')[1].split("</nav>")[0]
+        assert "Uw volgende rondes" in nav
+        assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav) == [
+            (f"/assistant/?date={DAY.isoformat()}",
+             format_date(DAY, "EEEE d MMMM y", locale="nl"))]
+        ahead = anna.get(f"/assistant/?date={DAY.isoformat()}").get_data(as_text=True)
+        assert "coming-heading" not in ahead and 'class="round-stops' in ahead
+        coordinator = day_before.test_client()
+        login(coordinator, "coordinator")
+        seen = coordinator.get(f"/assistant/{anna_id}").get_data(as_text=True)
+        assert "coming-heading" not in seen
+    finally:
+        day_before.extensions["buurtroute.engine"].dispose()

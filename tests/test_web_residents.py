@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from tests.test_web_planning import app, plan_day, wait_for_plan  # noqa: F401 (fixture by name)
@@ -297,6 +298,8 @@ def test_next_plan_gives_the_resident_the_longer_praatje_and_the_regular(app):
     page = client.get(edit).get_data(as_text=True)
     row = page.split(f'<tr id="order-{oid}">')[1].split("</tr>")[0]
     assert f"{asked} min" in row and f'class="next-praatje">{longer} min<' in row
+    day = format_date(DAY, "EEEE d MMMM y", locale="nl")  # the order's date, said in Dutch
+    assert f'data-label="Datum">{day}</td>' in row and DAY.isoformat() not in row
     with db_session(app) as s, app.app_context():  # the planner's input: the regular
         built = planning.build(s, DAY, None, None)
         assert str(rid) in built.problem.assistant(assistant).regulars

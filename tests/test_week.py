@@ -16,7 +16,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     DAY, accounts, app, bearer, client, csrf_token, db_session, login, make_app, post_form,
     seeded_db, web_area)
 from web import create_app, today
-from web.store import Order, OrderEvent, Partner, Plan, PlanRequest
+from web.store import Assistant, Order, OrderEvent, Partner, Plan, PlanRequest, Shift
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -137,15 +137,47 @@ def test_the_week_shows_each_days_plan_totals(app):
     cells = dict(re.findall(rf'data-day="{DAY}" data-assistant="(\d+)">(.*?)</td>', page))
     assert set(cells) == set(totals["assistants"])
     for aid, t in totals["assistants"].items():
-        hours = round(t["work_seconds"] / 3600, 1)
+        hours = f"{round(t['work_seconds'] / 3600, 1):.1f}".replace(".", ",")  # Dutch
         praatje = round(t["praatje_seconds"] / 60)
+        stops = f"{t['stops']} stop" + ("s" if t["stops"] != 1 else "")
         assert re.sub(r"<[^>]+>", "", cells[aid]) == \
-            f"{hours} u · {t['stops']} stops · {praatje} min praatje", cells[aid]
+            f"{hours} u · {stops} · {praatje} min praatje", cells[aid]
     unplanned = re.search(rf'class="unplanned" data-day="{DAY}">(.*?)</td>', page)[1]
     assert re.sub(r"<[^>]+>", "", unplanned) == str(totals["unplanned"] or 0)
     assert totals["unplanned"] == len(plan.payload["unplanned"])
     assert totals["stops"] == sum(t["stops"] for t in totals["assistants"].values()) > 0
     assert f"<h1>De week vanaf {nl(DAY)}</h1>" in page
+
+
+def test_the_week_names_each_days_kinds_and_counts_one_stop(app, accounts):
+    """Before a plan the week says what each day holds (a meal, a parcel), cancelled orders
+    not counted; once planned, an assistant with one stop reads "1 stop"."""
+    tomorrow = DAY + timedelta(days=1)
+    parcel = early_parcel(app, accounts, service_date=tomorrow.isoformat(),
+                          windows=[{"start": "10:00", "end": "12:00"}])
+    gone = early_parcel(app, accounts, service_date=tomorrow.isoformat(), reference="x-1")
+    with db_session(app) as s:
+        s.get(Order, gone["id"]).status = "cancelled"
+        anna = s.scalar(select(Assistant).where(Assistant.name == "Anna"))
+        shift = s.scalars(select(Shift).where(Shift.assistant_id == anna.id)).first()
+        s.add(Shift(assistant_id=anna.id, service_date=tomorrow, start="09:00", end="17:00",
+                    start_address=shift.start_address, start_lat=shift.start_lat,
+                    start_lon=shift.start_lon))
+        s.commit()
+        anna_id = anna.id
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    week = f"/coordinator/week?start={tomorrow}"
+    cell = re.search(rf'class="orders" data-day="{tomorrow}">(.*?)</td>',
+                     coordinator.get(week).get_data(as_text=True))[1]
+    assert re.sub(r"<[^>]+>", " ", cell).split() == ["1", "pakket", "1"]
+    assert plan_days(coordinator, [tomorrow]).status_code == 302
+    page = coordinator.get(week).get_data(as_text=True)
+    shown = re.search(rf'data-day="{tomorrow}" data-assistant="{anna_id}">(.*?)</td>', page)[1]
+    assert re.fullmatch(r"\d+,\d u · 1 stop · \d+ min praatje", re.sub(r"<[^>]+>", "", shown)), \
+        shown
+    with db_session(app) as s:
+        assert s.get(Order, parcel["id"]).status == "planned"
 
 
 def test_plan_these_days_asks_a_run_per_day_and_refuses_past_days(app):

@@ -10,7 +10,7 @@ An assistant sees only their own round; the coordinator may open anyone's.
 from __future__ import annotations
 
 import re
-from datetime import date, timezone
+from datetime import date, timedelta, timezone
 from typing import Iterable
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
@@ -30,7 +30,8 @@ from .db import app_object, db
 from .i18n import gettext as _
 from .i18n import language
 from .orders import TIME
-from .store import HOUSE_CALL_OUTCOMES, VISITED, Assistant, HouseCall, Order, OrderEvent, get
+from .store import (HOUSE_CALL_OUTCOMES, VISITED, Assistant, HouseCall, Order, OrderEvent,
+                    Plan, get)
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
 STOP_ANCHOR = re.compile(r"^round-stop-\w+-(pickup|delivery)(-return)?$")
@@ -61,6 +62,18 @@ def _round(assistant: Assistant, service_date: date):
         return None, None
     found = rounds.rounds_of(db(), plan, assistant.id)
     return plan, (found[0] if found else None)
+
+
+def coming_rounds(session: Session, assistant_id: int, after: date,
+                  days: int = 14) -> list[date]:
+    """The days after ``after`` (up to ``days`` ahead) whose current plan gives the assistant
+    stops: she can look ahead at Monday's round on Sunday (the pages open on today)."""
+    plans = session.scalars(select(Plan).where(
+        Plan.service_date > after, Plan.service_date <= after + timedelta(days=days),
+        Plan.status == "done", Plan.superseded.is_(False)).order_by(Plan.service_date))
+    return sorted({p.service_date for p in plans if any(
+        str(r["assistant_id"]) == str(assistant_id) and r["visits"]
+        for r in p.payload.get("routes", ()))})
 
 
 def done_times(session: Session, orders: Iterable[Order]) -> dict[int, dict[str, str]]:
@@ -106,6 +119,8 @@ def round(assistant_id: int | None = None):  # noqa: A001 (the page is "the roun
                            buurten=sorted(current_area().buurten),
                            house_calls=_house_calls(plan, assistant, service_date),
                            call_outcomes=HOUSE_CALL_OUTCOMES,
+                           coming=coming_rounds(db(), assistant.id, max(
+                               service_date, local_today())) if assistant_id is None else [],
                            undo_ms=int(float(current_app.config["MARK_UNDO_SECONDS"]) * 1000))
 
 

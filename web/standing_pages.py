@@ -24,7 +24,7 @@ from .auth import current_user, role_required
 from .dates import local_today
 from .db import app_object, db
 from .i18n import gettext as _
-from .i18n import long_date
+from .i18n import long_date, ngettext
 from .store import Order, Partner, Resident, StandingOrder, get
 
 partner_bp = Blueprint("partner_standing", __name__, url_prefix="/partner/standing-orders")
@@ -108,10 +108,14 @@ def _form_row(form) -> dict[str, str]:
 
 def _form(side: Side):
     choices = side.partners()
-    values: dict = {"start_date": local_today().isoformat(), "every_weeks": "1", "size": "1",
-                    "weekdays": []}
     errors: dict[str, str] = {}
     partner = choices[0] if choices else None
+    # a partner's own form starts as its order form does: a kitchen's meal is hot, a
+    # pharmacy's package goes into the resident's hands
+    own = partner if side.role == "partner" and partner is not None else None
+    values: dict = {"start_date": local_today().isoformat(), "every_weeks": "1", "size": "1",
+                    "weekdays": [], "hot_meal": own is not None and own.kind == "meal_kitchen",
+                    "in_person": own is not None and own.kind == "pharmacy"}
     if request.method == "POST":
         values = {**request.form.to_dict(), "weekdays": request.form.getlist("weekdays")}
         if side.role == "coordinator":
@@ -187,8 +191,9 @@ def _pause_from_form(resident: Resident, row: StandingOrder | None, back):
     db().commit()
     access.note([resident.id], "change", "standing_order")
     _replan(cancelled)
-    flash(_("Paused from {start} to {end}; {n} orders cancelled.", start=long_date(start),
-            end=long_date(end), n=len(cancelled)), "success")
+    flash(ngettext("Paused from {start} to {end}; {n} order cancelled.",
+                   "Paused from {start} to {end}; {n} orders cancelled.", len(cancelled),
+                   start=long_date(start), end=long_date(end)), "success")
     return back
 
 

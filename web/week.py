@@ -51,6 +51,9 @@ class Day:
     plan: Plan | None
     orders: int
     shifts: int
+    #: order kind → how many (not cancelled): a meal or a parcel shows in the week before
+    #: a plan does
+    kinds: dict[str, int] = field(default_factory=dict)
     per_assistant: dict[int, Workload] = field(default_factory=dict)
     unplanned: int = 0
     deferred: list[dict] = field(default_factory=list)
@@ -59,10 +62,12 @@ class Day:
 def figures(session: Session, day: date) -> Day:
     """The day's current plan in the week's terms (its own totals, rounded for reading)."""
     plan = planning.current_plan(session, day)
-    orders = session.scalar(select(func.count(Order.id)).where(
-        Order.service_date == day, Order.status != "cancelled")) or 0
+    kinds = dict(session.execute(select(Order.kind, func.count(Order.id)).where(
+        Order.service_date == day, Order.status != "cancelled").group_by(Order.kind)
+        .order_by(Order.kind)).all())
     shifts = session.scalar(select(func.count(Shift.id)).where(Shift.service_date == day)) or 0
-    out = Day(day, plan, orders, shifts, deferred=deferred_from(session, day))
+    out = Day(day, plan, sum(kinds.values()), shifts, kinds,
+              deferred=deferred_from(session, day))
     if plan is None:
         return out
     totals = plan.payload.get("totals", {})
