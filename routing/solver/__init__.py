@@ -9,7 +9,8 @@ violations (none when feasible).
 Determinism: the same problem and params give the same plan when the run ends on its
 ``work_limit`` (a count of search steps, the same on every machine), a ``solution_limit`` or a
 local optimum, and PyVRP on ``seed_iterations`` (on a fresh real day the work limit counts
-PyVRP's iterations too, :mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps); a run
+PyVRP's iterations too, :mod:`.ladder`, which on a crowded day also runs PyVRP on only the best
+plan's orders to shorten its rounds; elsewhere one per ``WORK_PER_ITERATION`` steps); a run
 ended by the clock depends on machine speed (``stats["stopped_by"]`` says which). On a fresh
 real day more work, or more time on the same machine, never gives a worse plan (:mod:`.ladder`).
 Insertion (:mod:`.insert`), exchange (:mod:`.exchange`) and advice (:mod:`.advice`) are counted
