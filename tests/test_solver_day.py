@@ -224,3 +224,21 @@ def test_a_plan_of_the_day_is_a_feasible_pyvrp_start_with_its_orders_required(da
     # and without ``keep`` nothing is required on this day of several priorities
     loose = seed.to_data(day, nodes)
     assert not any(c.required for c in loose.data.clients())
+
+
+def test_a_plan_with_breaks_is_a_feasible_pyvrp_start(full_day):
+    """On the full day the warm start carries each break as its reserved gap where the plan
+    takes it: PyVRP finds the plan feasible and reads back the same rounds."""
+    problem, plan = full_day
+    ids = frozenset(v.order_id for r in plan.routes for v in r.visits)
+    nodes = build(problem, [o for o in problem.orders if o.id in ids])
+    d = seed.to_data(problem, nodes, ids)
+    start = seed.warm(problem, nodes, d, plan)
+    assert start.is_feasible()
+    taken = sum(1 for r in plan.routes if r.visits and r.breaks)
+    assert taken == len(problem.assistants)  # every working assistant's break went over
+    assert sum(1 for r in start.routes() for a in r.schedule()
+               if a.is_client() and d.client_node[a.idx] < 0) == taken
+    node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+    assert seed.routes_of(problem, d, start) == [
+        [node_of[(v.order_id, v.action)] for v in plan.route(a.id).visits] for a in problem.assistants]

@@ -156,7 +156,7 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         engine_name = "pyvrp+ortools" if exact else "pyvrp|ortools"
         found, seed_stats = ladder.search(
             problem, nodes, deadline=t0 + params.time_limit, random_seed=params.random_seed,
-            work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
+            work=params.work_limit, iterations=params.seed_iterations, crowded=seed.crowded(problem, nodes),
             complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
             first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
         if found.best is not None:

@@ -126,6 +126,7 @@ class Data:
     vehicles: list[list[int]]  # assistant indices per PyVRP vehicle type
     client_node: list[int]
     ship_nodes: list[tuple[int, int]]
+    break_client: dict[int, int]  # assistant index -> PyVRP client of their break
 
 
 ProfileKey = tuple[str, bytes | None, int | None]
@@ -211,6 +212,7 @@ def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset()) 
                                             int(nodes.service[d]), amount=[o.size],
                                             prize=pz, required=must))
             ship_nodes.append((p, d))
+    break_client = {v: len(clients) + k for k, v in enumerate(breakers)}
     for k, v in enumerate(breakers):
         brk = problem.assistants[v].break_
         assert brk is not None  # breakers have one
@@ -227,26 +229,39 @@ def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset()) 
              for tk, vs in groups.items()]
     data = pyvrp.ProblemData(locations, clients, depots, types, dist_ms, dur_ms,  # type: ignore[arg-type]
                              shipments=shipments)
-    return Data(data, list(groups.values()), client_node, ship_nodes)
+    return Data(data, list(groups.values()), client_node, ship_nodes, break_client)
 
 
 def warm(problem: Problem, nodes: Nodes, d: Data, plan: Plan) -> Any:
-    """``plan`` (of a day without breaks, where PyVRP's model is exact) as a PyVRP solution of
-    ``d``: the start of a search that is to improve on it."""
+    """``plan`` as a PyVRP solution of ``d`` (its breaks as their reserved gaps, placed where
+    the plan takes them): the start of a search that is to improve on it."""
     import pyvrp
 
-    assert all(a.break_ is None for a in problem.assistants), "a break has no place in a warm start"
     act: dict[int, Any] = {}
     for i, n in enumerate(d.client_node):
-        act[n] = pyvrp.Activity(pyvrp.ActivityType.CLIENT, i)
+        if n >= 0:
+            act[n] = pyvrp.Activity(pyvrp.ActivityType.CLIENT, i)
     for j, (p, q) in enumerate(d.ship_nodes):
         act[p] = pyvrp.Activity(pyvrp.ActivityType.PICKUP, j)
         act[q] = pyvrp.Activity(pyvrp.ActivityType.DELIVERY, j)
     node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
     type_of = {v: t for t, vs in enumerate(d.vehicles) for v in vs}
-    return pyvrp.Solution(d.data, [
-        pyvrp.Route(d.data, [act[node_of[(x.order_id, x.action)]] for x in plan.route(a.id).visits], type_of[v])
-        for v, a in enumerate(problem.assistants) if plan.route(a.id).visits])
+    routes = []
+    for v, a in enumerate(problem.assistants):
+        r = plan.route(a.id)
+        if not r.visits:
+            continue
+        seq: list[Any] = []
+        pending = sorted(r.breaks, key=lambda b: b.start) if v in d.break_client else []
+        for x in r.visits:
+            if pending and x.start >= pending[0].start:
+                pending.pop(0)
+                seq.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, d.break_client[v]))
+            seq.append(act[node_of[(x.order_id, x.action)]])
+        if pending:
+            seq.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, d.break_client[v]))
+        routes.append(pyvrp.Route(d.data, seq, type_of[v]))
+    return pyvrp.Solution(d.data, routes)
 
 
 def search_params(seconds: float, iterations: int | None = None) -> Any:
