@@ -202,3 +202,43 @@ def test_a_hot_meal_picked_up_too_early_stays_on_the_bike_and_the_day_still_plan
     assert [v.start for v in pickup] == [early]
     assert meal.id in {u.order_id for u in plan.unplanned}
     assert len(plan.unplanned) < len(day60.orders) // 2
+
+
+def test_a_plan_of_the_day_is_a_feasible_pyvrp_start_with_its_orders_required(day60):
+    """The fixed-set rounds of the ladder start PyVRP from the best plan, with that plan's
+    orders required: the plan goes over unchanged (the same stops in the same order for the
+    same assistant), PyVRP finds it feasible (its timing agrees with ours), and exactly the
+    plan's orders are required."""
+    day = relaxed(day60)
+    plan = solve(day, SolveParams(**COUNTED))
+    assert plan.feasible
+    ids = frozenset(v.order_id for r in plan.routes for v in r.visits)
+    nodes = build(day, [o for o in day.orders if o.id in ids])
+    d = seed.to_data(day, nodes, ids)
+    assert all(c.required for c in d.data.clients()) and all(s.required for s in d.data.shipments())
+    start = seed.warm(day, nodes, d, plan)
+    assert start.is_feasible()
+    node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+    assert seed.routes_of(day, d, start) == [
+        [node_of[(v.order_id, v.action)] for v in plan.route(a.id).visits] for a in day.assistants]
+    # and without ``keep`` nothing is required on this day of several priorities
+    loose = seed.to_data(day, nodes)
+    assert not any(c.required for c in loose.data.clients())
+
+
+def test_a_plan_with_breaks_is_a_feasible_pyvrp_start(full_day):
+    """On the full day the warm start carries each break as its reserved gap where the plan
+    takes it: PyVRP finds the plan feasible and reads back the same rounds."""
+    problem, plan = full_day
+    ids = frozenset(v.order_id for r in plan.routes for v in r.visits)
+    nodes = build(problem, [o for o in problem.orders if o.id in ids])
+    d = seed.to_data(problem, nodes, ids)
+    start = seed.warm(problem, nodes, d, plan)
+    assert start.is_feasible()
+    taken = sum(1 for r in plan.routes if r.visits and r.breaks)
+    assert taken == len(problem.assistants)  # every working assistant's break went over
+    assert sum(1 for r in start.routes() for a in r.schedule()
+               if a.is_client() and d.client_node[a.idx] < 0) == taken
+    node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+    assert seed.routes_of(problem, d, start) == [
+        [node_of[(v.order_id, v.action)] for v in plan.route(a.id).visits] for a in problem.assistants]

@@ -74,3 +74,38 @@ def test_the_search_improves_on_its_first_plan_of_a_real_day(day60):
     assert final[:2] == first[:2] == (0, 0)
     assert final[2] < 0.97 * first[2], (final, first)
     assert plan.stats["checkpoints"] > 1 and plan.stats["polishes"] >= 1
+
+
+@pytest.fixture(scope="module")
+def day100(area) -> Problem:
+    return demo_problem(area, demo_day(area, 100, 3, 1))[0]
+
+
+def test_fixed_set_rounds_shorten_a_crowded_day_and_keep_its_orders(day100):
+    """On the relaxed 100-order day (more orders than time) OR-Tools' own plan comes first;
+    the rounds of PyVRP on only its orders, all required, cut its travel by more than a tenth
+    without leaving out anything more important (the penalty of left-out orders never rises),
+    and more work in the rounds never gives a worse plan."""
+    problem = relaxed(day100)
+    plans = [solve(problem, SolveParams(time_limit=SAFETY, work_limit=w, random_seed=1))
+             for w in (200_000, 400_000)]
+    for plan in plans:
+        assert check(problem, plan) == [] and plan.stats["stopped_by"] == "work"
+        assert plan.stats["fixed_rounds"] >= 1 and plan.stats["fixed_checkpoints"] >= 1
+        first, final = tuple(plan.stats["first_key"]), key(problem, plan)
+        assert final[1] <= first[1] and final[2] < 0.9 * first[2], (final, first)
+        assert plan.stats["chosen"].startswith("fixed set"), plan.stats["chosen"]
+    assert key(problem, plans[1]) <= key(problem, plans[0])
+
+
+def test_a_crowded_full_day_runs_fixed_set_rounds_after_its_third_checkpoint(area):
+    """The full 150-order day (breaks, hot meals, 1.7 times the work there is time for): after
+    the third checkpoint of PyVRP's trajectory the rounds on the best plan's own orders run, the
+    plan they give is the one kept, and it holds every rule."""
+    problem = demo_problem(area, demo_day(area, 150, 3, 1))[0]
+    plan = solve(problem, SolveParams(time_limit=SAFETY, work_limit=500_000, random_seed=1))
+    assert check(problem, plan) == [] and plan.stats["stopped_by"] == "work"
+    assert plan.stats["checkpoints"] >= 3 and plan.stats["fixed_rounds"] >= 1
+    assert plan.stats["chosen"].startswith("fixed set"), plan.stats["chosen"]
+    first, final = tuple(plan.stats["first_key"]), key(problem, plan)
+    assert final < first, (final, first)

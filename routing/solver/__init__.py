@@ -9,7 +9,8 @@ violations (none when feasible).
 Determinism: with a ``work_limit`` (a count of search steps, the same on every machine) the
 same problem and params give the same plan on any machine, however busy: PyVRP stops on
 ``seed_iterations`` (on a fresh real day the work limit counts PyVRP's iterations too,
-:mod:`.ladder`; elsewhere one per ``WORK_PER_ITERATION`` steps), OR-Tools on the work count,
+:mod:`.ladder`, which on a crowded day also runs PyVRP on only the best plan's orders to
+shorten its rounds; elsewhere one per ``WORK_PER_ITERATION`` steps), OR-Tools on the work count,
 and no clock is consulted, ``time_limit`` included: a run that takes too long must be stopped
 by its caller (the web kills the solve's process at its hard limit and the run fails), never
 cut short into another plan. Without a work limit the run is timed (the benchmarks) and
@@ -168,8 +169,8 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
         engine_name = "pyvrp+ortools" if exact else "pyvrp|ortools"
         found, seed_stats = ladder.search(
             problem, nodes, deadline=None if counted else t0 + params.time_limit,
-            random_seed=params.random_seed,
-            work=params.work_limit, iterations=params.seed_iterations, crowded=exact and seed.crowded(problem, nodes),
+            random_seed=params.random_seed, work=params.work_limit,
+            iterations=params.seed_iterations, crowded=seed.crowded(problem, nodes),
             complete=lambda p: completed(p, True), to_plan=lambda r: to_plan(problem, nodes, r),
             first_solution=params.first_solution, metaheuristic=params.metaheuristic, fair=fair)
         if found.best is not None:

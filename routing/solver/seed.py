@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Problem, TimeWindow
+from ..model import Plan, Problem, TimeWindow
 from .nodes import COST_SCALE, Nodes
 
 BIG = 2**40
@@ -134,6 +134,7 @@ class Data:
     vehicles: list[list[int]]  # assistant indices per PyVRP vehicle type
     client_node: list[int]
     ship_nodes: list[tuple[int, int]]
+    break_client: dict[int, int]  # assistant index -> PyVRP client of their break
 
 
 ProfileKey = tuple[str, bytes | None, int | None]
@@ -146,8 +147,9 @@ def _hull(windows: tuple[TimeWindow, ...]) -> tuple[int, int]:
     return (windows[0].start, windows[-1].end) if windows else (0, BIG)
 
 
-def to_data(problem: Problem, nodes: Nodes) -> Data:
-    """PyVRP's problem: the exact model where it can say it, the approximations above elsewhere."""
+def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset()) -> Data:
+    """PyVRP's problem: the exact model where it can say it, the approximations above elsewhere.
+    Orders in ``keep`` are required (the others keep their prizes)."""
     import pyvrp
 
     from .engine import preference
@@ -204,19 +206,21 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
     clients, shipments, client_node, ship_nodes = [], [], [], []
     for o in nodes.orders:
         d = nodes.delivery_of[o.id]
-        pz = 0 if required else prize[o.rank]
+        must = required or o.id in keep
+        pz = 0 if must else prize[o.rank]
         if o.pickup is None:
             e, l_ = tw(d)
             clients.append(pyvrp.Client(d, delivery=[o.size], service_duration=int(nodes.service[d]),
-                                        tw_early=e, tw_late=l_, prize=pz, required=required))
+                                        tw_early=e, tw_late=l_, prize=pz, required=must))
             client_node.append(d)
         else:
             p = nodes.pickup_of[o.id]
             (pe, pl), (de, dl) = tw(p), tw(d)
             shipments.append(pyvrp.Shipment(p, d, pe, pl, int(nodes.service[p]), de, dl,
                                             int(nodes.service[d]), amount=[o.size],
-                                            prize=pz, required=required))
+                                            prize=pz, required=must))
             ship_nodes.append((p, d))
+    break_client = {v: len(clients) + k for k, v in enumerate(breakers)}
     for k, v in enumerate(breakers):
         brk = problem.assistants[v].break_
         assert brk is not None  # breakers have one
@@ -233,7 +237,39 @@ def to_data(problem: Problem, nodes: Nodes) -> Data:
              for tk, vs in groups.items()]
     data = pyvrp.ProblemData(locations, clients, depots, types, dist_ms, dur_ms,  # type: ignore[arg-type]
                              shipments=shipments)
-    return Data(data, list(groups.values()), client_node, ship_nodes)
+    return Data(data, list(groups.values()), client_node, ship_nodes, break_client)
+
+
+def warm(problem: Problem, nodes: Nodes, d: Data, plan: Plan) -> Any:
+    """``plan`` as a PyVRP solution of ``d`` (its breaks as their reserved gaps, placed where
+    the plan takes them): the start of a search that is to improve on it."""
+    import pyvrp
+
+    act: dict[int, Any] = {}
+    for i, n in enumerate(d.client_node):
+        if n >= 0:
+            act[n] = pyvrp.Activity(pyvrp.ActivityType.CLIENT, i)
+    for j, (p, q) in enumerate(d.ship_nodes):
+        act[p] = pyvrp.Activity(pyvrp.ActivityType.PICKUP, j)
+        act[q] = pyvrp.Activity(pyvrp.ActivityType.DELIVERY, j)
+    node_of = {stop: n for n, stop in enumerate(nodes.stop) if stop is not None}
+    type_of = {v: t for t, vs in enumerate(d.vehicles) for v in vs}
+    routes = []
+    for v, a in enumerate(problem.assistants):
+        r = plan.route(a.id)
+        if not r.visits:
+            continue
+        seq: list[Any] = []
+        pending = sorted(r.breaks, key=lambda b: b.start) if v in d.break_client else []
+        for x in r.visits:
+            if pending and x.start >= pending[0].start:
+                pending.pop(0)
+                seq.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, d.break_client[v]))
+            seq.append(act[node_of[(x.order_id, x.action)]])
+        if pending:
+            seq.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, d.break_client[v]))
+        routes.append(pyvrp.Route(d.data, seq, type_of[v]))
+    return pyvrp.Solution(d.data, routes)
 
 
 def search_params(seconds: float, iterations: int | None = None) -> Any:
@@ -281,13 +317,15 @@ Visit = Callable[[list[list[int]]], None]
 
 
 def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int,
-               more: Callable[[int], bool], every: int, visit: Visit
+               more: Callable[[int], bool], every: int, visit: Visit,
+               start: Plan | None = None, keep: frozenset[str] = frozenset()
                ) -> tuple[list[list[int]] | None, bool, dict[str, Any]]:
     """PyVRP's iterated local search on one trajectory that does not depend on the time limit:
     its settings are fixed, it goes on while ``more(iterations done)`` says so and ``deadline``
     (a monotonic time; None: no clock, ``more`` alone) has not passed, and every ``every``
     iterations it hands its best feasible
-    plan, if that changed, to ``visit``. A run given more time passes every checkpoint a
+    plan, if that changed, to ``visit``. From a random plan, or from ``start`` (:func:`warm`)
+    with the orders in ``keep`` required. A run given more time passes every checkpoint a
     shorter one passed, and more.
 
     Returns the best feasible plan when it stopped (None if none), whether ``more`` ended it
@@ -300,7 +338,8 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
     t0 = time.monotonic()
-    d = to_data(problem, nodes)
+    d = to_data(problem, nodes, keep)
+    initial = warm(problem, nodes, d, start) if start is not None else None
     seen: list[Any] = [None]  # the best plan last handed to ``visit``
     counted = [False]
 
@@ -328,7 +367,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
         warnings.simplefilter("ignore")
         res = pyvrp.solve(d.data, stop=stop, seed=seed, collect_stats=False, display=False,
-                          params=params)
+                          params=params, initial_solution=initial)
     best = routes_of(problem, d, res.best) if res.best.is_feasible() else None
     return best, counted[0], {"seed_feasible": best is not None,
                               "seed_seconds": round(time.monotonic() - t0, 3),
