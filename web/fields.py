@@ -14,7 +14,7 @@ from routing.geocode import GeoPoint
 
 from .i18n import N_
 from .hygiene import clean, foreign_digits, has_surrogate, is_number
-from .orders import CONTROL, DATE, MEDICINE_HINT, PHONE, WINDOW, _geocode, hhmm, minutes
+from .orders import CONTROL, MEDICINE_HINT, PHONE, WINDOW, _geocode, hhmm, iso_date, minutes
 
 Gettext = Callable[..., str]
 Errors = dict[str, str]
@@ -148,11 +148,9 @@ def day(form: Mapping[str, str], name: str, errors: Errors, _: Gettext,
         if required:
             errors[name] = _("is required")
         return None
-    try:
-        if DATE.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
+    day = iso_date(value)
+    if day is not None:
+        return day
     errors[name] = _("use the digits 0 to 9") if foreign_digits(value) else _(
         "must be a date like 2025-03-14")
     return None

@@ -224,13 +224,20 @@ def _text(payload, name, errors, _) -> str:
     return value
 
 
+def iso_date(value: object) -> date | None:
+    """``value`` as a date when it is one written as 2025-03-14 (and exists), else None."""
+    if not isinstance(value, str) or not DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _service_date(value, today: date, errors, _) -> date | None:
     if value in (None, "") or "service_date" in errors:
         return None
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) and DATE.match(value) else None
-    except ValueError:
-        day = None
+    day = iso_date(value)
     if day is None:
         errors["service_date"] = _("must be a date like 2025-03-14")
     elif day < today:
@@ -244,10 +251,7 @@ def _flexible_until(value, kind, service_date: date | None, errors, _) -> date |
     """The last day a parcel may still be brought when its own day has no room."""
     if value in (None, "") or "flexible_until" in errors:
         return None
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) and DATE.match(value) else None
-    except ValueError:
-        day = None
+    day = iso_date(value)
     if day is None:
         errors["flexible_until"] = _("must be a date like 2025-03-14")
     elif kind != "parcel":

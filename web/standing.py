@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from . import csvorders, orders, tenancy
 from .csvorders import RowError
 from .i18n import N_
-from .orders import DATE, Gettext, OrderDraft
+from .orders import Gettext, OrderDraft, iso_date
 from .store import (Order, OrderEvent, Partner, PartnerLink, Resident, StandingOrder,
                     StandingPause, utcnow)
 
@@ -175,13 +175,10 @@ def _weekdays(value, errors, _) -> tuple[int, ...]:
 def _date(value, name: str, errors, _) -> date | None:
     if value in (None, ""):
         return None
-    try:
-        if isinstance(value, str) and DATE.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    errors[name] = _("must be a date like 2025-03-14")
-    return None
+    day = iso_date(value)
+    if day is None:
+        errors[name] = _("must be a date like 2025-03-14")
+    return day
 
 
 def parse_pause(payload: Mapping[str, Any], today: date, _: Gettext
