@@ -4,11 +4,13 @@ taken in at a fixed rate — real processes on loopback, a real PostgreSQL and a
 1. Twenty cooperatives share the demo area, each with its own day of 60 to 150 orders (spread
    evenly), seeded once into a template database; every run works on a fresh copy of it
    (``CREATE DATABASE ... TEMPLATE``).
-2. For 1, 2 and 4 ``web.cli worker`` processes on one Redis queue, every cooperative's day is
-   asked for at once (``planning.request`` per cooperative, in a session scoped to it) and the
-   database is polled until each has its plan: plans per minute, time from request to plan
-   visible (p50/p95), peak memory per worker (its RSS plus its forked solves', sampled from
-   /proc), failed runs, days planned more than once, and whether every cooperative's routes
+2. For 1, 2 and 4 ``web.cli worker`` processes on one Redis queue (each count ``--repeat``
+   times, interleaved, the median reported beside every run), every cooperative's day is
+   asked for at once (``planning.request`` per cooperative, in a session scoped to it) and
+   the database is polled until each has its plan: plans per minute, CPU seconds per plan
+   (workers and their solves), time from request to plan visible (p50/p95), peak memory per
+   worker (its RSS plus its forked solves', sampled from /proc), when each run was taken and
+   stored, failed runs, days planned more than once, and whether every cooperative's routes
    are exactly those of the one-worker run. The search stops on its work limit, and with a
    work limit no clock is consulted (``PLAN_TIME_LIMIT`` 600 s only bounds a run, which would
    then fail), so a plan does not depend on how busy the machine is.
@@ -26,7 +28,7 @@ taken in at a fixed rate — real processes on loopback, a real PostgreSQL and a
 
     .venv/bin/python bench/scale.py [--orgs 20] [--orders 60,150] [--workers 1,2,4]
         [--web-processes 1,2,4] [--rate 100] [--seconds 60] [--partners 50] [--threads 4]
-        [--work-limit N] [--pg-url postgresql://user@host/postgres]
+        [--work-limit N] [--repeat 3] [--pg-url postgresql://user@host/postgres]
         [--redis-url redis://host:6379/0]
 
 ``--workers ''`` or ``--web-processes ''`` leaves that part out.
@@ -220,7 +222,8 @@ class MemorySampler(threading.Thread):
 def _plans(engine) -> dict[int, list[dict]]:
     """Every run of the day per cooperative, oldest first."""
     with engine.connect() as con:
-        rows = con.execute(text("select org_id, status, error, runner, payload from plans "
+        rows = con.execute(text("select org_id, status, error, runner, payload, created_at, "
+                                "finished_at from plans "
                                 "where service_date = :d order by id"), {"d": DAY}).mappings()
         out: dict[int, list[dict]] = {}
         for row in rows:
@@ -264,6 +267,7 @@ def plan_all(pg: PgServer, template: str, redis_url: str, orgs: list[Org], worke
         consumers_waiting(redis_url, workers, timeout=180)
         sampler = MemorySampler([p.pid for p in processes])
         sampler.start()
+        cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         asked: dict[int, float] = {}
         started = time.monotonic()
         with app.app_context():
@@ -289,6 +293,7 @@ def plan_all(pg: PgServer, template: str, redis_url: str, orgs: list[Org], worke
         elapsed = (max(visible.values()) if visible else time.monotonic()) - started
         time.sleep(1.0)  # a duplicate job (the reaper's) would show up as a second plan now
         runs = _plans(engine)
+        cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
         sampler.halt.set()
         sampler.join()
         hwm = {p.pid: _status(p.pid, "VmHWM") for p in processes}
@@ -314,6 +319,13 @@ def plan_all(pg: PgServer, template: str, redis_url: str, orgs: list[Org], worke
         for r in rows:
             pid = int(r["runner"].split(":")[1])
             by_runner[pid] = by_runner.get(pid, 0) + 1
+    first = min((r["created_at"] for rows in done.values() for r in rows), default=None)
+    orders_of, worker_of = {o.id: o.orders for o in orgs}, {p.pid: n for n, p in
+                                                           enumerate(processes)}
+    timeline = sorted([orders_of[org_id], round((r["created_at"] - first).total_seconds(), 2),
+                       round((r["finished_at"] - first).total_seconds(), 2),
+                       worker_of[int(r["runner"].split(":")[1])]]
+                      for org_id, rows in done.items() for r in rows)
     figures = {
         "workers": workers,
         "days": len(orgs),
@@ -326,9 +338,12 @@ def plan_all(pg: PgServer, template: str, redis_url: str, orgs: list[Org], worke
                                   if r["status"] == "failed"}),
         "planned_twice": sum(max(len(rows) - 1, 0) for rows in done.values()),
         "not_planned": sum(not rows for rows in done.values()),
+        "cpu_s_per_plan": round(cpu / len(visible), 2) if visible else None,
         "plans_per_worker": [by_runner.get(p.pid, 0) for p in processes],
         "peak_rss_mb_per_worker": [round(sampler.peak_kb[p.pid] / 1024) for p in processes],
         "worker_vmhwm_mb": [round(hwm[p.pid] / 1024) for p in processes],
+        # per run: the day's orders, taken and stored (s after the first was taken), worker
+        "timeline": sorted(timeline, key=lambda run: run[1]),
     }
     return figures, plans
 
@@ -497,9 +512,22 @@ def intake(pg: PgServer, template: str, orgs: list[Org], redis_url: str, process
 
 # --- the whole run ------------------------------------------------------------------------------
 
+def median_round(runs: list[dict]) -> dict:
+    """The run with the median plans per minute, with every run's plans per minute beside it
+    and the worst of their counts (twice, missing, failed, same plans)."""
+    ordered = sorted(runs, key=lambda r: r["plans_per_minute"])
+    out = dict(ordered[(len(ordered) - 1) // 2])
+    out["runs"] = len(runs)
+    out["plans_per_minute_runs"] = [r["plans_per_minute"] for r in runs]
+    for key in ("failed_runs", "planned_twice", "not_planned"):
+        out[key] = max(r[key] for r in runs)
+    out["same_plans_as_first"] = min(r["same_plans_as_first"] for r in runs)
+    return out
+
+
 def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: list[int],
         rate: float, seconds: float, partners: int, threads: int, work_limit: int | None,
-        pg_url: str | None, redis_url: str | None) -> dict:
+        repeat: int, pg_url: str | None, redis_url: str | None) -> dict:
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="buurtroute-scale-") as tmp:
         folder = Path(tmp)
         if pg_url:
@@ -516,15 +544,19 @@ def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: l
         template, made = seed_template(pg, orgs, *orders, folder)
         stack.callback(pg.drop, template)
         seeded = time.monotonic() - started
-        rounds, reference = [], None
-        for count in workers:
-            figures, plans = plan_all(pg, template, redis_url, made, count, work_limit, folder)
-            if reference is None:
-                reference = plans
-            figures["same_plans_as_first"] = sum(plans.get(o.id) == reference.get(o.id)
-                                                 for o in made if o.id in reference)
-            rounds.append(figures)
-            print(json.dumps(figures), flush=True)
+        runs: dict[int, list[dict]] = {}
+        reference = None
+        for _ in range(repeat):  # interleaved, so a slower spell of the machine hits all alike
+            for count in workers:
+                figures, plans = plan_all(pg, template, redis_url, made, count, work_limit,
+                                          folder)
+                if reference is None:
+                    reference = plans
+                figures["same_plans_as_first"] = sum(plans.get(o.id) == reference.get(o.id)
+                                                     for o in made if o.id in reference)
+                runs.setdefault(count, []).append(figures)
+                print(json.dumps(figures), flush=True)
+        rounds = [median_round(runs[count]) for count in workers]
         taken = []
         for processes in web_processes:
             taken.append(intake(pg, template, made, redis_url, processes, partners, rate,
@@ -553,7 +585,8 @@ def targets(result: dict) -> list[tuple[str, str, str, bool]]:
         rows.append(("2 workers vs 1 (plans/min)", "≥ 1.7×", f"{ratio:.2f}×", ratio >= 1.7))
     if 2 in by and 4 in by:
         ratio = by[4]["plans_per_minute"] / max(by[2]["plans_per_minute"], 1e-9)
-        rows.append(("4 workers vs 2 (plans/min)", "≥ 1.0×", f"{ratio:.2f}×", ratio >= 1.0))
+        rows.append(("4 workers vs 2 (plans/min, medians)", "≥ 1.0×", f"{ratio:.3f}×",
+                     ratio >= 1.0))
     for r in result["planning"]:
         ok = (r["planned_twice"] == 0 and r["not_planned"] == 0 and r["failed_runs"] == 0
               and r["same_plans_as_first"] == r["days"])
@@ -576,11 +609,15 @@ def report(result: dict) -> None:
     print(f"\nmachine: {machine['cores']} cores, load average "
           f"{' '.join(str(x) for x in machine['load_average'])}")
     if result["planning"]:
-        print(f"{'workers':>7} {'plans/min':>9} {'p50 s':>7} {'p95 s':>7} "
-              f"{'peak MB/worker':>16} {'failed':>6} {'twice':>5} {'same':>5}")
+        print(f"{'workers':>7} {'plans/min (median; runs)':>30} {'CPU s/plan':>10} "
+              f"{'p50 s':>7} {'p95 s':>7} {'peak MB/worker':>16} {'failed':>6} {'twice':>5} "
+              f"{'same':>5}")
     for r in result["planning"]:
         lat = r["request_to_plan_s"]
-        print(f"{r['workers']:>7} {r['plans_per_minute']:>9} {lat['p50']!s:>7} "
+        each = ", ".join(f"{x:g}" for x in r["plans_per_minute_runs"])
+        print(f"{r['workers']:>7} "
+              f"{r['plans_per_minute']:>7} ({each}){'':>{max(0, 20 - len(each))}} "
+              f"{r['cpu_s_per_plan']!s:>10} {lat['p50']!s:>7} "
               f"{lat['p95']!s:>7} {','.join(map(str, r['peak_rss_mb_per_worker'])):>16} "
               f"{r['failed_runs']:>6} {r['planned_twice']:>5} "
               f"{r['same_plans_as_first']:>2}/{r['days']}")
@@ -615,6 +652,8 @@ def main() -> None:
                         help="threads per web process (compose.yaml: 4)")
     parser.add_argument("--work-limit", type=int, default=None,
                         help="PLAN_WORK_LIMIT (default: the app's)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="planning rounds per worker count (the median is reported)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
@@ -622,7 +661,8 @@ def main() -> None:
     low, high = (int(x) for x in args.orders.split(","))
     result = run(args.orgs, (low, high), [int(x) for x in args.workers.split(",") if x],
                  [int(x) for x in args.web_processes.split(",") if x], args.rate, args.seconds,
-                 args.partners, args.threads, args.work_limit, args.pg_url, args.redis_url)
+                 args.partners, args.threads, args.work_limit, args.repeat, args.pg_url,
+                 args.redis_url)
     result["targets"] = [{"what": w, "target": t, "measured": m, "met": ok}
                          for w, t, m, ok in targets(result)]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,37 @@ def test_the_same_day_gives_the_same_plan_on_a_busy_machine(day60):
     assert _routes_and_unplanned(busy) == _routes_and_unplanned(quiet)
     assert any(r.visits for r in busy.routes)
     assert check(day60, busy) == []
+
+
+def test_a_solve_runs_as_a_batch_job(day60):
+    """The forked solve tells the scheduler it is batch work (``SCHED_BATCH``), so a web
+    request or a tap on the same machine does not wait behind it: read from the running
+    child's /proc entry while it solves."""
+    import threading
+    from pathlib import Path
+
+    app = Flask("plan-batch")
+    app.config.update(PLAN_WORK_LIMIT=WORK, PLAN_TIME_LIMIT=30.0, PLAN_SEED=0)
+    done: list[Plan] = []
+    solving = threading.Thread(target=lambda: done.append(_plan(day60, app)))
+    solving.start()
+    policies = set()
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    while solving.is_alive():
+        children = []
+        for task in tasks.iterdir():  # the solving thread forks, so look at every thread's
+            try:
+                children += (task / "children").read_text().split()
+            except FileNotFoundError:
+                continue
+        for pid in children:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except FileNotFoundError:
+                continue
+            policies.add(int(stat.rpartition(")")[2].split()[38]))  # field 41: policy
+    solving.join()
+    assert done and check(day60, done[0]) == []
+    # (SCHED_OTHER only in the instant between the fork and the child's first line)
+    assert os.SCHED_BATCH in policies and policies <= {os.SCHED_BATCH, os.SCHED_OTHER}
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the worker itself is unchanged

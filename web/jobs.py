@@ -20,6 +20,7 @@ each, and a second purge in the same night finds nothing left to remove.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -79,11 +80,13 @@ def enqueue_plan(app: Flask, org: int, day: date) -> None:
 
 
 def run_worker(app: Flask, workers: int = 1) -> None:
-    """Consume jobs until stopped (SIGINT/SIGTERM). Runs left by dead workers are taken over
-    first. Each worker thread plans one day at a time; the solve itself runs in a child
-    process that is killed at the hard time limit (see :mod:`web.planning`)."""
+    """Consume jobs until stopped (SIGINT/SIGTERM). First what runs need is loaded
+    (:func:`web.planning.warm_up`) and runs left by dead workers are taken over. Each worker
+    thread plans one day at a time; the solve itself runs in a child process that is killed
+    at the hard time limit (see :mod:`web.planning`)."""
     from . import planning
 
+    planning.warm_up(app)
     planning.reap_all(app)
     # an idle worker looks at the SQLite queue at least every half second (Huey's default
     # backs off to 10 s, too slow for a re-plan the assistant waits for; Redis blocks instead)
@@ -101,4 +104,14 @@ def die_with_parent(signum: int) -> None:
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signum)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
+        pass
+
+
+def batch_priority() -> None:
+    """Linux: tell the scheduler this process is a batch computation (``SCHED_BATCH``): it
+    gives way when a request or a tap wakes up on the same machine, and solves sharing a core
+    interrupt each other less; elsewhere a no-op."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):
         pass

@@ -230,6 +230,57 @@ def reap_all(app: Flask) -> None:
         jobs.enqueue_plan(app, org, day)
 
 
+@dataclass(frozen=True)
+class WarmedUp:
+    """What a starting worker loaded: the areas, and the day it built (cooperative, date)."""
+
+    areas: list[str]
+    built: tuple[int, date] | None
+
+
+def warm_up(app: Flask) -> WarmedUp:
+    """Load what every run needs before a worker takes its first job, so that no run pays for
+    it and the worker's forked solves share it: the areas of the active cooperatives (from the
+    disk cache; within the memory budget the least recently used go first), the solver's
+    lazily imported modules, and the statements and code a run uses, by building the day of
+    the newest order once (read only, thrown away). Nothing here stops a
+    worker: what fails is logged, and the first run that needs it fails visibly."""
+    from routing.solver import preload
+
+    from .areas import area_for
+    from .store import Organisation
+
+    preload()
+    with app.app_context():
+        session: Session = app.extensions["buurtroute.sessions"]()
+        try:
+            with tenancy.system(session, "a starting worker loads the cooperatives' areas"):
+                names = sorted({org.area or app.config["AREA"] for org in session.scalars(
+                    select(Organisation).where(Organisation.active.is_(True)))})
+                newest = session.scalars(select(Order).order_by(Order.id.desc())).first()
+                last = (newest.org_id, newest.service_date) if newest is not None else None
+        finally:
+            session.close()
+        loaded = []
+        for name in names:
+            try:
+                loaded.append(area_for(name).name)
+            except Exception:  # noqa: BLE001 (its runs will say so; other areas still load)
+                log.exception("area %s could not be loaded", name)
+        if last is not None:
+            session = tenancy.use(app.extensions["buurtroute.sessions"](),
+                                  tenancy.of(last[0], why="a starting worker warms up"))
+            try:
+                build(session, last[1], None, None)
+            except Exception:  # noqa: BLE001 (only a warm-up; the real runs say what fails)
+                log.exception("warming up on a day of %s failed", last[0])
+                last = None
+            finally:
+                session.rollback()
+                session.close()
+    return WarmedUp(loaded, last)
+
+
 def _under_way(session: Session, day: date) -> Plan | None:
     return session.scalars(select(Plan).where(Plan.service_date == day,
                                               Plan.status == "running")).first()
@@ -417,6 +468,7 @@ def solve_with_limit(problem: model.Problem, reference: model.Plan | None,
 def _child(send, problem: model.Problem, reference: model.Plan | None,
            params: SolveParams) -> None:
     jobs.die_with_parent(signal.SIGKILL)  # a killed worker takes its solve with it
+    jobs.batch_priority()
     try:
         plan = replan.repair(problem, reference, params) if reference is not None \
             else solve(problem, params)

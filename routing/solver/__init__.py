@@ -202,6 +202,12 @@ def solve(problem: Problem, params: SolveParams = SolveParams()) -> Plan:
     return plan
 
 
+def preload() -> None:
+    """Import what a solve imports on first use (PyVRP), so that the solves a process forks
+    (the web's planning workers) share it instead of each importing its own."""
+    import pyvrp  # noqa: F401
+
+
 def done_rounds(problem: Problem) -> list[Route] | None:
     """Each assistant's round of only their done stops, and the deliveries of goods they carry
     where those still hold, timed by the scheduler; None if the done stops alone do not hold.
