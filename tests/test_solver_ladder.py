@@ -109,3 +109,61 @@ def test_a_crowded_full_day_runs_fixed_set_rounds_after_its_third_checkpoint(are
     assert plan.stats["chosen"].startswith("fixed set"), plan.stats["chosen"]
     first, final = tuple(plan.stats["first_key"]), key(problem, plan)
     assert final < first, (final, first)
+
+
+def test_a_full_day_that_fits_whole_plans_every_order(day60):
+    """The full 60-order day (breaks, hot meals; not crowded): PyVRP is told to plan every
+    order, and the plan holds all 60 and every rule. With prizes it used to leave parcel P055
+    out at this much work: no place in any round held it, nor with one other order moved."""
+    plan = solve(day60, SolveParams(time_limit=SAFETY, work_limit=400_000, random_seed=1))
+    assert check(day60, plan) == [] and plan.stats["stopped_by"] == "work"
+    assert plan.stats["required_all"] and not plan.stats["gave_up"]
+    assert plan.unplanned == [], [u.order_id for u in plan.unplanned]
+
+
+def test_a_day_that_only_looks_whole_gives_up_on_planning_every_order(day60):
+    """Twelve orders moved to one quarter of an hour at their own places: by the estimate the
+    day still fits (not crowded), but three assistants cannot be at twelve doors at once. The
+    search told to plan every order finds no feasible plan, gives up after its count, and goes
+    on with prizes: a valid plan that leaves out only orders of that quarter."""
+    from routing.model import TimeWindow
+    from routing.solver import seed
+
+    rush = [o.id for o in day60.orders if not o.hot_meal][:12]
+    quarter = (TimeWindow(11 * 3600, 11 * 3600 + 900),)
+    problem = replace(day60, orders=tuple(replace(o, windows=quarter) if o.id in rush else o
+                                          for o in day60.orders))
+    assert not seed.crowded(problem, build(problem, list(problem.orders)))
+    plan = solve(problem, SolveParams(time_limit=SAFETY, work_limit=300_000, random_seed=1))
+    assert check(problem, plan) == [] and plan.stats["stopped_by"] == "work"
+    assert plan.stats["required_all"] and plan.stats["gave_up"]
+    left = {u.order_id for u in plan.unplanned}
+    assert left and left <= set(rush), left
+    assert plan.stats["checkpoints"] >= 1
+
+
+def test_neighbours_see_past_a_pharmacy(day60):
+    """PyVRP's own neighbourhood of a pickup at the busiest pharmacy is nearly all pickups
+    there; the capped one keeps at most ten of those and fills the rest with other stops."""
+    from routing.solver import seed
+
+    nodes = build(day60, list(day60.orders))
+    d = seed.to_data(day60, nodes)
+    from pyvrp.search import NeighbourhoodParams, compute_neighbours
+
+    own = compute_neighbours(d.data, NeighbourhoodParams(num_neighbours=seed.NEIGHBOURS))
+    capped = seed.neighbours(d, nodes, 10)
+
+    def place(a) -> int:
+        if a.is_client():
+            n = d.client_node[a.idx]
+            return -1 - a.idx if n < 0 else int(nodes.loc[n])
+        p, q = d.ship_nodes[a.idx]
+        return int(nodes.loc[p if a.is_pickup() else q])
+
+    busiest = max(own, key=lambda a: sum(place(b) == place(a) for b in own[a]))
+    assert sum(place(b) == place(busiest) for b in own[busiest]) > 10
+    for a, near in capped.items():
+        assert len(near) == seed.NEIGHBOURS and a not in near
+        assert sum(place(b) == place(a) for b in near) <= 10
+    assert capped[busiest] != own[busiest]

@@ -314,11 +314,64 @@ def routes_of(problem: Problem, d: Data, solution: Any) -> list[list[int]]:
 
 
 Visit = Callable[[list[list[int]]], None]
+WIDE = 60
+"""Extra nearest stops looked at by :func:`neighbours` to fill the places of co-located ones."""
+
+
+def neighbours(d: Data, nodes: Nodes, same_place: int) -> dict[Any, list[Any]]:
+    """PyVRP's granular neighbourhood (``NEIGHBOURS`` nearest per stop) with at most
+    ``same_place`` of them at the stop's own place. At a pharmacy with twenty pickups the
+    nearest stops of a pickup are all the other pickups there (no travel between them), and
+    the search hardly sees where else it could go in a round."""
+    from pyvrp.search import NeighbourhoodParams, compute_neighbours
+
+    def place(a: Any) -> int:
+        if a.is_client():
+            n = d.client_node[a.idx]
+            return -1 - a.idx if n < 0 else int(nodes.loc[n])  # a break is at no place
+        p, q = d.ship_nodes[a.idx]
+        return int(nodes.loc[p if a.is_pickup() else q])
+
+    wide = compute_neighbours(d.data, NeighbourhoodParams(num_neighbours=NEIGHBOURS + WIDE))
+    out: dict[Any, list[Any]] = {}
+    for a, near in wide.items():
+        here, same, kept = place(a), 0, []
+        for b in near:
+            if place(b) == here:
+                if same >= same_place:
+                    continue
+                same += 1
+            kept.append(b)
+            if len(kept) == NEIGHBOURS:
+                break
+        out[a] = kept
+    return out
+
+
+def _solve(d: Data, near: dict[Any, list[Any]], stop: Any, seed: int,
+           params: Any, initial: Any) -> Any:
+    """``pyvrp.solve`` with the neighbourhood ``near`` instead of the one it computes."""
+    import pyvrp
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager
+
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    ls = LocalSearch(d.data, rng, near, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(d.data):
+            ls.add_operator(op(d.data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(d.data), params.penalty)
+    init = initial
+    if init is None:
+        init = ls(pyvrp.Solution.make_random(d.data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    return IteratedLocalSearch(d.data, pm, ls, init, params.ils).run(stop, False, False, 5.0)
 
 
 def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int,
                more: Callable[[int], bool], every: int, visit: Visit,
-               start: Plan | None = None, keep: frozenset[str] = frozenset()
+               start: Plan | None = None, keep: frozenset[str] = frozenset(),
+               give_up: int | None = None, same_place: int | None = None
                ) -> tuple[list[list[int]] | None, bool, dict[str, Any]]:
     """PyVRP's iterated local search on one trajectory that does not depend on the time limit:
     its settings are fixed, it goes on while ``more(iterations done)`` says so and ``deadline``
@@ -326,7 +379,10 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     iterations it hands its best feasible
     plan, if that changed, to ``visit``. From a random plan, or from ``start`` (:func:`warm`)
     with the orders in ``keep`` required. A run given more time passes every checkpoint a
-    shorter one passed, and more.
+    shorter one passed, and more. With ``give_up``, the search ends after that many iterations
+    without any feasible plan (``stats["gave_up"]``; counted, so a longer run gives up at the
+    same point): the orders in ``keep`` then probably do not all fit. ``same_place``: at most
+    that many neighbours of a stop at its own place (:func:`neighbours`).
 
     Returns the best feasible plan when it stopped (None if none), whether ``more`` ended it
     (else the clock did), and figures."""
@@ -342,6 +398,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     initial = warm(problem, nodes, d, start) if start is not None else None
     seen: list[Any] = [None]  # the best plan last handed to ``visit``
     counted = [False]
+    feasible, gave_up = [False], [False]
 
     class Checkpoints(IteratedLocalSearchCallbacks):
         def __init__(self) -> None:
@@ -349,11 +406,15 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
 
         def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
             self.count += 1
+            feasible[0] = feasible[0] or best.is_feasible()
             if self.count % every == 0 and best.is_feasible() and best is not seen[0]:
                 seen[0] = best
                 visit(routes_of(problem, d, best))
 
     def stop(best_cost: float) -> bool:
+        if give_up is not None and checkpoints.count >= give_up and not feasible[0]:
+            counted[0] = gave_up[0] = True
+            return True
         if not more(checkpoints.count):
             counted[0] = True
             return True
@@ -366,13 +427,16 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
         perturbation=PerturbationParams(1, TRAJECTORY_PERTURBATION))
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
         warnings.simplefilter("ignore")
-        res = pyvrp.solve(d.data, stop=stop, seed=seed, collect_stats=False, display=False,
-                          params=params, initial_solution=initial)
+        if same_place is None:
+            res = pyvrp.solve(d.data, stop=stop, seed=seed, collect_stats=False, display=False,
+                              params=params, initial_solution=initial)
+        else:
+            res = _solve(d, neighbours(d, nodes, same_place), stop, seed, params, initial)
     best = routes_of(problem, d, res.best) if res.best.is_feasible() else None
     return best, counted[0], {"seed_feasible": best is not None,
                               "seed_seconds": round(time.monotonic() - t0, 3),
                               "seed_cost": int(res.cost()) if best is not None else None,
-                              "seed_iterations_done": res.num_iterations}
+                              "seed_iterations_done": res.num_iterations, "gave_up": gave_up[0]}
 
 
 def solve(problem: Problem, nodes: Nodes, seconds: float | None, seed: int = 0,
@@ -397,3 +461,4 @@ def solve(problem: Problem, nodes: Nodes, seconds: float | None, seed: int = 0,
     if not best.is_feasible():
         return None, stats
     return routes_of(problem, d, best), stats
+
