@@ -95,12 +95,12 @@ def test_a_solve_runs_as_a_batch_job(day60):
         for task in tasks.iterdir():  # the solving thread forks, so look at every thread's
             try:
                 children += (task / "children").read_text().split()
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):  # the thread or child just ended
                 continue
         for pid in children:
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):
                 continue
             policies.add(int(stat.rpartition(")")[2].split()[38]))  # field 41: policy
     solving.join()
