@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # A run of another process is taken for dead after this many seconds (on the same host,
     # as soon as its process is gone); default: twice the hard limit + 60 s.
     "PLAN_STALE_AFTER": None,
+    # Solves at once on one machine, whatever the number of workers (web/slots.py); default:
+    # the cores this process may use.
+    "PLAN_SOLVES_PER_MACHINE": None,
     # The queue engine for planning jobs: "sqlite" (embedded, a file in the instance folder),
     # "redis" (REDIS_URL; several machines) or "immediate" (run inside the request: tests).
     # Seconds an assistant's tap waits on the phone before it is sent (the "undo" time).

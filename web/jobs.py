@@ -12,6 +12,10 @@ database, not in the queue: a queue may lose a job when a worker is killed, so t
 (every minute, and when a worker starts) finds days with requests no run has taken and
 enqueues them again.
 
+However many workers run on a machine, at most one solve per core runs at once
+(:mod:`web.slots`, ``PLAN_SOLVES_PER_MACHINE``): the other workers prepare and store days
+meanwhile instead of slowing every solve down.
+
 The same workers run the nightly retention purge (:func:`web.retention.purge_app`, a
 periodic task beside the reaper): with several workers Huey schedules a periodic task on
 each, and a second purge in the same night finds nothing left to remove.
@@ -23,9 +27,11 @@ import logging
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 from flask import Flask
+
+from . import slots
 
 log = logging.getLogger(__name__)
 QUEUES = ("sqlite", "redis", "immediate")
@@ -68,8 +74,29 @@ def init_app(app: Flask) -> None:
         log.info("retention purge: %s", ", ".join(f"{k} {v}" for k, v in removed.items()))
 
     app.extensions["buurtroute.queue"] = huey
+    app.extensions["buurtroute.slots"] = slots.Slots(_solves_per_machine(app))
     app.extensions["buurtroute.purge_task"] = purge
     app.extensions["buurtroute.plan_task"] = plan_day
+
+
+def _solves_per_machine(app: Flask) -> int:
+    configured = app.config.get("PLAN_SOLVES_PER_MACHINE")
+    if configured in (None, ""):
+        return slots.default_count()
+    try:
+        count = int(configured)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1:
+        raise ValueError(f"PLAN_SOLVES_PER_MACHINE: a whole number of at least 1, "
+                         f"got {configured!r}")
+    return count
+
+
+def solve_slot(app: Flask) -> ContextManager[None]:
+    """Hold one of the machine's solve slots for a ``with`` block (waiting for one first)."""
+    held: slots.Slots = app.extensions["buurtroute.slots"]
+    return held.held()
 
 
 def enqueue_plan(app: Flask, org: int, day: date) -> None:

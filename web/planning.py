@@ -434,7 +434,8 @@ def _solve(app: Flask, built: "Built", base: Plan | None, mode: str) -> model.Pl
     if built.problem is None:
         return built.no_shift
     reference = _model_plan(base) if mode != "full" else None
-    return solve_with_limit(built.problem, reference, _params(app), hard_limit(app))
+    with jobs.solve_slot(app):  # the worker waits here while every core solves
+        return solve_with_limit(built.problem, reference, _params(app), hard_limit(app))
 
 
 def solve_with_limit(problem: model.Problem, reference: model.Plan | None,
