@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from functools import lru_cache
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
@@ -161,8 +162,15 @@ def _criteria(state: ORMExecuteState) -> None:
         return
     if scope.everything:
         return
-    orgs = tuple(sorted(scope.orgs))
-    state.statement = state.statement.options(
+    state.statement = state.statement.options(*_options(tuple(sorted(scope.orgs))))
+
+
+@lru_cache(maxsize=1024)
+def _options(orgs: tuple[int, ...]) -> tuple[Any, ...]:
+    """The criteria that limit a statement to ``orgs``, made once per set of organisations:
+    building them costs more than the rest of a small query (they are immutable, so every
+    statement of the same organisations can share them)."""
+    return (
         with_loader_criteria(Tenant, lambda cls: cls.org_id.in_(orgs), include_aliases=True),
         with_loader_criteria(AccessLog, lambda cls: cls.org_id.in_(orgs),
                              include_aliases=True),
