@@ -22,3 +22,23 @@ def area():
     from routing.area import load_area
 
     return load_area("helsinki-demo")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that fails beside a live server or worker shows the end of their logs (a 500's
+    traceback is in the server's log, not in the test's output): CI keeps nothing else."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    from tests.browser_fixtures import LiveServer
+
+    folders = {v.workdir for v in getattr(item, "funcargs", {}).values()
+               if isinstance(v, LiveServer)}
+    if "tmp_path" in getattr(item, "funcargs", {}):
+        folders.add(item.funcargs["tmp_path"])
+    for folder in sorted(folders):
+        for log in sorted(Path(folder).glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()[-60:]
+            report.sections.append((f"end of {log.name}", "\n".join(lines)))
