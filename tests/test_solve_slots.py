@@ -146,3 +146,29 @@ def test_the_slot_count_is_checked_when_the_app_starts(tmp_path):
     assert app.extensions["buurtroute.slots"].count == 3
     app = create_app(base)
     assert app.extensions["buurtroute.slots"].count == len(os.sched_getaffinity(0))
+
+
+def test_a_slot_refused_by_the_system_does_not_stop_a_solve(caplog):
+    """The semaphore removed by hand (``ipcrm``) while a worker runs: its next solve runs
+    without a slot and the log says why; the one after makes the semaphore again and waits
+    for slots as before."""
+    import ctypes
+
+    from web import slots
+
+    one = slots.Slots(1)
+    with one.held():
+        semid = one._id
+    assert semid is not None
+    assert slots._libc().semctl(semid, 0, 0) == 0  # IPC_RMID, as ipcrm does
+    ran = []
+    with caplog.at_level("WARNING", logger="web.slots"), one.held():
+        ran.append("without a slot")
+    assert ran and "solving without a slot" in caplog.text
+    with one.held():
+        again = one._id
+        other = slots.Slots(1)
+        other._semaphore()  # a second process would find the same semaphore, all slots taken
+        assert other._id == again
+        buf = slots._SemBuf(0, -1, 0x1000 | 0o4000)  # SEM_UNDO | IPC_NOWAIT
+        assert slots._libc().semop(again, ctypes.byref(buf), 1) < 0
