@@ -178,6 +178,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
             ids = frozenset(v.order_id for r in start.routes for v in r.visits)
             sub = build(problem, [o for o in nodes.orders if o.id in ids])
             per, base, whole = ITERATION_WORK * sub.size, spent[2], [False]
+            handed: list[list[list[int]]] = []  # the routes of the round's last checkpoint
 
             def more(done: int, per: int = per, base: int = base, whole: list[bool] = whole) -> bool:
                 spent[2] = base + done * per
@@ -185,7 +186,11 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
                 whole[0] = done >= FIXED_ITERATIONS
                 return not whole[0] and (rest is None or rest >= per)
 
-            def checkpoint(routes: list[list[int]], sub: Nodes = sub) -> None:
+            def checkpoint(routes: list[list[int]], sub: Nodes = sub,
+                           handed: list[list[list[int]]] = handed) -> None:
+                if handed and handed[-1] == routes:
+                    return  # the round's end kept the plan its last checkpoint completed
+                handed.append(routes)
                 _kept, timed = repair.repair(problem, sub, routes)
                 ladder.counts["fixed_checkpoints"] += 1
                 ladder.offer(complete(Plan(timed, [], 0)), "fixed set")
