@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.web_fixtures import DAY
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 AREA = "helsinki-demo"
@@ -49,7 +51,7 @@ def seed_database(folder: Path, day: date | None = None, password: str = PASSWOR
 
     with app.app_context():
         session = new_session()
-        accounts = seed(session, load_area(AREA), day or date.today(), password=password)
+        accounts = seed(session, load_area(AREA), day or DAY, password=password)
         session.close()
     app.extensions["buurtroute.engine"].dispose()
     return database, accounts
@@ -93,6 +95,9 @@ class LiveServer:
         env.pop("DATABASE_URL", None)
         env.update({"DATABASE_URL": f"sqlite:///{self.database}",
                     "BUURTROUTE_AREA": AREA,
+                    # the day the database was seeded for, also between 23:00 and 24:00 UTC
+                    # when Amsterdam (the app's "today") is a day ahead of this machine
+                    "BUURTROUTE_TODAY": DAY.isoformat(),
                     "BUURTROUTE_SECRET_KEY": "live-server-secret",
                     "BUURTROUTE_INSTANCE_PATH": str(self.workdir / "instance"),
                     "PYTHONPATH": str(ROOT), **self.extra_env})
