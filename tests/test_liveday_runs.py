@@ -273,3 +273,43 @@ def test_the_coordinator_sees_how_each_round_goes(app):
     workload = page.split('id="workload"')[1].split("</table>")[0]
     row = next(r for r in workload.split("<tr>") if ">Anna<" in r or "Anna</th>" in r)
     assert f"2 van {total} deuren" in row and "1 niet thuis" in row, row
+
+
+def test_a_run_finishing_between_the_status_reads_never_breaks_the_status(app, monkeypatch):
+    """The day page polls /coordinator/plan/status while a worker finishes a run: whichever
+    of its reads comes first, the run is finished right after it (in another session, as the
+    worker does). The answer is a 200 with the plan's rounds, never a 500 (a run read while
+    running, then finished, came back without rounds: CI caught it under load)."""
+    first = _planned(app)
+    with db_session(app) as s:
+        done = s.get(Plan, first["plan_id"])
+        running = Plan(service_date=DAY, status="running", payload={}, upto_request=10**6,
+                       seed=0, runner="test:1:x", attempt=1)
+        s.add(running)
+        s.commit()
+        run_id, payload = running.id, done.payload
+    finished = []
+
+    def finish_after(read):
+        def wrapped(*args, **kwargs):
+            out = read(*args, **kwargs)
+            if not finished:
+                finished.append(read.__name__)
+                with db_session(app) as other:
+                    other.get(Plan, first["plan_id"]).superseded = True
+                    row = other.get(Plan, run_id)
+                    row.status, row.payload = "done", payload
+                    other.commit()
+            return out
+        return wrapped
+
+    monkeypatch.setattr(planning, "latest_run", finish_after(planning.latest_run))
+    monkeypatch.setattr(planning, "current_plan", finish_after(planning.current_plan))
+    client = app.test_client()
+    login(client, "coordinator")
+    response = client.get(f"/coordinator/plan/status?date={DAY.isoformat()}")
+    assert finished, "the run was never finished between the reads"
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    status = response.get_json()
+    assert status["plan_id"] in (first["plan_id"], run_id)
+    assert status["live"]["rounds"], status["live"]

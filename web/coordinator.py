@@ -273,8 +273,10 @@ def plan_status():
     """The day's planning as the day page polls it: the latest run (with why it failed), the
     current plan and what it changed, and whether the last change can be undone."""
     service_date = _day()
-    run = planning.latest_run(db(), service_date)
+    # the current plan first: a run read as "running" that a worker finishes before the next
+    # read would come back from the session as it was (no rounds) if read second
     current = planning.current_plan(db(), service_date)
+    run = planning.latest_run(db(), service_date)
     busy = (run is not None and run.status == "running") or planning.pending(db(), service_date)
     live = progress(rounds.rounds_of(db(), current), _now_minutes(service_date)) \
         if current is not None else {"rounds": {}, "late_meals": []}
