@@ -67,7 +67,7 @@ from tests.browser_fixtures import (AREA, GOOD_ADDRESS, HOST, KIND_OF_PARTNER,  
                                     PASSWORD, LiveServer, Outcome, area_addresses,
                                     partner_payload, submit)
 from tests.servers import (PgServer, ThrowawayCluster, ThrowawayRedis,  # noqa: E402
-                           consumers_waiting, external_pg)
+                           children_by_parent, consumers_waiting, external_pg)
 
 RESULTS = ROOT / "bench" / "results"
 #: The service day of every cooperative, pinned as "today" in every process (not the real
@@ -148,21 +148,6 @@ def _status(pid: int, key: str) -> int:
     return 0
 
 
-def _children() -> dict[int, list[int]]:
-    """Parent pid → child pids, for every process (from /proc/<pid>/stat)."""
-    out: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        out.setdefault(ppid, []).append(int(entry.name))
-    return out
-
-
 def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     out, todo = [], list(children.get(pid, ()))
     while todo:
@@ -182,7 +167,7 @@ def _ticks(pid: int, reaped: bool) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time of ``pid``, its reaped children and its live descendants (user + system)."""
-    ticks = _ticks(pid, True) + sum(_ticks(p, False) for p in _descendants(pid, _children()))
+    ticks = _ticks(pid, True) + sum(_ticks(p, False) for p in _descendants(pid, children_by_parent()))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -210,7 +195,7 @@ class MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self.halt.wait(0.2):
-            children = _children()
+            children = children_by_parent()
             for pid in self.pids:
                 tree = [pid, *_descendants(pid, children)]
                 self.peak_kb[pid] = max(self.peak_kb[pid],
@@ -428,7 +413,7 @@ def intake(pg: PgServer, template: str, orgs: list[Org], redis_url: str, process
     try:
         server.start()
         warm_up_rounds = server.warm_up_every_process(senders[0][2])
-        web_pids = [server.process.pid, *_descendants(server.process.pid, _children())]
+        web_pids = [server.process.pid, *_descendants(server.process.pid, children_by_parent())]
         database = postmaster(pg)
         cpu_before = ([own_cpu_seconds(p) for p in web_pids], time.process_time(),
                       cpu_seconds(database) if database else 0.0)

@@ -34,10 +34,10 @@ def pytest_runtest_makereport(item, call):
         return
     from tests.browser_fixtures import LiveServer
 
-    folders = {v.workdir for v in getattr(item, "funcargs", {}).values()
-               if isinstance(v, LiveServer)}
-    if "tmp_path" in getattr(item, "funcargs", {}):
-        folders.add(item.funcargs["tmp_path"])
+    funcargs = getattr(item, "funcargs", {})
+    folders = {v.workdir for v in funcargs.values() if isinstance(v, LiveServer)}
+    if "tmp_path" in funcargs:
+        folders.add(funcargs["tmp_path"])
     for folder in sorted(folders):
         for log in sorted(Path(folder).glob("*.log")):
             lines = log.read_text(errors="replace").splitlines()[-60:]

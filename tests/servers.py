@@ -222,6 +222,22 @@ class ThrowawayRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def children_by_parent() -> dict[int, list[int]]:
+    """Parent pid → child pids, for every process (from /proc/<pid>/stat): a worker's forked
+    solves, a server's processes."""
+    out: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):  # ended while listed
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        out.setdefault(ppid, []).append(int(entry.name))
+    return out
+
+
 def consumers_waiting(url: str, count: int, timeout: float = 90) -> None:
     """Wait until ``count`` worker processes block on the Redis queue (a worker takes some
     seconds to import the planner; a burst sent before would all go to the first one)."""

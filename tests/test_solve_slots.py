@@ -14,31 +14,16 @@ import time
 import uuid
 from datetime import timedelta
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
 from tests.browser_fixtures import ROOT, LiveServer, coordinator_session, copy_database
 from tests.redis_fixtures import redis_url  # noqa: F401 (fixture by name)
-from tests.servers import consumers_waiting
+from tests.servers import children_by_parent, consumers_waiting
 from tests.test_liveday_workers import FAST, ask_plan, copy_day, extra_worker, runs, settled, \
     stop
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 from web import create_app
-
-
-def _children(parents: set[int]) -> set[int]:
-    """The processes whose parent is one of ``parents`` (a worker's forked solves)."""
-    out = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:  # ended while listed
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) in parents:
-                out.add(int(entry))
-    return out
 
 
 class SolveWatch(threading.Thread):
@@ -51,7 +36,8 @@ class SolveWatch(threading.Thread):
 
     def run(self) -> None:
         while not self.halt.is_set():
-            solving = _children(self.workers)
+            children = children_by_parent()
+            solving = {c for w in self.workers for c in children.get(w, ())}
             self.peak = max(self.peak, len(solving))
             self.seen |= solving
             time.sleep(0.005)
