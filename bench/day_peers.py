@@ -17,7 +17,16 @@ priority-weighted penalty of left-out orders (priority 1 = 100, 2 = 10, 3 = 1), 
 km, finish spread, and the ratios Buurtroute / best valid peer. Last, Buurtroute alone on the
 full day without the balance and buurt weights: what those preferences cost in travel.
 
-``python bench/day_peers.py [--orders 60 100 150] [--seconds 3 10]`` prints a table and writes
+The two searches that take a seed (Buurtroute's and PyVRP's) are also run with seeds 2 … N
+(``--seeds``, default 8): one seed is one draw, and on the crowded days at 3 s one draw of
+either solver can sit several per cent from its usual plan (Buurtroute's seed 1 on the relaxed
+150-order day is 5 % below its 16-seed mean, on the relaxed 100-order day 4 % above). The
+table's cells stay seed 1; each row adds the mean, lowest and highest over the seeds, the
+comparison of means, and in how many seeds more time was never worse. PyVRP gets the extra
+seeds on the relaxed days only: on a full day it has no breaks, and every plan of it is invalid.
+VROOM at exploration level 5 on one thread has no seed and ends within the limit: one run.
+
+``python bench/day_peers.py [--orders 60 100 150] [--seconds 3 10] [--seeds 8]`` prints a table and writes
 ``bench/results/day_peers.json``. VROOM and PyVRP are bench-only extras
 (``pip install -e '.[bench]'``), never runtime dependencies. No timing is asserted anywhere;
 the machine's load average is written with each row, since the searches stop on the clock.
@@ -97,7 +106,7 @@ def timed_plan(problem: Problem, steps: dict[str, list[tuple[str, str, int]]],
     return Plan(routes, left)
 
 
-def pyvrp_plan(problem: Problem, seconds: float) -> Plan:
+def pyvrp_plan(problem: Problem, seconds: float, random_seed: int = 1) -> Plan:
     """PyVRP with its default settings on the day without breaks and ride limits."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
@@ -112,7 +121,7 @@ def pyvrp_plan(problem: Problem, seconds: float) -> Plan:
     nodes = build(bare, list(bare.orders))
     d = seed.to_data(bare, nodes)
     res = pyvrp.solve(d.data, stop=MaxRuntime(max(0.05, seconds - (time.monotonic() - t0))),
-                      seed=1, display=False)
+                      seed=random_seed, display=False)
     steps: dict[str, list] = {}
     departures: dict[str, int] = {}
     free = [list(vs) for vs in d.vehicles]
@@ -135,8 +144,9 @@ def pyvrp_plan(problem: Problem, seconds: float) -> Plan:
 VROOM_PRIORITY = {1: 100, 2: 10, 3: 1}
 
 
-def vroom_plan(problem: Problem, seconds: float) -> Plan:
-    """VROOM (pyvroom, one thread, exploration level 5) with breaks, shipments, priorities."""
+def vroom_plan(problem: Problem, seconds: float, random_seed: int = 1) -> Plan:
+    """VROOM (pyvroom, one thread, exploration level 5) with breaks, shipments, priorities; it
+    takes no seed (``random_seed`` is there for a common signature)."""
     import vroom
 
     inp = vroom.Input()
@@ -181,11 +191,16 @@ def vroom_plan(problem: Problem, seconds: float) -> Plan:
     return timed_plan(problem, steps, breaks, departures)
 
 
-def ours(problem: Problem, seconds: float) -> Plan:
-    return solve(problem, SolveParams(time_limit=seconds, random_seed=1))
+def ours(problem: Problem, seconds: float, random_seed: int = 1) -> Plan:
+    return solve(problem, SolveParams(time_limit=seconds, random_seed=random_seed))
 
 
 SOLVERS = {"buurtroute": ours, "pyvrp": pyvrp_plan, "vroom": vroom_plan}
+
+
+def seeded(name: str, variant: str) -> bool:
+    """Whether a solver's draw depends on a seed on this day (see the module's docstring)."""
+    return name == "buurtroute" or (name == "pyvrp" and variant == "relaxed")
 
 
 def figures(problem: Problem, plan: Plan, seconds: float) -> dict:
@@ -229,11 +244,39 @@ def compare(row: dict) -> dict:
             if any(v["penalty"] <= us["penalty"] for _, v in peers) else None}
 
 
+def spread(draws: list[dict]) -> dict:
+    """Mean, lowest and highest of one solver's figures over its seeds."""
+    def stats(field: str) -> dict:
+        xs = [d[field] for d in draws]
+        return {"mean": round(sum(xs) / len(xs), 1), "min": min(xs), "max": max(xs)}
+    return {"seeds": len(draws), "valid": sum(d["valid"] for d in draws),
+            "planned": stats("planned"), "penalty": stats("penalty"), "travel_min": stats("travel_min")}
+
+
+def compare_means(over: dict, variant: str) -> dict:
+    """Buurtroute's means against the peers valid in every seed, as the issue asks: on a full day
+    a penalty no higher than any of theirs; on a relaxed day that, and travel no longer than the
+    lowest peer's (on a full day VROOM's short travel is that of the hot meals it leaves out)."""
+    us = over["buurtroute"]
+    peers = {k: v for k, v in over.items() if k != "buurtroute" and v["valid"] == v["seeds"]}
+    if not peers:
+        return {}
+    out = {"mean_penalty_no_higher_than_every_peer": all(us["penalty"]["mean"] <= v["penalty"]["mean"]
+                                                         for v in peers.values())}
+    if variant == "relaxed":
+        best_travel = min(v["travel_min"]["mean"] for v in peers.values())
+        out |= {"mean_travel_ratio_vs_lowest_peer": round(us["travel_min"]["mean"] / best_travel, 3),
+                "lowest_peer_mean_travel_min": best_travel,
+                "mean_travel_no_longer_than_every_peer": us["travel_min"]["mean"] <= best_travel}
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/day_peers.py")
     parser.add_argument("--orders", type=int, nargs="+", default=[60, 100, 150])
     parser.add_argument("--seconds", type=float, nargs="+", default=[3.0, 10.0])
     parser.add_argument("--solvers", nargs="+", default=list(SOLVERS))
+    parser.add_argument("--seeds", type=int, default=8, help="seeds 1 … N of the seeded searches")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     if "vroom" in args.solvers and importlib.util.find_spec("vroom") is None:
@@ -244,23 +287,37 @@ def main(argv: list[str]) -> int:
     for n in args.orders:
         full, _stops = demo_problem(area, demo_day(area, n, 3, 1))
         for variant, problem in (("full", full), ("relaxed", relaxed(full))):
-            keys: dict[float, list[int]] = {}  # Buurtroute's own ranking of its plan per limit
+            keys: dict[tuple[int, float], list[int]] = {}  # Buurtroute's own key per seed and limit
             for seconds in args.seconds:
-                row = {}
-                for name in args.solvers:
-                    t0 = time.monotonic()
-                    plan = SOLVERS[name](problem, seconds)
-                    row[name] = figures(problem, plan, time.monotonic() - t0)
-                    if name == "buurtroute":
-                        row[name]["key"] = plan.stats["key"]
+                row: dict[str, dict] = {}
+                draws: dict[str, list[dict]] = {}
+                for random_seed in range(1, args.seeds + 1):
+                    for name in args.solvers:
+                        if random_seed > 1 and not seeded(name, variant):
+                            continue
+                        t0 = time.monotonic()
+                        plan = SOLVERS[name](problem, seconds, random_seed)
+                        f = figures(problem, plan, time.monotonic() - t0)
+                        draws.setdefault(name, []).append(f)
+                        if name == "buurtroute":
+                            keys[random_seed, seconds] = plan.stats["key"]
+                        if random_seed == 1:
+                            row[name] = f
                 out = {"orders": n, "day": variant, "seconds": seconds, "solvers": row,
                        "load_average": round(os.getloadavg()[0], 1),
                        **(compare(row) if "buurtroute" in row else {})}
                 if "buurtroute" in row:
-                    out["buurtroute_key"] = keys[seconds] = row["buurtroute"].pop("key")
-                    shorter = [keys[s] for s in args.seconds if s < seconds and s in keys]
+                    out["buurtroute_key"] = keys[1, seconds]
+                    shorter = [less for less in args.seconds if less < seconds]
                     if shorter:  # (rules broken, penalty of left-out orders, cost): never above
-                        out["never_worse_than_less_time"] = all(keys[seconds] <= k for k in shorter)
+                        held = [all(keys[r, seconds] <= keys[r, less] for less in shorter)
+                                for r in range(1, args.seeds + 1)]
+                        out["never_worse_than_less_time"] = held[0]
+                        out["never_worse_than_less_time_seeds"] = f"{sum(held)} of {len(held)}"
+                if args.seeds > 1:
+                    out["over_seeds"] = {k: spread(v) for k, v in draws.items()}
+                    if "buurtroute" in draws:
+                        out.update(compare_means(out["over_seeds"], variant))
                 rows.append(out)
                 print(line(out), flush=True)
         if "buurtroute" in args.solvers:
@@ -281,6 +338,7 @@ def main(argv: list[str]) -> int:
                       f"spread {f['finish_spread_min']} min (with: {weighted['finish_spread_min']})", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"area": area.name, "seed": 1, "assistants": 3,
+                                          "solver_seeds": args.seeds,
                                           "penalty": "left-out orders, priority 1 = 100, 2 = 10, 3 = 1",
                                           "runs": rows, "price_of_preferences": prices},
                                          indent=2) + "\n")
@@ -297,7 +355,19 @@ def line(row: dict) -> str:
     ratio = f" | travel ×{row['travel_ratio']} of {row['best_peer']}" if row.get("travel_ratio") else ""
     if "never_worse_than_less_time" in row:
         ratio += f" | never worse than less time: {row['never_worse_than_less_time']}"
-    return f"{row['orders']} {row['day']} {row['seconds']:g}s | " + " | ".join(cells) + ratio
+    head = f"{row['orders']} {row['day']} {row['seconds']:g}s | "
+    text = head + " | ".join(cells) + ratio
+    if "over_seeds" in row:
+        means = [f"{name} ({o['seeds']} seeds, {o['valid']} valid): planned {o['planned']['mean']}, "
+                 f"penalty {o['penalty']['mean']} ({o['penalty']['min']}–{o['penalty']['max']}), "
+                 f"{o['travel_min']['mean']} min ({o['travel_min']['min']}–{o['travel_min']['max']})"
+                 for name, o in row["over_seeds"].items()]
+        text += "\n" + " " * len(head) + " | ".join(means)
+        if "mean_travel_ratio_vs_lowest_peer" in row:
+            text += f" | mean travel ×{row['mean_travel_ratio_vs_lowest_peer']} of the lowest peer"
+        if "never_worse_than_less_time_seeds" in row:
+            text += f" | never worse than less time in {row['never_worse_than_less_time_seeds']} seeds"
+    return text
 
 
 if __name__ == "__main__":
