@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from ..model import Assistant, Order, Plan, Problem, Route, TimeWindow, Unplanned, hhmm
 from . import exchange
-from .insert import _candidates, schedule
+from .insert import _candidates, _round, _stops, schedule
 
 LONGER = 2 * 3600
 """The longest shift extension offered."""
@@ -55,8 +55,9 @@ def _fit(problem: Problem, a: Assistant, route: Route, o: Order) -> Route | None
     """The round ``route`` of ``a`` (with ``a``'s shift as given) with ``o`` in, or None."""
     done = {(d.order_id, d.action) for d in problem.done}
     first = sum(1 for v in route.visits if (v.order_id, v.action) in done)
-    for _extra, stops in _candidates(problem, a, route, o, first)[:TRIES]:
-        new = schedule(problem, a, stops, route)
+    r = _round(problem, a, route, first)
+    for c in _candidates(problem, a, r, o)[:TRIES]:
+        new = schedule(problem, a, _stops(r, o, c), route)
         if new is not None:
             return new
     return None

@@ -10,11 +10,18 @@ full" for this plan: a reason found by trying, not guessed.
 Places are first screened by a quick time check (windows, shift end, the break where the round
 takes it: :func:`_bounds`), then timed in full, at most ``TRIES_PER_ORDER`` per order: a count, not the clock, so the same
 plan and problem always give the same result.
+
+Completion runs at every checkpoint of the search and is not counted as its work, so its time
+is taken from the search's: what the quick check needs of a round is worked out once per round
+while many orders are placed (:class:`_Round`), and a place's stop list is only made for the
+places timed in full (of a pickup and delivery pair there are some hundred places per round).
+The same places in the same order as before, and :func:`fill` in about two thirds of its time
+(profiled on the relaxed 100-order day at 450 000 work: the whole 3 s run about 4 % sooner).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..model import Assistant, Order, Plan, Problem, Route, TimeWindow, Visit
 
@@ -193,36 +200,68 @@ def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tu
     return ends, latest
 
 
-def _candidates(problem: Problem, a: Assistant, route: Route, o: Order, first: int) -> list[tuple[int, list[Stop]]]:
-    """The places for ``o`` in the round (after its first ``first`` stops) that pass a quick
-    time check (windows, shift end, the break in its gap), cheapest detour first."""
-    dur = problem.durations[a.mode]
+@dataclass
+class _Round:
+    """What the quick time check of :func:`_candidates` needs of one round, whatever the order
+    to put in: worked out once per round, not once per order tried."""
+
+    route: Route
+    first: int
+    seq: list[Stop]
+    locs: list[int]
+    base: list[int]  # end of the stop before place i
+    latest: list[int]  # latest end of stop i that keeps the rest; last: latest arrival home
+    wins: list[tuple[TimeWindow, ...]]
+    service: list[int]
+    gap: int | None
+
+
+def _round(problem: Problem, a: Assistant, route: Route, first: int) -> _Round:
     seq = [(v.order_id, v.action) for v in route.visits]
-    n = len(seq)
     locs = [a.start] + [v.location for v in route.visits] + [a.end_location]
     gap, brk = _break_gap(route), a.break_
     ends, latest = _bounds(problem, a, route, gap)
-    base = [route.departure if first else a.shift.start] + ends  # end of the stop before place i
+    base = [route.departure if first else a.shift.start] + ends
     if gap is not None and brk is not None:  # a stop put in the break's gap comes after it
         b0 = max(base[gap], brk.window.start)
         base[gap] = b0 + brk.duration if b0 <= brk.window.end else 10 ** 9
-    latest = latest + [a.shift.end]  # latest arrival back home
+    return _Round(route, first, seq, locs, base, latest + [a.shift.end],
+                  [_served(problem.order(oid), act)[2] for oid, act in seq],
+                  [v.end - v.start for v in route.visits], gap)
+
+
+Place = tuple[int, int, int]
+"""(extra travel, place of the pickup or delivery, place of the delivery after a pickup; -1
+without a pickup): the stop list is only made for the places timed in full."""
+
+
+def _stops(r: _Round, o: Order, where: Place) -> list[Stop]:
+    _extra, i, j = where
+    if j < 0:
+        return r.seq[:i] + [(o.id, "delivery")] + r.seq[i:]
+    return r.seq[:i] + [(o.id, "pickup")] + r.seq[i:j] + [(o.id, "delivery")] + r.seq[j:]
+
+
+def _candidates(problem: Problem, a: Assistant, r: _Round, o: Order) -> list[Place]:
+    """The places for ``o`` in the round (after its first ``r.first`` stops) that pass a quick
+    time check (windows, shift end, the break in its gap), cheapest detour first."""
+    dur = problem.durations[a.mode]
+    n, first, locs, base, latest = len(r.seq), r.first, r.locs, r.base, r.latest
+    wins, service, gap, brk = r.wins, r.service, r.gap, a.break_
     now = problem.now or 0
-    wins = [_served(problem.order(oid), act)[2] for oid, act in seq]
-    service = [v.end - v.start for v in route.visits]
 
     def visit(t_end: int, frm: int, at: int, windows: tuple[TimeWindow, ...], serve: int) -> int | None:
         start = _first_start(max(t_end + int(dur[frm, at]), now), windows)
         return None if start is None else start + serve
 
-    out: list[tuple[int, list[Stop]]] = []
+    out: list[Place] = []
     d = o.location
     if o.pickup is None:
         for i in range(first, n + 1):
             e = visit(base[i], locs[i], d, o.windows, o.service)
             if e is not None and e + int(dur[d, locs[i + 1]]) <= latest[i]:
                 extra = int(dur[locs[i], d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
-                out.append((extra, seq[:i] + [(o.id, "delivery")] + seq[i:]))
+                out.append((extra, i, -1))
         out.sort(key=lambda c: c[0])
         return out
     p = o.pickup.location
@@ -249,7 +288,7 @@ def _candidates(problem: Problem, a: Assistant, route: Route, o: Order, first: i
                     extra = int(dur[locs[i], p] + dur[p, d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
                 else:
                     extra = extra_p + int(dur[locs[j], d] + dur[d, locs[j + 1]] - dur[locs[j], locs[j + 1]])
-                out.append((extra, seq[:i] + [(o.id, "pickup")] + seq[i:j] + [(o.id, "delivery")] + seq[j:]))
+                out.append((extra, i, j))
     out.sort(key=lambda c: c[0])
     return out
 
@@ -261,22 +300,30 @@ def _locks_hold(problem: Problem, a: Assistant, stops: list[Stop]) -> bool:
 
 
 def place(problem: Problem, routes: dict[str, Route], o: Order, only: str | None = None,
-          tries: int = TRIES_PER_ORDER) -> Route | None:
+          tries: int = TRIES_PER_ORDER, rounds: dict[str, _Round] | None = None) -> Route | None:
     """The round of ``routes`` (of assistant ``only``, if given) with ``o`` put in at the
-    cheapest place that holds, or None: at most ``tries`` places are timed in full."""
+    cheapest place that holds, or None: at most ``tries`` places are timed in full. ``rounds``:
+    what the quick check worked out of each round, kept by a caller that places many orders
+    (refreshed here for a round that is no longer the one in ``routes``)."""
     done_keys = {(d.order_id, d.action) for d in problem.done}
     locked_to = {k.assistant_id for k in problem.locks if k.order_id == o.id}
-    options = []
+    rounds = {} if rounds is None else rounds
+    options: list[tuple[int, str, list[Stop] | None, Place]] = []
     for a in problem.assistants:
         if (locked_to and a.id not in locked_to) or (only is not None and a.id != only):
             continue
         route = routes[a.id]
-        first = sum(1 for v in route.visits if (v.order_id, v.action) in done_keys)
-        options += [(extra, a.id, stops) for extra, stops in _candidates(problem, a, route, o, first)]
-    options = [c for c in options if _locks_hold(problem, problem.assistant(c[1]), c[2])]
+        r = rounds.get(a.id)
+        if r is None or r.route is not route:
+            first = sum(1 for v in route.visits if (v.order_id, v.action) in done_keys)
+            r = rounds[a.id] = _round(problem, a, route, first)
+        options += [(c[0], a.id, None, c) for c in _candidates(problem, a, r, o)]
+    if problem.locks:
+        options = [(x, aid, st, c) for x, aid, _st, c in options
+                   for st in [_stops(rounds[aid], o, c)] if _locks_hold(problem, problem.assistant(aid), st)]
     options.sort(key=lambda c: c[0])  # stable: cheaper first, then assistant order
-    for _extra, aid, stops in options[:tries]:
-        new = schedule(problem, problem.assistant(aid), stops, routes[aid])
+    for _extra, aid, stops, c in options[:tries]:
+        new = schedule(problem, problem.assistant(aid), stops or _stops(rounds[aid], o, c), routes[aid])
         if new is not None:
             return new
     return None
@@ -286,13 +333,14 @@ def fill(problem: Problem, plan: Plan, left_out: list[Order]) -> tuple[Plan, lis
     """``plan`` with as many of ``left_out`` inserted as fit (most important first), and the
     ids of the orders placed."""
     routes = {r.assistant_id: r for r in plan.routes}
+    rounds: dict[str, _Round] = {}
     placed = []
     pinned = {d.order_id for d in problem.done}
     at_position = {k.order_id for k in problem.locks if k.position is not None}
     # orders pinned to a stop number go last: inserting others after them would shift them
     for o in sorted((o for o in left_out if o.id not in pinned),
                     key=lambda o: (o.id in at_position, o.rank)):
-        best = place(problem, routes, o)
+        best = place(problem, routes, o, rounds=rounds)
         if best is not None:
             routes[best.assistant_id] = best
             placed.append(o.id)

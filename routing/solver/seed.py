@@ -368,6 +368,25 @@ def _solve(d: Data, near: dict[Any, list[Any]], stop: Any, seed: int,
     return IteratedLocalSearch(d.data, pm, ls, init, params.ils).run(stop, False, False, 5.0)
 
 
+def tighten(problem: Problem, nodes: Nodes, plan: Plan, seed: int) -> list[list[int]] | None:
+    """``plan`` (the orders of ``nodes``, all required) after one exhaustive pass of PyVRP's
+    local search, as node lists per assistant; None if that found no feasible plan."""
+    import pyvrp
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, NeighbourhoodParams, compute_neighbours
+
+    d = to_data(problem, nodes, frozenset(o.id for o in nodes.orders))
+    params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS))
+    ls = LocalSearch(d.data, pyvrp.RandomNumberGenerator(seed=seed),
+                     compute_neighbours(d.data, params.neighbourhood))
+    for op in params.operators:
+        if op.supports(d.data):
+            ls.add_operator(op(d.data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(d.data), params.penalty)
+    out = ls(warm(problem, nodes, d, plan), pm.cost_evaluator(), exhaustive=True)
+    return routes_of(problem, d, out) if out.is_feasible() else None
+
+
 def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int,
                more: Callable[[int], bool], every: int, visit: Visit,
                start: Plan | None = None, keep: frozenset[str] = frozenset(),
