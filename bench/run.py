@@ -45,7 +45,8 @@ def day() -> None:
 
 def peers() -> None:
     """The demo days of 60, 100 and 150 orders, full and relaxed, at 3 s and 10 s: Buurtroute,
-    PyVRP and VROOM side by side, every plan checked (bench/day_peers.py, about 5 minutes)."""
+    PyVRP and VROOM side by side, every plan checked, the seeded searches over seeds 1–8
+    (bench/day_peers.py, about 20 minutes)."""
     subprocess.run([sys.executable, str(ROOT / "bench" / "day_peers.py")], cwd=ROOT, check=True)
 
 
