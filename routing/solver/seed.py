@@ -294,6 +294,21 @@ Measured on the relaxed 60-order day (6 seeds, 2000 iterations): mean 195.6 min 
 against 212.8 with 25 at 600 iterations in about the same time: each iteration is three times
 faster, and a day of a few assistants improves in small steps."""
 
+TRAJECTORY_RESTART = 700
+"""Iterations without a better plan after which a trajectory that starts from nothing, on a day
+PyVRP models exactly and that is not crowded (a relaxed day that fits), goes back to its best
+plan with an empty late-acceptance history (PyVRP's restart; its default of 150 000 never comes
+in our runs). One trajectory settles in its first basin and mostly stays there: on the relaxed
+60-order day the plan depended more on the seed than on the time (seeds 1-8: 186.6-225.8 min of
+travel at the work of a 3 s run, 1 M, mean 200.9; 185.2-223.4 at 10 s, 3.4 M, mean 199.2). With
+the restart: mean 197.2 (worst 219.3) at 1 M, 190.6 (worst 197.2) at 3.4 M, and the same plans
+as before at the web planner's 300 000 (its 850 iterations rarely go 700 without a better plan).
+Four short starts with the best going on did better at 1 M (195.2, worst 200.6) but worse at
+300 000 (220.2 against 209.3: the starts took the web's whole budget), so they were not taken.
+Not on the full days: there PyVRP's plan is repaired and balanced by OR-Tools afterwards, and
+restarts made the mean cost worse (8 seeds at 3.4 M: 105.0 against 97.8 million units); nor
+where the trajectory goes on from a plan (the fixed-set rounds, a crowded day)."""
+
 
 def routes_of(problem: Problem, d: Data, solution: Any) -> list[list[int]]:
     """A PyVRP solution as node lists per assistant (OR-Tools' ``ReadAssignmentFromRoutes`` form)."""
@@ -440,8 +455,11 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
         return deadline is not None and time.monotonic() >= deadline
 
     checkpoints = Checkpoints()
+    fresh = start is None and supports(problem, nodes) and not crowded(problem, nodes)
     params = pyvrp.SolveParams(
-        ils=IteratedLocalSearchParams(history_length=TRAJECTORY_HISTORY, callbacks=checkpoints),
+        ils=IteratedLocalSearchParams(
+            history_length=TRAJECTORY_HISTORY, callbacks=checkpoints,
+            **({"num_iters_no_improvement": TRAJECTORY_RESTART} if fresh else {})),
         neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS),
         perturbation=PerturbationParams(1, TRAJECTORY_PERTURBATION))
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
