@@ -172,7 +172,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
     def settled(completed: tuple[Plan, int]) -> tuple[Plan, int]:
         """A completed plan that took in orders, its rounds reshaped by one exhaustive pass of
         PyVRP's local search on its own orders (all required) and completed again, if that
-        ranks better (see ``settle`` in step 1)."""
+        ranks better (step 1 of the module's docstring)."""
         plan, inserted = completed
         if not inserted:
             return completed
