@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -455,11 +455,11 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
         return deadline is not None and time.monotonic() >= deadline
 
     checkpoints = Checkpoints()
-    fresh = start is None and supports(problem, nodes) and not crowded(problem, nodes)
+    ils = IteratedLocalSearchParams(history_length=TRAJECTORY_HISTORY, callbacks=checkpoints)
+    if start is None and supports(problem, nodes) and not crowded(problem, nodes):
+        ils = replace(ils, num_iters_no_improvement=TRAJECTORY_RESTART)  # a relaxed day that fits
     params = pyvrp.SolveParams(
-        ils=IteratedLocalSearchParams(
-            history_length=TRAJECTORY_HISTORY, callbacks=checkpoints,
-            **({"num_iters_no_improvement": TRAJECTORY_RESTART} if fresh else {})),
+        ils=ils,
         neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS),
         perturbation=PerturbationParams(1, TRAJECTORY_PERTURBATION))
     with warnings.catch_warnings():  # an over-full day has no complete plan: that is expected
