@@ -91,6 +91,21 @@ def test_a_relaxed_day_that_fits_does_not_stay_in_its_first_basin(day60):
     assert key(problem, plans[1]) <= key(problem, plans[0])
 
 
+def test_a_day_that_fits_is_planned_whole_again(area):
+    """The orders Buurtroute planned on the relaxed 150-order day fit in one plan; given only
+    those, from scratch, every one of them is planned again. With prizes PyVRP's trajectory
+    left two of the 77 out (leaving them cost less than making room), and no insertion after
+    it could put them back."""
+    problem = relaxed(demo_problem(area, demo_day(area, 150, 3, 1))[0])
+    first = solve(problem, SolveParams(time_limit=SAFETY, work_limit=300_000, random_seed=1))
+    ids = {v.order_id for r in first.routes for v in r.visits}
+    fits = replace(problem, orders=tuple(o for o in problem.orders if o.id in ids))
+    again = solve(fits, SolveParams(time_limit=SAFETY, work_limit=300_000, random_seed=1))
+    assert check(fits, again) == []
+    assert {v.order_id for r in again.routes for v in r.visits} == ids, [u.order_id for u in again.unplanned]
+    assert again.stats["required_all"] and not again.stats["gave_up"]
+
+
 @pytest.fixture(scope="module")
 def day100(area) -> Problem:
     return demo_problem(area, demo_day(area, 100, 3, 1))[0]
