@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from day_peers import figures, relaxed  # noqa: E402
+from day_peers import figures, relaxed, spread  # noqa: E402
 
 from routing.area import load_area  # noqa: E402
 from routing.demo import demo_day, demo_problem  # noqa: E402
@@ -54,10 +53,10 @@ def main(argv: list[str]) -> int:
                "seconds": f["seconds"], "key": plan.stats["key"], "chosen": plan.stats["chosen"]}
         rows.append(row)
         print(json.dumps(row), flush=True)
+    over = spread(rows)
     for name in ("travel_min", "penalty", "planned"):
-        xs = [r[name] for r in rows]
-        print(f"{name}: mean {statistics.mean(xs):.1f} min {min(xs)} max {max(xs)}")
-    print("all valid:", all(r["valid"] for r in rows))
+        print(f"{name}: mean {over[name]['mean']} min {over[name]['min']} max {over[name]['max']}")
+    print("all valid:", over["valid"] == over["seeds"])
     if args.out:
         Path(args.out).write_text(json.dumps({"area": "helsinki-demo", "runs": rows}, indent=2) + "\n")
     return 0

@@ -173,6 +173,11 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
 
     polished: list[Plan | None] = [None]  # the plan the last polish started from
 
+    def own_orders(plan: Plan) -> Nodes:
+        """The day's nodes of only the orders ``plan`` holds (of the fixed-set rounds and settling)."""
+        ids = {v.order_id for r in plan.routes for v in r.visits}
+        return build(problem, [o for o in nodes.orders if o.id in ids])
+
     def settled(completed: tuple[Plan, int]) -> tuple[Plan, int]:
         """A completed plan that took in orders, its rounds reshaped by one exhaustive pass of
         PyVRP's local search on its own orders (all required) and completed again, if that
@@ -180,8 +185,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         plan, inserted = completed
         if not inserted:
             return completed
-        ids = {v.order_id for r in plan.routes for v in r.visits}
-        sub = build(problem, [o for o in nodes.orders if o.id in ids])
+        sub = own_orders(plan)
         routes = seed.tighten(problem, sub, plan, random_seed)
         if routes is None:
             return completed
@@ -211,8 +215,8 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         better (each round is ``FIXED_ITERATIONS`` counted iterations: the same in any run)."""
         while ladder.best is not None and not late():
             start = ladder.best
-            ids = frozenset(v.order_id for r in start.routes for v in r.visits)
-            sub = build(problem, [o for o in nodes.orders if o.id in ids])
+            sub = own_orders(start)
+            ids = frozenset(o.id for o in sub.orders)
             per, base, whole = ITERATION_WORK * sub.size, spent[2], [False]
             handed: list[list[list[int]]] = []  # the routes of the round's last checkpoint
 

@@ -365,20 +365,27 @@ def neighbours(d: Data, nodes: Nodes, same_place: int) -> dict[Any, list[Any]]:
     return out
 
 
+def _local_search(d: Data, near: dict[Any, list[Any]], rng: Any, params: Any) -> tuple[Any, Any]:
+    """PyVRP's local search with ``params``' operators and perturbation over the neighbourhood
+    ``near``, and its penalty manager: what ``pyvrp.solve`` builds for itself."""
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager
+
+    ls = LocalSearch(d.data, rng, near, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(d.data):
+            ls.add_operator(op(d.data))
+    return ls, PenaltyManager(params.penalty.midpoint_penalties(d.data), params.penalty)
+
+
 def _solve(d: Data, near: dict[Any, list[Any]], stop: Any, seed: int,
            params: Any, initial: Any) -> Any:
     """``pyvrp.solve`` with the neighbourhood ``near`` instead of the one it computes."""
     import pyvrp
     from pyvrp.IteratedLocalSearch import IteratedLocalSearch
-    from pyvrp.PenaltyManager import PenaltyManager
-    from pyvrp.search import LocalSearch, PerturbationManager
 
     rng = pyvrp.RandomNumberGenerator(seed=seed)
-    ls = LocalSearch(d.data, rng, near, PerturbationManager(params.perturbation))
-    for op in params.operators:
-        if op.supports(d.data):
-            ls.add_operator(op(d.data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(d.data), params.penalty)
+    ls, pm = _local_search(d, near, rng, params)
     init = initial
     if init is None:
         init = ls(pyvrp.Solution.make_random(d.data, rng), pm.max_cost_evaluator(), exhaustive=True)
@@ -389,17 +396,12 @@ def tighten(problem: Problem, nodes: Nodes, plan: Plan, seed: int) -> list[list[
     """``plan`` (the orders of ``nodes``, all required) after one exhaustive pass of PyVRP's
     local search, as node lists per assistant; None if that found no feasible plan."""
     import pyvrp
-    from pyvrp.PenaltyManager import PenaltyManager
-    from pyvrp.search import LocalSearch, NeighbourhoodParams, compute_neighbours
+    from pyvrp.search import NeighbourhoodParams, compute_neighbours
 
     d = to_data(problem, nodes, frozenset(o.id for o in nodes.orders))
     params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS))
-    ls = LocalSearch(d.data, pyvrp.RandomNumberGenerator(seed=seed),
-                     compute_neighbours(d.data, params.neighbourhood))
-    for op in params.operators:
-        if op.supports(d.data):
-            ls.add_operator(op(d.data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(d.data), params.penalty)
+    ls, pm = _local_search(d, compute_neighbours(d.data, params.neighbourhood),
+                           pyvrp.RandomNumberGenerator(seed=seed), params)
     out = ls(warm(problem, nodes, d, plan), pm.cost_evaluator(), exhaustive=True)
     return routes_of(problem, d, out) if out.is_feasible() else None
 
