@@ -17,11 +17,21 @@ while many orders are placed (:class:`_Round`), and a place's stop list is only 
 places timed in full (of a pickup and delivery pair there are some hundred places per round).
 The same places in the same order as before, and :func:`fill` in about two thirds of its time
 (profiled on the relaxed 100-order day at 450 000 work: the whole 3 s run about 4 % sooner).
+Travel times are read from the matrices as lists, a round's legs once per round and an order's
+to and from every place of it once per order (reading NumPy one element at a time was most of
+the quick check's time and much of :func:`schedule`'s), and a delivery's places end where the
+round is pushed past its last window. The same places again (checked call by call on the 60-,
+100- and 150-order days); whole runs at the web planner's 300 000 work with the same plans in
+0.91 (full 60-order day), 0.78 (100) and 0.70 (150) of their time, so a run on the clock
+searches longer: the relaxed 150-order day at 3 s (8 seeds) 434 000 work instead of 330 000,
+penalty 1421 → 1396, travel 267.9 → 265.5 min.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from ..model import Assistant, Order, Plan, Problem, Route, TimeWindow, Visit
 
@@ -30,10 +40,13 @@ TRIES_PER_ORDER = 200
 """Places timed in full per left-out order (the most promising ones: cheapest detour first)."""
 
 
-def _first_start(t: int, windows: tuple[TimeWindow, ...]) -> int | None:
+def _first_start(t: int, windows: tuple[TimeWindow, ...], now: int = 0) -> int | None:
+    """The first moment from ``t`` (and not before ``now``) within one of ``windows``."""
+    if t < now:
+        t = now
     for w in windows:
         if t <= w.end:
-            return max(t, w.start)
+            return t if t > w.start else w.start
     return None if windows else t
 
 
@@ -90,11 +103,14 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
     if load > a.capacity:
         return None, None
     departure = keep.departure if keep is not None and done else a.shift.start
-    t, here, visits, picked = departure, a.start, [], {}
+    served = [_served(orders[oid], act) for oid, act in stops]
+    at = np.asarray([a.start] + [s[0] for s in served] + [a.end_location])
+    legs, metres = dur[at[:-1], at[1:]].tolist(), dist[at[:-1], at[1:]].tolist()
+    t, visits, picked = departure, [], {}
     for k, (oid, act) in enumerate(stops):
         o = orders[oid]
-        place, service, wins, label = _served(o, act)
-        travel = int(dur[here, place])
+        place, service, wins, label = served[k]
+        travel = legs[k]
         d = done.get((oid, act))
         earliest = max(t + travel, problem.now or 0, late_pickup.get(oid, 0) if act == "pickup" else 0)
         start = d.start if d is not None else _first_start(earliest, wins)
@@ -129,11 +145,11 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
                 return None, (oid, start - o.ride_limit - handling)
         visits.append(Visit(oid, act, place, label,
                             arrival, start - arrival, start, start + service, load, travel,
-                            float(dist[here, place])))
-        t, here = start + service, place
+                            float(metres[k])))
+        t = start + service
     if not visits:
         return Route(a.id, departure, [], departure, 0, 0.0, [], 0), None
-    back = int(dur[here, a.end_location])
+    back = legs[-1]
     finish = t + back
     if brk is not None and not breaks:  # on the way home if it must be, else after the round
         b0 = max(t, brk.window.start) if finish > brk.window.end or break_at == len(stops) \
@@ -149,8 +165,7 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
         departure = max(departure, visits[0].start - visits[0].travel)
         visits[0] = replace(visits[0], arrival=departure + visits[0].travel,
                             wait=visits[0].start - departure - visits[0].travel)
-    return Route(a.id, departure, visits, finish, back, float(dist[here, a.end_location]),
-                 breaks, start_load), None
+    return Route(a.id, departure, visits, finish, back, float(metres[-1]), breaks, start_load), None
 
 
 def _break_gap(route: Route) -> int | None:
@@ -164,37 +179,37 @@ def _break_gap(route: Route) -> int | None:
                  if lo <= b.start and b.end <= hi), None)
 
 
-def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None) -> tuple[list[int], list[int]]:
+def _bounds(problem: Problem, a: Assistant, route: Route, gap: int | None, leg: list[int],
+            wins: list[tuple[TimeWindow, ...]]) -> tuple[list[int], list[int]]:
     """Per stop of the round, its earliest end and its latest start that keeps every later stop
-    and the shift end, with the break kept in its gap, ignoring capacity and ride times."""
-    dur, brk = problem.durations[a.mode], a.break_
+    and the shift end, with the break kept in its gap, ignoring capacity and ride times.
+    ``leg[k]``: travel to stop k (``leg[n]``: home); ``wins[k]``: stop k's windows."""
+    brk, now = a.break_, problem.now or 0
     done = {(d.order_id, d.action): d.start for d in problem.done if d.assistant_id == a.id}
-    ends, t, here = [], (route.departure if done else a.shift.start), a.start
+    ends, t = [], (route.departure if done else a.shift.start)
     assert gap is None or brk is not None  # a round keeps a gap only for its break
     for k, v in enumerate(route.visits):
-        wins = _served(problem.order(v.order_id), v.action)[2]
         if gap == k and brk is not None:
             t = max(t, brk.window.start) + brk.duration
         start = done.get((v.order_id, v.action))
         if start is None:
-            start = _first_start(max(t + int(dur[here, v.location]), problem.now or 0), wins)
+            start = _first_start(t + leg[k], wins[k], now)
             start = v.start if start is None else start
-        t, here = start + (v.end - v.start), v.location
+        t = start + (v.end - v.start)
         ends.append(t)
     n = len(route.visits)
-    nxt = a.shift.end - int(dur[here, a.end_location])  # the latest end of the stop before
+    nxt = a.shift.end - leg[n]  # the latest end of the stop before
     if gap == n and brk is not None:
         nxt = min(nxt - brk.duration, brk.window.end)
     latest = [0] * n
     for k in range(n - 1, -1, -1):
         v = route.visits[k]
         fixed = done.get((v.order_id, v.action))
-        wins = _served(problem.order(v.order_id), v.action)[2]
         limit = nxt - (v.end - v.start)
-        fit = [w for w in wins if w.start <= limit]
-        latest[k] = fixed if fixed is not None else (min(limit, fit[-1].end) if fit else (limit if not wins else -1))
+        fit = [w for w in wins[k] if w.start <= limit]
+        latest[k] = fixed if fixed is not None else (min(limit, fit[-1].end) if fit else (limit if not wins[k] else -1))
         if k:
-            nxt = latest[k] - int(dur[route.visits[k - 1].location, v.location])
+            nxt = latest[k] - leg[k]
             if gap == k and brk is not None:
                 nxt = min(nxt - brk.duration, brk.window.end)
     return ends, latest
@@ -208,26 +223,28 @@ class _Round:
     route: Route
     first: int
     seq: list[Stop]
-    locs: list[int]
     base: list[int]  # end of the stop before place i
     latest: list[int]  # latest end of stop i that keeps the rest; last: latest arrival home
     wins: list[tuple[TimeWindow, ...]]
     service: list[int]
     gap: int | None
+    at: np.ndarray  # place i of the round (its start, stops, end) as an index into the matrices
+    leg: list[int]  # travel from place i to place i + 1 of the round as it is
 
 
 def _round(problem: Problem, a: Assistant, route: Route, first: int) -> _Round:
     seq = [(v.order_id, v.action) for v in route.visits]
-    locs = [a.start] + [v.location for v in route.visits] + [a.end_location]
+    at = np.asarray([a.start] + [v.location for v in route.visits] + [a.end_location])
+    leg = problem.durations[a.mode][at[:-1], at[1:]].tolist()
+    wins = [_served(problem.order(oid), act)[2] for oid, act in seq]
     gap, brk = _break_gap(route), a.break_
-    ends, latest = _bounds(problem, a, route, gap)
+    ends, latest = _bounds(problem, a, route, gap, leg, wins)
     base = [route.departure if first else a.shift.start] + ends
     if gap is not None and brk is not None:  # a stop put in the break's gap comes after it
         b0 = max(base[gap], brk.window.start)
         base[gap] = b0 + brk.duration if b0 <= brk.window.end else 10 ** 9
-    return _Round(route, first, seq, locs, base, latest + [a.shift.end],
-                  [_served(problem.order(oid), act)[2] for oid, act in seq],
-                  [v.end - v.start for v in route.visits], gap)
+    return _Round(route, first, seq, base, latest + [a.shift.end], wins,
+                  [v.end - v.start for v in route.visits], gap, at, leg)
 
 
 Place = tuple[int, int, int]
@@ -244,50 +261,48 @@ def _stops(r: _Round, o: Order, where: Place) -> list[Stop]:
 
 def _candidates(problem: Problem, a: Assistant, r: _Round, o: Order) -> list[Place]:
     """The places for ``o`` in the round (after its first ``r.first`` stops) that pass a quick
-    time check (windows, shift end, the break in its gap), cheapest detour first."""
+    time check (windows, shift end, the break in its gap), cheapest detour first. The travel
+    times to and from the order's places are taken from the matrix once, as lists: reading
+    NumPy one element at a time was most of this function's time."""
     dur = problem.durations[a.mode]
-    n, first, locs, base, latest = len(r.seq), r.first, r.locs, r.base, r.latest
+    n, first, base, latest, leg = len(r.seq), r.first, r.base, r.latest, r.leg
     wins, service, gap, brk = r.wins, r.service, r.gap, a.break_
     now = problem.now or 0
-
-    def visit(t_end: int, frm: int, at: int, windows: tuple[TimeWindow, ...], serve: int) -> int | None:
-        start = _first_start(max(t_end + int(dur[frm, at]), now), windows)
-        return None if start is None else start + serve
-
-    out: list[Place] = []
     d = o.location
+    to_d, from_d = dur[r.at, d].tolist(), dur[d, r.at].tolist()
+    out: list[Place] = []
     if o.pickup is None:
         for i in range(first, n + 1):
-            e = visit(base[i], locs[i], d, o.windows, o.service)
-            if e is not None and e + int(dur[d, locs[i + 1]]) <= latest[i]:
-                extra = int(dur[locs[i], d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
-                out.append((extra, i, -1))
+            start = _first_start(base[i] + to_d[i], o.windows, now)
+            if start is not None and start + o.service + from_d[i + 1] <= latest[i]:
+                out.append((to_d[i] + from_d[i + 1] - leg[i], i, -1))
         out.sort(key=lambda c: c[0])
         return out
-    p = o.pickup.location
+    p, pick_windows, handling = o.pickup.location, o.pickup.windows, o.pickup.handling
+    to_p, from_p, p_d = dur[r.at, p].tolist(), dur[p, r.at].tolist(), int(dur[p, d])
+    closes = o.windows[-1].end if o.windows else None  # (windows are sorted)
     for i in range(first, n + 1):
-        ep = visit(base[i], locs[i], p, o.pickup.windows, o.pickup.handling)
-        if ep is None:
+        start = _first_start(base[i] + to_p[i], pick_windows, now)
+        if start is None:
             continue
-        extra_p = int(dur[locs[i], p] + dur[p, locs[i + 1]] - dur[locs[i], locs[i + 1]])
-        t, frm = ep, p  # the round after the pickup, pushed forward, up to the delivery's place j
+        extra_p = to_p[i] + from_p[i + 1] - leg[i]
+        t = start + handling  # the round after the pickup, pushed forward, up to the delivery's place j
         for j in range(i, n + 1):
             if j > i:
-                pushed = visit(t, frm, locs[j], wins[j - 1], service[j - 1])
-                if pushed is None or pushed - service[j - 1] > latest[j - 1]:
+                pushed = _first_start(t + (from_p[j] if j == i + 1 else leg[j - 1]), wins[j - 1], now)
+                if pushed is None or pushed > latest[j - 1]:
                     break
-                t = pushed
-                frm = locs[j]
+                t = pushed + service[j - 1]
                 if gap == j and brk is not None:
                     if max(t, brk.window.start) > brk.window.end:
                         break
                     t = max(t, brk.window.start) + brk.duration
-            e = visit(t, frm, d, o.windows, o.service)
-            if e is not None and e + int(dur[d, locs[j + 1]]) <= latest[j]:
-                if j == i:
-                    extra = int(dur[locs[i], p] + dur[p, d] + dur[d, locs[i + 1]] - dur[locs[i], locs[i + 1]])
-                else:
-                    extra = extra_p + int(dur[locs[j], d] + dur[d, locs[j + 1]] - dur[locs[j], locs[j + 1]])
+            if closes is not None and t > closes:
+                break  # past the delivery's last window here, and at every later place
+            start = _first_start(t + (p_d if j == i else to_d[j]), o.windows, now)
+            if start is not None and start + o.service + from_d[j + 1] <= latest[j]:
+                extra = to_p[i] + p_d + from_d[i + 1] - leg[i] if j == i else \
+                    extra_p + to_d[j] + from_d[j + 1] - leg[j]
                 out.append((extra, i, j))
     out.sort(key=lambda c: c[0])
     return out

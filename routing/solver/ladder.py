@@ -94,6 +94,8 @@ days against 150 and 600; 300 was best or level at 3 s and 10 s."""
 REPAIRED_ROUNDS_AFTER = 3
 """Checkpoint after which a crowded day that needs repair runs its fixed-set rounds."""
 REPAIRED_CHECKPOINT = 4
+"""Where PyVRP's plan is repaired its first checkpoint comes this many times sooner: its
+iterations are slower there (three profiles, breaks), and OR-Tools' polish is worth more."""
 GIVE_UP = 5
 """Checkpoint intervals without any feasible plan after which PyVRP, told to plan every order of
 a day that should fit whole, gives up and goes on with prizes (the day did not fit after all)."""
@@ -103,8 +105,6 @@ full 60-order day at equal counted work (six seeds): every order planned in 6 of
 288 min of travel, against 5 of 6 and 298 min with PyVRP's own neighbourhood, and 3 of 6 and
 295 min with prizes as before; with prizes the cap did not help (4 of 6, 307 min), nor on the
 crowded relaxed 150-order day."""
-"""Where PyVRP's plan is repaired its first checkpoint comes this many times sooner: its
-iterations are slower there (three profiles, breaks), and OR-Tools' polish is worth more."""
 
 
 @dataclass
