@@ -5,7 +5,8 @@ taken in at a fixed rate — real processes on loopback, a real PostgreSQL and a
    evenly), seeded once into a template database; every run works on a fresh copy of it
    (``CREATE DATABASE ... TEMPLATE``).
 2. For 1, 2 and 4 ``web.cli worker`` processes on one Redis queue (each count ``--repeat``
-   times, interleaved, the median reported beside every run), every cooperative's day is
+   times, interleaved, the median reported beside every run, and each count against the one
+   before it round by round: the ratio within a round, their median), every cooperative's day is
    asked for at once (``planning.request`` per cooperative, in a session scoped to it) and
    the database is polled until each has its plan: plans per minute, CPU seconds per plan
    (workers and their solves), time from request to plan visible (p50/p95), peak memory per
@@ -41,9 +42,11 @@ Timings are reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -513,6 +516,18 @@ def median_round(runs: list[dict]) -> dict:
     return out
 
 
+def pair(fewer: list[dict], more: list[dict]) -> dict:
+    """More workers against fewer round by round: the runs of one round follow each other, so
+    a slower spell of the shared machine weighs on both sides of a ratio, not on one count's
+    median alone."""
+    ratios = sorted(b["plans_per_minute"] / a["plans_per_minute"]
+                    for a, b in zip(fewer, more, strict=True))
+    median = statistics.median(ratios)
+    return {"workers": [fewer[0]["workers"], more[0]["workers"]], "rounds": len(ratios),
+            "ratios": [round(r, 3) for r in ratios], "median": round(median, 3),
+            "rounds_not_slower": sum(r >= 1.0 for r in ratios)}
+
+
 def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: list[int],
         rate: float, seconds: float, partners: int, threads: int, work_limit: int | None,
         repeat: int, pg_url: str | None, redis_url: str | None) -> dict:
@@ -545,6 +560,7 @@ def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: l
                 runs.setdefault(count, []).append(figures)
                 print(json.dumps(figures), flush=True)
         rounds = [median_round(runs[count]) for count in workers]
+        paired = [pair(runs[a], runs[b]) for a, b in itertools.pairwise(workers)]
         taken = []
         for processes in web_processes:
             taken.append(intake(pg, template, made, redis_url, processes, partners, rate,
@@ -560,6 +576,7 @@ def run(orgs: int, orders: tuple[int, int], workers: list[int], web_processes: l
         "plan_settings": {"PLAN_TIME_LIMIT": TIME_LIMIT,
                           "PLAN_WORK_LIMIT": work_limit or "default"},
         "planning": rounds,
+        "paired": paired,
         "intake": taken,
     }
 
@@ -575,6 +592,10 @@ def targets(result: dict) -> list[tuple[str, str, str, bool]]:
         ratio = by[4]["plans_per_minute"] / max(by[2]["plans_per_minute"], 1e-9)
         rows.append(("4 workers vs 2 (plans/min, medians)", "≥ 1.0×", f"{ratio:.3f}×",
                      ratio >= 1.0))
+    for p in result.get("paired", []):
+        if p["workers"] == [2, 4]:
+            rows.append((f"4 workers vs 2 (median of {p['rounds']} paired rounds)", "≥ 1.0×",
+                         f"{p['median']:.3f}×", p["median"] >= 1.0))
     for r in result["planning"]:
         ok = (r["planned_twice"] == 0 and r["not_planned"] == 0 and r["failed_runs"] == 0
               and r["same_plans_as_first"] == r["days"])
@@ -609,6 +630,11 @@ def report(result: dict) -> None:
               f"{lat['p95']!s:>7} {','.join(map(str, r['peak_rss_mb_per_worker'])):>16} "
               f"{r['failed_runs']:>6} {r['planned_twice']:>5} "
               f"{r['same_plans_as_first']:>2}/{r['days']}")
+    for p in result.get("paired", []):
+        few, more = p["workers"]
+        print(f"{more} workers against {few}, round by round: median {p['median']:.3f}× "
+              f"({', '.join(f'{r:g}' for r in p['ratios'])}; not slower in "
+              f"{p['rounds_not_slower']} of {p['rounds']})")
     print(f"\n{'web':>3} {'offered':>7} {'achieved':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'ack':>6} {'stored':>6} {'lost':>4} {'dup':>3}   CPU ms/order: "
           f"{'web':>5} {'pg':>4} {'load':>4}   cores: {'web':>4} {'load':>4}")
