@@ -11,10 +11,10 @@ except where the run stops:
    rides far (342 min on the relaxed 100-order day where PyVRP on the same orders finds 275);
    with the set fixed PyVRP only shortens the rounds, and completion puts further orders into
    the time that frees. The next round starts from the plan that gave; a round that gives
-   nothing better is run again from the same plan twice as long where PyVRP's model is exact
-   (``LONGEST_ROUND``: 300 iterations stop short of what a set allows; from a 3 s plan of the
-   relaxed 150-order day, 300 iterations on its orders found 266.9 min, 1000 found 250.3),
-   and the longest that gives nothing ends them. A completed plan that took in orders is *settled* first:
+   nothing better is run again from the same plan twice as long (``LONGEST_ROUND``: 300
+   iterations stop short of what a set allows; from a 3 s plan of the relaxed 150-order day,
+   300 iterations on its orders found 266.9 min, 1000 found 250.3), and the longest that gives
+   nothing ends them. A completed plan that took in orders is *settled* first:
    insertion puts each order at its cheapest place in rounds PyVRP shaped without it (relaxed
    100-order day, seed 1: a round's 251 min became 298 with five orders put in), so one
    exhaustive pass of PyVRP's local search on the plan's own orders, all required
@@ -95,14 +95,14 @@ FIXED_ITERATIONS = 300
 """PyVRP iterations of one fixed-set round (step 2): measured on the relaxed 100- and 150-order
 days against 150 and 600; 300 was best or level at 3 s and 10 s."""
 LONGEST_ROUND = 8
-"""Where PyVRP's model is exact, a fixed-set round that gave nothing is run again from the same
-plan twice as long (with the next seed), up to this many times ``FIXED_ITERATIONS``: measured
-at the work of a 10 s run, 8 seeds each, the relaxed 150-order day (1.1 M) penalty 1317 → 1293
-and travel 256.5 → 254.1 min, the relaxed 100-order day (1.5 M) 63.1 → 59.4 and 268.6 → 266.6,
-no seed worse by the solver's key; the same plans up to 700 000 (the rounds had not stalled
-yet). Not where the plan is repaired (the full days): there the rounds run inside PyVRP's
-trajectory and longer ones took its time (full 150-order day at 1.5 M, 4 seeds: 3 better,
-one 1897 → 2006)."""
+"""A fixed-set round that gave nothing is run again from the same plan twice as long (with the
+next seed), up to this many times ``FIXED_ITERATIONS``. Measured at the work of a 10 s run, 8
+seeds each, penalty of left-out orders and travel means: relaxed 150-order day (1.1 M) 1317 →
+1293 and 256.5 → 254.1 min, relaxed 100 (1.5 M) 63.1 → 59.4 and 268.6 → 266.6 (no seed worse by
+the solver's key); full 100 (1.5 M) 141.3 → 132.9 and 280.2 → 267.0 (better in 6 seeds, none
+worse), full 150 (1.5 M) 1916 → 1880 and 284.3 → 271.4 (better in 4, worse in 2: 1897 → 2006,
+2006 → 2007). The same plans at the web planner's 300 000 on every day, and up to 700 000 on
+the relaxed 100-order day (the rounds had not stalled yet)."""
 REPAIRED_ROUNDS_AFTER = 3
 """Checkpoint after which a crowded day that needs repair runs its fixed-set rounds."""
 REPAIRED_CHECKPOINT = 4
@@ -220,13 +220,13 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         label = ladder.label if ladder.label.endswith("continued") else ladder.label + ", continued"
         return raw is not None and ladder.offer(complete(to_plan(raw)), label)
 
-    def fixed_rounds(longer: bool) -> None:
+    def fixed_rounds() -> None:
         """Rounds of PyVRP on only the orders the best plan holds, all of them required, from
         that plan: travel goes down and completion puts further orders in the freed time; the
         next round starts from the plan that gave. Each round is a counted number of iterations
-        (``FIXED_ITERATIONS``: the same in any run). Ends at the first round that gives nothing
-        better, or with ``longer``, at the first of ``LONGEST_ROUND`` times that length: a round
-        that gave nothing is run again from the same plan, twice as long, with the next seed."""
+        (``FIXED_ITERATIONS``: the same in any run). A round that gave nothing is run again from
+        the same plan, twice as long, with the next seed; the rounds end at the first of
+        ``LONGEST_ROUND`` times that length that gives nothing."""
         length, again = FIXED_ITERATIONS, 0
         while ladder.best is not None and not late():
             start = ladder.best
@@ -259,7 +259,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
             ladder.counts["fixed_rounds"] += 1
             if ladder.best is not start:
                 length = FIXED_ITERATIONS
-            elif longer and length < LONGEST_ROUND * FIXED_ITERATIONS:
+            elif length < LONGEST_ROUND * FIXED_ITERATIONS:
                 length, again = 2 * length, again + 1
                 ladder.counts["longer_rounds"] += 1
             else:
@@ -269,7 +269,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         raw = ortools(SCRATCH_WORK, None)
         if raw is not None:
             ladder.offer(settled(complete(to_plan(raw))), "search")
-        fixed_rounds(longer=True)
+        fixed_rounds()
 
     def checkpoint(routes: list[list[int]]) -> None:
         _kept, timed = repair.repair(problem, nodes, routes)
@@ -278,7 +278,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         if ladder.counts["checkpoints"] % every_polish == 0 and not late():
             polish()
         if crowded and not exact and ladder.counts["checkpoints"] == REPAIRED_ROUNDS_AFTER:
-            fixed_rounds(longer=False)
+            fixed_rounds()
 
     before = [0]  # PyVRP iterations of a trajectory that gave up
 
