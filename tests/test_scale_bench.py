@@ -51,8 +51,7 @@ def test_the_scale_bench_accounts_for_every_plan_and_order(tmp_path, pg_server, 
 def test_more_workers_are_compared_with_fewer_within_each_round():
     """A slow spell of the machine in one round weighs on both sides of that round's ratio: the
     pairing is by round, not by sorted throughput."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from scale import pair
+    from bench.scale import pair
 
     two = [{"workers": 2, "plans_per_minute": x} for x in (40.0, 30.0, 42.0)]
     four = [{"workers": 4, "plans_per_minute": x} for x in (41.0, 31.5, 40.0)]
