@@ -4,7 +4,9 @@ pharmacy serve it too; that coordinator logs in with the password shown once and
 empty; the pharmacy, now serving two cooperatives, chooses the new one, submits an order
 there and sees only that order, while in the demo cooperative it sees its own orders and no
 other partner's. Each coordinator sees only the orders of their own cooperative, and the
-pharmacy's software is asked to name the cooperative once it serves two."""
+pharmacy's software is asked to name the cooperative once it serves two. When the admin stops
+the pharmacy serving the new cooperative, its orders there stay with that cooperative and out
+of the pharmacy's sight."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import requests
 
 from tests.browser_fixtures import (GOOD_ADDRESS, bearer, browser,  # noqa: F401 (fixtures)
                                     live, log_in)
-from tests.test_browser import axe_violations
+from tests.test_browser import axe_violations, shot
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 PHARMACY_LOGIN = "apotheek1"
@@ -102,8 +104,10 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     admin.locator("#f-org").select_option(label=NEW["name"])
     admin.locator("form[action$='/admin/links'] button[type=submit]").click()
     admin.wait_for_load_state()
-    served = admin.get_by_role("listitem").filter(has_text=facts["partner"]).inner_text()
-    assert NEW["name"] in served and facts["demo"] in served, served
+    served = admin.locator(".partner-links tbody tr").filter(has_text=facts["partner"])
+    assert sorted(served.locator("td:nth-child(2)").all_inner_texts()) == sorted(
+        [NEW["name"], facts["demo"]])
+    shot(admin, "admin-partner-serves-two")
 
     # its software must now say which cooperative an order is for
     unnamed = requests.post(api, json=order, headers=bearer(facts["token"]), timeout=60)
@@ -195,5 +199,21 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     demo_day = text(demo)
     assert all(name in demo_day for name in facts["own"] | facts["others"])
     assert RECIPIENT not in demo_day and "N. Tweede" not in demo_day
+
+    # the pharmacy stops serving the new cooperative: it works in the demo one only again,
+    # and what it ordered for the new one stays there, out of its sight
+    admin.reload()
+    admin.get_by_role("button", name=f"{facts['partner']} · {NEW['name']}").click()
+    admin.wait_for_load_state()
+    assert served.locator("td:nth-child(2)").all_inner_texts() == [facts["demo"]]
+    assert served.get_by_role("button").count() == 0  # its last cooperative: not from here
+    pharmacy.goto(f"{live.url}/partner/orders?date={DAY.isoformat()}")
+    assert pharmacy.locator("#cooperative").count() == 0
+    assert RECIPIENT not in text(pharmacy)
+    gone = requests.get(api, params={"date": DAY.isoformat(), "cooperative": NEW["slug"]},
+                        headers=bearer(facts["token"]), timeout=60)
+    assert gone.status_code == 422 and "cooperative" in gone.json()["fields"]
+    coco.reload()
+    assert RECIPIENT in text(coco)
     for context in (admin_context, coco_context, pharmacy_context, demo_context):
         context.close()

@@ -21,9 +21,10 @@ from tests.pg_fixtures import *  # noqa: F401,F403 (fixtures by name)
 from tests.test_access_control import ROLES, USERS, url_for_rule
 from tests.web_fixtures import (  # noqa: F401 (fixtures by name)
     CSRF, DAY, PASSWORD, accounts, bearer, csrf_token, db_session, login, seeded_db, tap, web_area)
-from web import tenancy
+from web import organisations, tenancy
 from web.store import (Absence, ApiToken, Assistant, Campaign, Order, Organisation, Partner,
-                       Resident, SafetyAlert, Shift, Signal, StandingOrder, Tenant, User)
+                       PartnerLink, Resident, SafetyAlert, Shift, Signal, StandingOrder, Tenant,
+                       User)
 
 B_PREFIX = "b-"
 
@@ -349,6 +350,16 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
                                         "Europe/Amsterdam", "name": "Dubbel",
                                         "coordinator": "coordinator"})
     assert again.status_code == 422  # slug and username taken, nothing stored
+    # a partner's last cooperative is not taken from it here (its coordinator switches it off)
+    with db_session(app, None) as s, tenancy.system(s, "the demo's pharmacy"):
+        demo_id = _org(s, "demo")
+        pharmacy = s.scalar(select(Partner.id).join(PartnerLink).where(
+            Partner.kind == "pharmacy", PartnerLink.org_id == demo_id))
+    last = admin.post("/admin/links", data={"csrf_token": token, "org": str(demo_id),
+                                            "partner": str(pharmacy), "active": "0"})
+    assert last.status_code == 302
+    with db_session(app, None) as s:
+        assert [o.slug for o in organisations.served_by(s, pharmacy)] == ["demo"]
     coordinator = app.test_client()
     assert login(coordinator, "noord-coco", password).status_code == 302
     day = coordinator.get("/coordinator/")

@@ -30,16 +30,19 @@ def _areas() -> list[str]:
 
 
 def _overview():
+    """Organisations, their active logins, partners and which organisations each serves."""
     with tenancy.system(db(), "the service admin's list of organisations (no residents)"):
         orgs = list(db().scalars(select(Organisation).order_by(Organisation.name)))
         people = dict(db().execute(select(User.org_id, func.count(User.id)).where(
             User.org_id.is_not(None), User.active.is_(True)).group_by(User.org_id)).all())
         partners = list(db().scalars(select(Partner).where(Partner.kind != "cooperative")
                                      .order_by(Partner.name)))
-        links = {(r.org_id, r.partner_id) for r in db().execute(
-            select(PartnerLink.org_id, PartnerLink.partner_id).where(
-                PartnerLink.active.is_(True)))}
-    return orgs, people, partners, links
+        served: dict[int, set[int]] = {p.id: set() for p in partners}
+        for org_id, partner_id in db().execute(
+                select(PartnerLink.org_id, PartnerLink.partner_id).where(
+                    PartnerLink.active.is_(True), PartnerLink.partner_id.in_(served))):
+            served[partner_id].add(org_id)
+    return orgs, people, partners, served
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -71,10 +74,10 @@ def index():
             else:
                 created = (org.name, values["coordinator"], password)
                 values = {"time_zone": "Europe/Amsterdam"}
-    orgs, people, partners, links = _overview()
+    orgs, people, partners, served = _overview()
     status = 422 if errors else 201 if created else 200
     return render_template("admin/index.html", orgs=orgs, people=people, partners=partners,
-                           links=links, values=values, errors=errors, created=created,
+                           served=served, values=values, errors=errors, created=created,
                            areas=_areas()), status
 
 
@@ -116,8 +119,13 @@ def link_partner():
                                                                   int(raw_partner))
         if org is None or partner is None or partner.kind == "cooperative":
             abort(404)
+        active = request.form.get("active", "1") == "1"
+        if not active and organisations.serves_only(db(), partner.id, org.id):
+            flash(_("{partner} serves only {org}: its coordinator switches it off there.",
+                    partner=partner.name, org=org.name), "error")
+            return redirect(url_for("admin.index"))
         link = organisations.link(db(), org, partner)
-        link.active = request.form.get("active", "1") == "1"
+        link.active = active
         db().commit()
     flash(_("{partner} serves {org}.", partner=partner.name, org=org.name) if link.active else
           _("{partner} no longer serves {org}.", partner=partner.name, org=org.name), "success")
