@@ -1,15 +1,16 @@
 """Many cooperatives on one service, in a real Chromium against waitress: the service admin
 adds a cooperative with its first coordinator (a refused form first) and lets the demo's
-pharmacy serve it too; that coordinator logs in with the password shown once and starts
-empty; the pharmacy, now serving two cooperatives, chooses the new one, submits an order
-there and sees only that order, while in the demo cooperative it sees its own orders and no
-other partner's. Each coordinator sees only the orders of their own cooperative, and the
+pharmacy serve it too; that coordinator chooses a password with the invitation link (the
+admin never knows one), logs in and starts empty; the pharmacy, now serving two cooperatives,
+chooses the new one, submits an order there and sees only that order, while in the demo
+cooperative it sees its own orders and no other partner's. Each coordinator sees only the orders of their own cooperative, and the
 pharmacy's software is asked to name the cooperative once it serves two. When the admin stops
 the pharmacy serving the new cooperative, its orders there stay with that cooperative and out
 of the pharmacy's sight."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -89,12 +90,13 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     admin.locator("#f-coordinator").fill(NEW["coordinator"])
     admin.locator("form[action$='/admin/'] button[type=submit]").click()
     admin.wait_for_load_state()
-    notice = admin.locator(".notice.success")
+    notice = admin.locator("#invitation")
     assert notice.is_visible() and NEW["coordinator"] in notice.inner_text()
-    password = notice.locator("code").inner_text().strip()
-    assert len(password) >= 12
+    invitation = notice.locator("#login-link").inner_text().strip()
     (org_id,), = rows(live, "select id from organisations where slug = ?", NEW["slug"])
-    assert admin.get_by_role("row").filter(has_text=NEW["name"]).count() == 1
+    new_row = admin.get_by_role("row").filter(has_text=NEW["name"])
+    assert new_row.get_by_role("button", name=re.compile("Nieuwe uitnodiging")).is_visible()
+    assert not axe_violations(admin), "the service admin's page with an invitation"
 
     order = {"recipient": RECIPIENT, "address": GOOD_ADDRESS, "kind": "medicine",
              "service_date": DAY.isoformat(), "windows": [{"start": "10:00", "end": "12:00"}]}
@@ -114,9 +116,16 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     assert unnamed.status_code == 422 and "cooperative" in unnamed.json()["fields"]
     assert rows(live, "select count(*) from orders where org_id = ?", org_id) == [(0,)]
 
-    # the new coordinator logs in with the password shown once and starts empty
+    # the new coordinator chooses a password with the link, logs in and starts empty
     coco_context = browser.new_context(viewport={"width": 1280, "height": 900})
     coco = coco_context.new_page()
+    coco.goto(invitation)
+    password = "noord-coordinator-chose-this"
+    coco.locator("#password").fill(password)
+    coco.locator("#password_again").fill(password)
+    coco.locator("form button[type=submit]").last.click()
+    coco.wait_for_load_state()
+    assert coco.url.endswith("/login")
     log_in_with(coco, live, NEW["coordinator"], password)
     assert coco.url.endswith("/coordinator/")
     coco.goto(f"{live.url}/coordinator/?date={DAY.isoformat()}")
@@ -202,7 +211,8 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
 
     # the pharmacy stops serving the new cooperative: it works in the demo one only again,
     # and what it ordered for the new one stays there, out of its sight
-    admin.reload()
+    admin.goto(live.url + "/admin/")
+    assert new_row.get_by_role("button", name=re.compile("Nieuwe uitnodiging")).count() == 0
     admin.get_by_role("button", name=f"{facts['partner']} · {NEW['name']}").click()
     admin.wait_for_load_state()
     assert served.locator("td:nth-child(2)").all_inner_texts() == [facts["demo"]]

@@ -336,16 +336,33 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
         some_resident = s.scalars(select(Resident.name)).first()
     token = csrf_token(admin, "/admin/")
     bad = admin.post("/admin/", data={"csrf_token": token, "slug": "A B", "name": "",
-                                      "time_zone": "Mars/Olympus", "coordinator": ""})
+                                      "time_zone": "Mars/Olympus", "coordinator": "",
+                                      "email": "not-an-address"})
     assert bad.status_code == 422
     text_ = bad.get_data(as_text=True)
-    for field in ("f-slug-error", "f-name-error", "f-time_zone-error", "f-coordinator-error"):
+    for field in ("f-slug-error", "f-name-error", "f-time_zone-error", "f-coordinator-error",
+                  "f-email-error"):
         assert field in text_
     made = admin.post("/admin/", data={"csrf_token": token, "slug": "noord", "time_zone":
                                        "Europe/Amsterdam", "name": "Buurtcoöperatie Noord",
                                        "coordinator": "noord-coco", "area": ""})
     assert made.status_code == 201
-    password = re.search(r"<code>([^<]+)</code>", made.get_data(as_text=True))[1]
+    link = re.search(r'id="login-link">http://localhost([^<]+)<', made.get_data(as_text=True))[1]
+    assert "<code>" not in made.get_data(as_text=True)  # no password: the admin knows none
+    assert login(app.test_client(), "noord-coco", PASSWORD).status_code != 302
+    # the link lost: a new one, and the first no longer works
+    with db_session(app, None) as s, tenancy.system(s, "test"):
+        org_id = s.scalar(select(Organisation.id).where(Organisation.slug == "noord"))
+    anew = admin.post(f"/admin/organisations/{org_id}/invitation", data={"csrf_token": token})
+    assert anew.status_code == 201
+    assert 'id="login-link"' in anew.get_data(as_text=True)
+    assert app.test_client().get(link).status_code == 404  # the first link is dead
+    link = re.search(r'id="login-link">http://localhost([^<]+)<', anew.get_data(as_text=True))[1]
+    password = "noord-coordinator-chose-this"
+    chooser = app.test_client()
+    chose = chooser.post(link, data={"csrf_token": csrf_token(chooser, link),
+                                     "password": password, "password_again": password})
+    assert chose.status_code == 302
     again = admin.post("/admin/", data={"csrf_token": token, "slug": "noord", "time_zone":
                                         "Europe/Amsterdam", "name": "Dubbel",
                                         "coordinator": "coordinator"})
@@ -362,6 +379,9 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
         assert [o.slug for o in organisations.served_by(s, pharmacy)] == ["demo"]
     coordinator = app.test_client()
     assert login(coordinator, "noord-coco", password).status_code == 302
+    # logged in: no more invitations from the service admin (another coordinator resets)
+    assert admin.post(f"/admin/organisations/{org_id}/invitation",
+                      data={"csrf_token": token}).status_code == 302
     day = coordinator.get("/coordinator/")
     assert day.status_code == 200
     assert some_resident not in coordinator.get("/coordinator/residents").get_data(
@@ -370,8 +390,6 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
         assert s.scalars(select(Order)).first() is None
         assert s.scalars(select(Partner.kind)).all() == ["cooperative"]
     # switched off: its coordinator can no longer log in
-    with db_session(app, None) as s, tenancy.system(s, "test"):
-        org_id = s.scalar(select(Organisation.id).where(Organisation.slug == "noord"))
     off = admin.post(f"/admin/organisations/{org_id}/active",
                      data={"csrf_token": token, "active": "0"})
     assert off.status_code == 302

@@ -4,20 +4,21 @@ The service admin runs the hosted service. It adds an organisation (a cooperativ
 area and time zone) with the coordinator who then onboards everyone else, switches an
 organisation off, and lets a partner that already serves one cooperative serve another (a
 pharmacy chain). Its requests have an empty scope (``web.tenancy``): it never sees a
-resident, an order or a plan, only names and counts of organisations and partners.
+resident, an order or a plan, only names and counts of organisations and partners. The first
+coordinator gets an invitation link (``web.invitations``), mailed or handed over, and chooses
+their own password: a password the admin chose or saw would open the cooperative's residents.
 """
 
 from __future__ import annotations
-
-import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from routing.area import AREAS_DIR, extract_available
 
-from . import organisations, tenancy
-from .auth import create_user, role_required
+from . import invitations, organisations, tenancy
+from .admin_accounts import new_login, read_login
+from .auth import current_user, role_required
 from .db import db
 from .i18n import gettext as _
 from .store import Organisation, Partner, PartnerLink, User, get
@@ -48,48 +49,72 @@ def _overview():
 @bp.route("/", methods=["GET", "POST"])
 @role_required("service_admin")
 def index():
-    """Organisations, and the form for a new one with its first coordinator."""
-    values, errors, created = {"time_zone": "Europe/Amsterdam"}, {}, None
-    if request.method == "POST":
-        values = {k: request.form.get(k, "").strip() for k in
-                  ("slug", "name", "area", "time_zone", "coordinator")}
-        errors = organisations.problems(db(), values["slug"], values["name"],
-                                        values["time_zone"], _)
-        if values["area"] and values["area"] not in _areas():
-            errors["area"] = _("not an area of this service")
-        errors.update(_username_problem(values["coordinator"]))
-        if not errors:
-            password = secrets.token_urlsafe(12)
-            try:
-                with tenancy.system(db(), "the service admin adds an organisation"):
-                    org = organisations.create(db(), values["slug"], values["name"],
-                                               values["area"] or None, values["time_zone"])
-                    create_user(db(), values["coordinator"], password, "coordinator",
-                                org_id=org.id)
-                    db().commit()
-            except ValueError:  # a username create_user refuses (look-alike characters)
-                db().rollback()
-                problem = _("plain printable text without spaces, at most 80 characters")
-                errors["coordinator"] = problem
-            else:
-                created = (org.name, values["coordinator"], password)
-                values = {"time_zone": "Europe/Amsterdam"}
+    """Organisations, and the form for a new one with its first coordinator's invitation."""
+    if request.method == "GET":
+        return _page({"time_zone": "Europe/Amsterdam"})
+    values = {k: request.form.get(k, "").strip() for k in
+              ("slug", "name", "area", "time_zone", "coordinator", "email")}
+    errors = organisations.problems(db(), values["slug"], values["name"], values["time_zone"],
+                                    _)
+    if values["area"] and values["area"] not in _areas():
+        errors["area"] = _("not an area of this service")
+    login: dict[str, str] = {}
+    username, email = read_login(db(), {"username": values["coordinator"],
+                                        "email": values["email"]}, login, _)
+    errors.update({"coordinator" if k == "username" else k: v for k, v in login.items()})
+    if errors:
+        return _page(values, errors)
+    try:
+        with tenancy.system(db(), "the service admin adds an organisation"):
+            org = organisations.create(db(), values["slug"], values["name"],
+                                       values["area"] or None, values["time_zone"])
+            user = new_login(db(), username, email, "coordinator", org_id=org.id)
+            db().commit()
+    except ValueError:  # a username create_user refuses (look-alike characters)
+        db().rollback()
+        errors["coordinator"] = _("plain printable text without spaces, at most 80 characters")
+        return _page(values, errors)
+    flash(_("{name} is added.", name=org.name), "success")
+    return _page({"time_zone": "Europe/Amsterdam"}, invited=_invite(org, user))
+
+
+@bp.route("/organisations/<int:org_id>/invitation", methods=["POST"])
+@role_required("service_admin")
+def invite_again(org_id: int):
+    """A new invitation for a coordinator who has not logged in yet (the first link expired
+    or got lost). Coordinators who have logged in send each other new links: the service
+    admin never chooses or learns a password that opens a cooperative's residents."""
+    with tenancy.system(db(), "the service admin invites a coordinator again"):
+        org = get(db(), Organisation, org_id)
+        if org is None:
+            abort(404)
+        user = db().scalar(select(User).where(
+            User.org_id == org.id, User.role == "coordinator", User.active.is_(True),
+            User.last_login_at.is_(None)).order_by(User.id).limit(1))
+    if user is None:
+        flash(_("Every coordinator of {name} has logged in: they send each other new links.",
+                name=org.name), "error")
+        return redirect(url_for("admin.index"))
+    return _page({"time_zone": "Europe/Amsterdam"}, invited=_invite(org, user))
+
+
+def _invite(org: Organisation, user: User) -> tuple[str, str, invitations.Handover]:
+    with tenancy.system(db(), "the service admin invites a cooperative's coordinator"):
+        handover = invitations.hand_over(db(), user, "invite", current_user().id)
+    return org.name, user.username, handover
+
+
+def _page(values: dict[str, str], errors: dict[str, str] | None = None,
+          invited: tuple[str, str, invitations.Handover] | None = None):
     orgs, people, partners, served = _overview()
-    status = 422 if errors else 201 if created else 200
+    with tenancy.system(db(), "which cooperatives wait for their first coordinator"):
+        waiting = set(db().scalars(select(User.org_id).where(
+            User.role == "coordinator", User.active.is_(True),
+            User.last_login_at.is_(None))))
+    status = 422 if errors else 201 if invited else 200
     return render_template("admin/index.html", orgs=orgs, people=people, partners=partners,
-                           served=served, values=values, errors=errors, created=created,
-                           areas=_areas()), status
-
-
-def _username_problem(username: str) -> dict[str, str]:
-    if not username:
-        return {"coordinator": _("a username is needed")}
-    if not username.isprintable() or any(ch.isspace() for ch in username) or len(username) > 80:
-        return {"coordinator": _("plain printable text without spaces, at most 80 characters")}
-    with tenancy.system(db(), "usernames are unique across the service"):
-        if db().scalar(select(User.id).where(User.username == username)):
-            return {"coordinator": _("is already taken")}
-    return {}
+                           served=served, waiting=waiting, values=values, errors=errors or {},
+                           invited=invited, areas=_areas()), status
 
 
 @bp.route("/organisations/<int:org_id>/active", methods=["POST"])
