@@ -86,7 +86,7 @@ def invite_again(org_id: int):
     admin never chooses or learns a password that opens a cooperative's residents."""
     with tenancy.system(db(), "the service admin invites a coordinator again"):
         org = get(db(), Organisation, org_id)
-        if org is None:
+        if org is None or not org.active:  # switched off: a link would not work
             abort(404)
         user = db().scalar(select(User).where(
             User.org_id == org.id, User.role == "coordinator", User.active.is_(True),
