@@ -558,6 +558,18 @@ def plan_and_wait(server: LiveServer, day: date) -> dict:
     return wait_for_plan(session, server.url, day)
 
 
+def submit_order_form(page, recipient: str, address: str, day: date,
+                      window: tuple[str, str] = ("10:00", "12:00")) -> None:
+    """Fill the partner's open order form (a medicine) as a person would, and send it."""
+    page.locator("#f-recipient").fill(recipient)
+    page.locator("#f-address").fill(address)
+    page.locator("#f-service_date").fill(day.isoformat())
+    page.locator("#f-window1_start").fill(window[0])
+    page.locator("#f-window1_end").fill(window[1])
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+
+
 def log_in(page, live: LiveServer, username: str) -> None:
     """Log in through the login page, as a person would (Dutch or English labels)."""
     import re

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser_fixtures import (ARTIFACTS, BAD_ADDRESS, GOOD_ADDRESS, PASSWORD, PHONE,
-                                    browser, live, log_in)  # noqa: F401 (fixtures by name)
+                                    browser, live, log_in,  # noqa: F401 (fixtures by name)
+                                    submit_order_form)
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
 
@@ -81,13 +82,7 @@ def test_partner_submits_a_bad_then_a_good_order(page, live):
     log_in(page, live, "apotheek1")
     assert "/partner/" in page.url
     page.get_by_role("link", name=re.compile("Nieuwe bestelling|New order")).first.click()
-    page.locator("#f-recipient").fill("B. Browser")
-    page.locator("#f-address").fill(BAD_ADDRESS)
-    page.locator("#f-service_date").fill(DAY.isoformat())
-    page.locator("#f-window1_start").fill("10:00")
-    page.locator("#f-window1_end").fill("12:00")
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    submit_order_form(page, "B. Browser", BAD_ADDRESS, DAY)
     error = page.locator("#f-address-error")
     assert error.is_visible(), "the address error is not shown next to the field"
     assert error.inner_text().strip()

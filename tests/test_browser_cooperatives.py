@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.browser_fixtures import (GOOD_ADDRESS, bearer, browser,  # noqa: F401 (fixtures)
-                                    live, log_in)
+                                    live, log_in, submit_order_form)
 from tests.test_browser import axe_violations, shot
 from tests.web_fixtures import DAY, seeded_db, web_area  # noqa: F401 (fixtures by name)
 
@@ -165,13 +165,7 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     assert not any(name in text(pharmacy) for name in facts["own"] | facts["others"])
 
     pharmacy.goto(live.url + "/partner/orders/new")
-    pharmacy.locator("#f-recipient").fill(RECIPIENT)
-    pharmacy.locator("#f-address").fill(GOOD_ADDRESS)
-    pharmacy.locator("#f-service_date").fill(DAY.isoformat())
-    pharmacy.locator("#f-window1_start").fill("10:00")
-    pharmacy.locator("#f-window1_end").fill("12:00")
-    pharmacy.locator("form button[type=submit]").last.click()
-    pharmacy.wait_for_load_state()
+    submit_order_form(pharmacy, RECIPIENT, GOOD_ADDRESS, DAY)
     assert "/new" not in pharmacy.url
     stored = rows(live, "select o.org_id, o.partner_id from orders o join residents r on "
                         "r.id = o.resident_id where r.name = ?", RECIPIENT)
