@@ -377,6 +377,10 @@ def test_the_service_admin_adds_a_cooperative_and_sees_no_residents(two):
     assert last.status_code == 302
     with db_session(app, None) as s:
         assert [o.slug for o in organisations.served_by(s, pharmacy)] == ["demo"]
+    # nothing to stop where it does not serve
+    assert admin.post("/admin/links", data={"csrf_token": token, "org": str(org_id),
+                                            "partner": str(pharmacy), "active": "0"}
+                      ).status_code == 404
     coordinator = app.test_client()
     assert login(coordinator, "noord-coco", password).status_code == 302
     # logged in: no more invitations from the service admin (another coordinator resets)

@@ -145,6 +145,10 @@ def link_partner():
         if org is None or partner is None or partner.kind == "cooperative":
             abort(404)
         active = request.form.get("active", "1") == "1"
+        if not active and db().scalar(select(PartnerLink.id).where(
+                PartnerLink.org_id == org.id, PartnerLink.partner_id == partner.id,
+                PartnerLink.active.is_(True))) is None:
+            abort(404)  # it does not serve that cooperative: nothing to stop
         if not active and organisations.serves_only(db(), partner.id, org.id):
             flash(_("{partner} serves only {org}: its coordinator switches it off there.",
                     partner=partner.name, org=org.name), "error")
