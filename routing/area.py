@@ -387,12 +387,28 @@ def _file_lock(cache: Path) -> Iterator[bool]:
 
 def measured_mb(name: str, cache: Path) -> float:
     """Megabytes the area takes in a process (see :class:`AreaCache`): read from
-    ``<cache>.mb.json``, or measured now in a child process and written there."""
+    ``<cache>.mb.json``, or measured now in a child process and written there — by one
+    process at a time, so that processes loading the area at once report the same figure
+    (two measurements of resident memory differ by a few hundred kilobytes)."""
     record = cache.with_name(cache.name.removesuffix(".pickle") + ".mb.json")
+    recorded = _recorded_mb(record)
+    if recorded is not None:
+        return recorded
+    if not os.access(record.parent, os.W_OK):  # a read-only cache folder: no lock, no record
+        return _measure_mb(name, cache, record)
+    with _file_lock(record):
+        recorded = _recorded_mb(record)  # measured by the process this one waited for
+        return recorded if recorded is not None else _measure_mb(name, cache, record)
+
+
+def _recorded_mb(record: Path) -> float | None:
     try:
         return float(json.loads(record.read_text())["mb"])
     except (FileNotFoundError, ValueError, KeyError):
-        pass
+        return None
+
+
+def _measure_mb(name: str, cache: Path, record: Path) -> float:
     env = {**os.environ, "BUURTROUTE_AREA_CACHE_DIR": str(cache.parent),
            "BUURTROUTE_AREAS_DIR": str(AREAS_DIR),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
