@@ -8,8 +8,9 @@ extracts), each in fresh processes on an empty cache folder:
 - cold: ``load_area`` builds the area from its OSM extract and writes the disk cache;
 - warm: a new process loads it from the disk cache;
 - hot: the same process asks again (from memory);
-- MB: the memory the cache counts for the area (resident growth of a process that loads and
-  routes a second copy of it, measured once per cache file), beside the pickle's size.
+- MB: the memory the cache counts for the area (``routing.area.growth_mb``: what a process
+  gains by loading and routing another copy of it, measured once per cache file), beside the
+  pickle's size.
 
 Then, for each pair of areas, a fresh process serving one area loads and routes the other: its
 resident growth is printed beside the other's figure, to show the figure is what one more area
@@ -109,8 +110,9 @@ def main() -> None:
     (RESULTS / "areas.json").write_text(json.dumps(
         {"repeat": args.repeat, "cpu_count": os.cpu_count(), "areas": rows,
          "one_more_area": beside,
-         "mb_means": "resident memory growth of a process that loads a second copy of the "
-                     "area from the disk cache and routes once per mode"}, indent=2, ensure_ascii=False) + "\n")
+         "mb_means": "what a process gains by loading another copy of the area from the disk "
+                     "cache and routing once per mode: the larger of its resident growth and "
+                     "Python's traced allocations (routing.area.growth_mb)"}, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import tomllib
+import tracemalloc
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -210,9 +211,9 @@ class LoadedArea:
 class AreaCache:
     """Loaded areas within a memory budget, least recently used out first.
 
-    An area's size is the growth of a process's resident memory when it loads the area from
-    the disk cache and routes once in every mode (:func:`resident_growth_mb`). It is measured
-    in a child process, once per cache file, and kept beside the pickle: measured inside a
+    An area's size is the memory a process gains when it loads the area from the disk cache
+    and routes once in every mode (:func:`growth_mb`). It is measured in a child process,
+    once per cache file (one process at a time), and kept beside the pickle: measured inside a
     serving process it would count other threads' requests and, after an eviction, come out
     near zero because the new area reuses the freed memory. Pickle size is no guide either:
     the loaded area is several times larger (street geometries in GEOS, the address index).
@@ -412,28 +413,41 @@ def _measure_mb(name: str, cache: Path, record: Path) -> float:
     env = {**os.environ, "BUURTROUTE_AREA_CACHE_DIR": str(cache.parent),
            "BUURTROUTE_AREAS_DIR": str(AREAS_DIR),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    code = "import sys; from routing.area import resident_growth_mb as m; print(m(sys.argv[1]))"
+    code = "import sys; from routing.area import growth_mb as m; print(m(sys.argv[1]))"
     out = subprocess.run([sys.executable, "-c", code, name], env=env, capture_output=True,
                          text=True, check=True, timeout=600)
     mb = round(float(out.stdout.split()[-1]), 1)
     try:
-        _write_atomic(record, json.dumps({"mb": mb, "how": "resident memory growth of a "
-                                          "process loading and routing a second copy"}).encode())
+        _write_atomic(record, json.dumps({"mb": mb, "how": "memory a process gains by loading "
+                                          "and routing another copy (routing.area.growth_mb)"}
+                                         ).encode())
     except OSError:  # a read-only cache folder: measured again by the next process
         pass
     return mb
 
 
-def resident_growth_mb(name: str) -> float:
-    """Resident memory this process gains by loading ``name`` from the disk cache and routing
-    once per mode: the growth from a second copy, so that what the libraries set up once per
-    process (PROJ's database, lazily imported code) is not counted as the area's."""
+def growth_mb(name: str) -> float:
+    """Memory this process gains by loading ``name`` from the disk cache and routing once per
+    mode, from a second copy (what the libraries set up once per process, PROJ's database and
+    lazily imported code, is not the area's): the larger of the resident memory it adds and
+    what a third copy allocates as traced by Python (objects and NumPy arrays). Resident
+    memory alone says 0.0 MB for a small area whose copy fits in pages the first one freed;
+    the traced allocations miss what C libraries hold outside Python's allocator. Each is a
+    lower bound; tracing runs last, as it takes memory of its own."""
     copies = [_routed(name)]
     gc.collect()
     before = _rss_mb()
     copies.append(_routed(name))
     gc.collect()
-    return _rss_mb() - before
+    resident = _rss_mb() - before
+    tracemalloc.start()
+    try:
+        copies.append(_routed(name))
+        gc.collect()
+        traced = tracemalloc.get_traced_memory()[0] / 2**20
+    finally:
+        tracemalloc.stop()
+    return max(resident, traced)
 
 
 def _routed(name: str) -> Area:
