@@ -570,13 +570,13 @@ def submit_order_form(page, recipient: str, address: str, day: date,
     page.wait_for_load_state()
 
 
-def log_in(page, live: LiveServer, username: str) -> None:
+def log_in(page, live: LiveServer, username: str, password: str = PASSWORD) -> None:
     """Log in through the login page, as a person would (Dutch or English labels)."""
     import re
 
     page.goto(live.url + "/login")
     page.get_by_label(re.compile("Gebruikersnaam|Username")).fill(username)
-    page.get_by_label(re.compile("Wachtwoord|Password")).fill(PASSWORD)
+    page.get_by_label(re.compile("Wachtwoord|Password")).fill(password)
     page.get_by_role("button", name=re.compile("Inloggen|Log in")).click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"{username} could not log in"

@@ -36,15 +36,6 @@ def text(page) -> str:
     return page.locator("body").text_content()
 
 
-def log_in_with(page, live, username: str, password: str) -> None:
-    page.goto(live.url + "/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not log in"
-
-
 @pytest.fixture(scope="module")
 def facts(live, seeded_db):
     """What the demo database holds before the journey: the pharmacy, its recipients on the
@@ -126,7 +117,7 @@ def test_a_new_cooperative_its_coordinator_and_a_partner_serving_two(browser, li
     coco.locator("form button[type=submit]").last.click()
     coco.wait_for_load_state()
     assert coco.url.endswith("/login")
-    log_in_with(coco, live, NEW["coordinator"], password)
+    log_in(coco, live, NEW["coordinator"], password)
     assert coco.url.endswith("/coordinator/")
     coco.goto(f"{live.url}/coordinator/?date={DAY.isoformat()}")
     day_page = text(coco)

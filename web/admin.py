@@ -11,6 +11,8 @@ their own password: a password the admin chose or saw would open the cooperative
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -30,12 +32,33 @@ def _areas() -> list[str]:
     return sorted(p.stem for p in AREAS_DIR.glob("*.toml") if extract_available(p.stem))
 
 
-def _overview():
-    """Organisations, their active logins, partners and which organisations each serves."""
+@dataclass(frozen=True)
+class Overview:
+    """What the service admin's page lists: names and counts, never a resident."""
+
+    orgs: list[Organisation]
+    people: dict[int, int]  # organisation id → active logins
+    waiting: set[int]  # organisations with a coordinator who has not logged in yet
+    partners: list[Partner]
+    served: dict[int, set[int]]  # partner id → ids of the organisations it serves
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A coordinator's invitation link, shown once on the page (or where it was mailed)."""
+
+    org: str
+    username: str
+    handover: invitations.Handover
+
+
+def _overview() -> Overview:
     with tenancy.system(db(), "the service admin's list of organisations (no residents)"):
         orgs = list(db().scalars(select(Organisation).order_by(Organisation.name)))
         people = dict(db().execute(select(User.org_id, func.count(User.id)).where(
             User.org_id.is_not(None), User.active.is_(True)).group_by(User.org_id)).all())
+        waiting = set(db().scalars(select(User.org_id).where(
+            User.role == "coordinator", User.active.is_(True), User.last_login_at.is_(None))))
         partners = list(db().scalars(select(Partner).where(Partner.kind != "cooperative")
                                      .order_by(Partner.name)))
         served: dict[int, set[int]] = {p.id: set() for p in partners}
@@ -43,7 +66,7 @@ def _overview():
                 select(PartnerLink.org_id, PartnerLink.partner_id).where(
                     PartnerLink.active.is_(True), PartnerLink.partner_id.in_(served))):
             served[partner_id].add(org_id)
-    return orgs, people, partners, served
+    return Overview(orgs, people, waiting, partners, served)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -98,23 +121,17 @@ def invite_again(org_id: int):
     return _page({"time_zone": "Europe/Amsterdam"}, invited=_invite(org, user))
 
 
-def _invite(org: Organisation, user: User) -> tuple[str, str, invitations.Handover]:
+def _invite(org: Organisation, user: User) -> Invitation:
     with tenancy.system(db(), "the service admin invites a cooperative's coordinator"):
         handover = invitations.hand_over(db(), user, "invite", current_user().id)
-    return org.name, user.username, handover
+    return Invitation(org.name, user.username, handover)
 
 
 def _page(values: dict[str, str], errors: dict[str, str] | None = None,
-          invited: tuple[str, str, invitations.Handover] | None = None):
-    orgs, people, partners, served = _overview()
-    with tenancy.system(db(), "which cooperatives wait for their first coordinator"):
-        waiting = set(db().scalars(select(User.org_id).where(
-            User.role == "coordinator", User.active.is_(True),
-            User.last_login_at.is_(None))))
+          invited: Invitation | None = None):
     status = 422 if errors else 201 if invited else 200
-    return render_template("admin/index.html", orgs=orgs, people=people, partners=partners,
-                           served=served, waiting=waiting, values=values, errors=errors or {},
-                           invited=invited, areas=_areas()), status
+    return render_template("admin/index.html", overview=_overview(), values=values,
+                           errors=errors or {}, invited=invited, areas=_areas()), status
 
 
 @bp.route("/organisations/<int:org_id>/active", methods=["POST"])
@@ -145,17 +162,20 @@ def link_partner():
         if org is None or partner is None or partner.kind == "cooperative":
             abort(404)
         active = request.form.get("active", "1") == "1"
-        if not active and db().scalar(select(PartnerLink.id).where(
+        if active:
+            organisations.link(db(), org, partner)
+        else:
+            link = db().scalar(select(PartnerLink).where(
                 PartnerLink.org_id == org.id, PartnerLink.partner_id == partner.id,
-                PartnerLink.active.is_(True))) is None:
-            abort(404)  # it does not serve that cooperative: nothing to stop
-        if not active and organisations.serves_only(db(), partner.id, org.id):
-            flash(_("{partner} serves only {org}: its coordinator switches it off there.",
-                    partner=partner.name, org=org.name), "error")
-            return redirect(url_for("admin.index"))
-        link = organisations.link(db(), org, partner)
-        link.active = active
+                PartnerLink.active.is_(True)))
+            if link is None:
+                abort(404)  # it does not serve that cooperative: nothing to stop
+            if organisations.serves_only(db(), partner.id, org.id):
+                flash(_("{partner} serves only {org}: its coordinator switches it off there.",
+                        partner=partner.name, org=org.name), "error")
+                return redirect(url_for("admin.index"))
+            link.active = False
         db().commit()
-    flash(_("{partner} serves {org}.", partner=partner.name, org=org.name) if link.active else
+    flash(_("{partner} serves {org}.", partner=partner.name, org=org.name) if active else
           _("{partner} no longer serves {org}.", partner=partner.name, org=org.name), "success")
     return redirect(url_for("admin.index"))
