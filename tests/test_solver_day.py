@@ -165,20 +165,38 @@ def test_planning_a_real_day_twice_with_counted_work_gives_the_same_plan(day60):
 def test_a_replan_that_finds_no_plan_still_keeps_what_was_done(day60):
     """The fallback when OR-Tools finds no plan around done stops (it can, on a loaded machine
     with a short limit): each round keeps its done stops, at their times, and the checker agrees."""
+    plan = solve(day60, SolveParams(**COUNTED))
+    route = max(plan.routes, key=lambda r: len(r.visits))
+    keeps_what_was_done(day60, route, 5)
+
+
+def test_a_replan_after_the_break_that_finds_no_plan_still_keeps_what_was_done(day60):
+    """The same when the done stops have the break between them: the fallback once timed the
+    first done stop after the break against "now" (its own end), found no room for the break
+    before it and lost every done stop of the round (the checker: "done stop missing")."""
+    plan = solve(day60, SolveParams(**COUNTED))
+    route = next(r for r in plan.routes if r.breaks and r.visits[-1].start > r.breaks[0].end)
+    after = next(k for k, v in enumerate(route.visits) if v.start >= route.breaks[0].end)
+    keeps_what_was_done(day60, route, after + 1)
+
+
+def keeps_what_was_done(day: Problem, route, k: int) -> None:
+    """The first ``k`` stops of ``route`` done: the fallback's rounds keep them, at their times,
+    with the break where it was, and the checker agrees."""
     from routing.model import Done
     from routing.solver import done_rounds
 
-    plan = solve(day60, SolveParams(**COUNTED))
-    route = max(plan.routes, key=lambda r: len(r.visits))
-    done = tuple(Done(v.order_id, v.action, route.assistant_id, v.start) for v in route.visits[:5])
-    again = replace(day60, done=done, now=route.visits[4].end)
+    done = tuple(Done(v.order_id, v.action, route.assistant_id, v.start) for v in route.visits[:k])
+    again = replace(day, done=done, now=route.visits[k - 1].end)
     rounds = done_rounds(again)
     assert rounds is not None
     kept = plan_of(again, rounds)
     assert check(again, kept) == []
     mine = next(r for r in rounds if r.assistant_id == route.assistant_id)
-    assert [(v.order_id, v.action, v.start) for v in mine.visits[:5]] == \
+    assert [(v.order_id, v.action, v.start) for v in mine.visits[:k]] == \
         [(d.order_id, d.action, d.start) for d in done]
+    if any(b.end <= route.visits[k - 1].start for b in route.breaks):
+        assert mine.breaks and mine.breaks[0].end <= route.visits[k - 1].start
 
 
 def plan_of(problem: Problem, rounds) -> Plan:

@@ -112,7 +112,9 @@ def _forward(problem: Problem, a: Assistant, stops: list[Stop], late_pickup: dic
         place, service, wins, label = served[k]
         travel = legs[k]
         d = done.get((oid, act))
-        earliest = max(t + travel, problem.now or 0, late_pickup.get(oid, 0) if act == "pickup" else 0)
+        # a done stop was served when it was: "now" (after it) and a late pickup are for the rest
+        earliest = t + travel if d is not None else \
+            max(t + travel, problem.now or 0, late_pickup.get(oid, 0) if act == "pickup" else 0)
         start = d.start if d is not None else _first_start(earliest, wins)
         if start is None:
             return None, None

@@ -14,7 +14,16 @@ except where the run stops:
    nothing better is run again from the same plan twice as long (``LONGEST_ROUND``: 300
    iterations stop short of what a set allows; from a 3 s plan of the relaxed 150-order day,
    300 iterations on its orders found 266.9 min, 1000 found 250.3), and the longest that gives
-   nothing ends them. A completed plan that took in orders is *settled* first:
+   nothing ends them. Where orders of the first priority are left out, they join the rounds
+   with prizes (:func:`search`'s ``fixed_rounds``): on the relaxed and full 150-order days (a
+   dozen medicines left out) the fixed set had kept whichever medicines OR-Tools' first plan
+   took. Measured with counted work against the rounds without them: relaxed 150-order day
+   at the work of a 3 s run (434 000, 16 seeds) penalty of left-out orders 1367 → 1228 (1.4
+   more medicines a day), travel 261.6 → 266.1 min (the medicines added, not longer rides:
+   per planned order level); at 1.1 M (8 seeds) 1293 → 1129 and 254.2 → 254.3 min; full
+   150-order day 2138 → 2037 and 296.5 → 287.6 min at 434 000, 1880 → 1779 and 271.4 →
+   259.4 min at 1.5 M; the 100-order days leave no medicine out and plan as before. A
+   completed plan that took in orders is *settled* first:
    insertion puts each order at its cheapest place in rounds PyVRP shaped without it (relaxed
    100-order day, seed 1: a round's 251 min became 298 with five orders put in), so one
    exhaustive pass of PyVRP's local search on the plan's own orders, all required
@@ -74,8 +83,13 @@ from ..model import Plan, Problem
 from . import engine, repair, score, seed
 from .nodes import Nodes, build
 
-SCRATCH_WORK = 60_000
-"""Search steps of OR-Tools' own plan on a crowded day (about 1 s on the 150-order day)."""
+SCRATCH_WORK = 30_000
+"""Search steps of OR-Tools' own plan on a crowded day (about 0.3 s on the 150-order day: its
+first plan and a little guided search). Since left-out medicines join the fixed-set rounds, the
+rounds choose which medicines ride, and OR-Tools' longer search bought little: at the work of a
+3 s run, 64 seeds of the relaxed 150-order day, 60 000 → 30 000 steps gave penalty 1207 → 1197
+and travel 263.2 → 259.3 min (15 000 the same plans as 30 000); relaxed 100-order day, 32 seeds,
+73.2 → 75.9 and 280.2 → 278.6 (11 seeds better by penalty and travel, 17 worse: noise)."""
 CHECKPOINT_WORK = 20_000
 """PyVRP iterations between checkpoints times the day's stops: about 0.3 s on any day (170
 iterations on the 60-order day, 70 on the 150-order day)."""
@@ -131,7 +145,7 @@ class Ladder:
     seconds: float = 0.0  # spent in OR-Tools
     counts: dict[str, int] = field(default_factory=lambda: {
         "checkpoints": 0, "polishes": 0, "fixed_rounds": 0, "fixed_checkpoints": 0,
-        "settled": 0, "longer_rounds": 0})
+        "settled": 0, "longer_rounds": 0, "rival_rounds": 0, "swapped_out": 0})
     first: tuple[int, int, int] | None = None  # the key of the first plan found: where it began
 
     def offer(self, completed: tuple[Plan, int], label: str) -> bool:
@@ -185,11 +199,6 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
 
     polished: list[Plan | None] = [None]  # the plan the last polish started from
 
-    def own_orders(plan: Plan) -> Nodes:
-        """The day's nodes of only the orders ``plan`` holds (of the fixed-set rounds and settling)."""
-        ids = {v.order_id for r in plan.routes for v in r.visits}
-        return build(problem, [o for o in nodes.orders if o.id in ids])
-
     def settled(completed: tuple[Plan, int]) -> tuple[Plan, int]:
         """A completed plan that took in orders, its rounds reshaped by one exhaustive pass of
         PyVRP's local search on its own orders (all required) and completed again, if that
@@ -197,7 +206,8 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         plan, inserted = completed
         if not inserted:
             return completed
-        sub = own_orders(plan)
+        ids = {v.order_id for r in plan.routes for v in r.visits}
+        sub = build(problem, [o for o in nodes.orders if o.id in ids])
         routes = seed.tighten(problem, sub, plan, random_seed)
         if routes is None:
             return completed
@@ -223,16 +233,26 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
     def fixed_rounds() -> None:
         """Rounds of PyVRP on only the orders the best plan holds, all of them required, from
         that plan: travel goes down and completion puts further orders in the freed time; the
-        next round starts from the plan that gave. Each round is a counted number of iterations
-        (``FIXED_ITERATIONS``: the same in any run). A round that gave nothing is run again from
-        the same plan, twice as long, with the next seed; the rounds end at the first of
-        ``LONGEST_ROUND`` times that length that gives nothing."""
+        next round starts from the plan that gave. Where orders of the first priority are left
+        out (the *rivals*), they join the round and every order keeps its prize instead: one of
+        them may then take the place of a planned one that costs more travel (or of a less
+        important one), which neither required orders nor completion ever do (``swapped_out``
+        counts the planned ones a round's better plan no longer holds). Each round is a counted
+        number of iterations (``FIXED_ITERATIONS``: the same in any run). A round that gave
+        nothing is run again from the same plan, twice as long, with the next seed; the rounds
+        end at the first of ``LONGEST_ROUND`` times that length that gives nothing."""
         length, again = FIXED_ITERATIONS, 0
+        top = min(o.rank for o in nodes.orders)
         while ladder.best is not None and not late():
             start = ladder.best
-            sub = own_orders(start)
-            ids = frozenset(o.id for o in sub.orders)
+            held = frozenset(v.order_id for r in start.routes for v in r.visits)
+            rivals = frozenset(o.id for o in nodes.orders if o.id not in held and o.rank == top)
+            sub = build(problem, [o for o in nodes.orders if o.id in held or o.id in rivals])
+            firsts = frozenset(o.id for o in sub.orders if o.id in held and o.rank == top)  # may go
             per, base, whole = ITERATION_WORK * sub.size, spent[2], [False]
+            rest = left()
+            if rest is not None and rest < per:
+                return  # the work is spent: a round now would not take a step
             handed: list[list[list[int]]] = []  # the routes of the round's last checkpoint
 
             def more(done: int, per: int = per, base: int = base, whole: list[bool] = whole,
@@ -252,12 +272,17 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
                 ladder.offer(settled(complete(Plan(timed, [], 0))), "fixed set")
 
             every = max(CHECKPOINT_MIN, CHECKPOINT_WORK // sub.size)
+            # with rivals every order keeps its prize; else the plan's own orders are all required
             last, _counted, _stats = seed.trajectory(problem, sub, deadline, random_seed + again, more,
-                                                     every, checkpoint, start, ids)
+                                                     every, checkpoint, start, frozenset() if rivals else held,
+                                                     optional=bool(rivals))
+            ladder.counts["rival_rounds"] += bool(rivals)
             if whole[0] and last is not None:  # the round's end: a point every longer run passes
                 checkpoint(last)
             ladder.counts["fixed_rounds"] += 1
             if ladder.best is not start:
+                kept = {v.order_id for r in ladder.best.routes for v in r.visits}
+                ladder.counts["swapped_out"] += len(firsts - kept)
                 length = FIXED_ITERATIONS
             elif length < LONGEST_ROUND * FIXED_ITERATIONS:
                 length, again = 2 * length, again + 1

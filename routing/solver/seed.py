@@ -147,9 +147,10 @@ def _hull(windows: tuple[TimeWindow, ...]) -> tuple[int, int]:
     return (windows[0].start, windows[-1].end) if windows else (0, BIG)
 
 
-def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset()) -> Data:
+def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset(), optional: bool = False) -> Data:
     """PyVRP's problem: the exact model where it can say it, the approximations above elsewhere.
-    Orders in ``keep`` are required (the others keep their prizes)."""
+    Orders in ``keep`` are required (the others keep their prizes); ``optional``: every other
+    order keeps its prize even where all weigh the same."""
     import pyvrp
 
     from .engine import preference
@@ -157,7 +158,7 @@ def to_data(problem: Problem, nodes: Nodes, keep: frozenset[str] = frozenset()) 
     exact = supports(problem, nodes)
     # All orders required where every order weighs the same and the model is exact (the
     # benchmark instances: PyVRP searches best so); otherwise optional, with prizes.
-    required = exact and len({o.rank for o in nodes.orders}) <= 1
+    required = exact and len({o.rank for o in nodes.orders}) <= 1 and not optional
     n_depots = len(set(nodes.starts) | set(nodes.ends))
     # profiles: one per (mode, preference costs, own break); vehicle types group equal assistants
     profile_key: list[ProfileKey] = []
@@ -409,7 +410,7 @@ def tighten(problem: Problem, nodes: Nodes, plan: Plan, seed: int) -> list[list[
 def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int,
                more: Callable[[int], bool], every: int, visit: Visit,
                start: Plan | None = None, keep: frozenset[str] = frozenset(),
-               give_up: int | None = None, same_place: int | None = None
+               give_up: int | None = None, same_place: int | None = None, optional: bool = False
                ) -> tuple[list[list[int]] | None, bool, dict[str, Any]]:
     """PyVRP's iterated local search on one trajectory that does not depend on the time limit:
     its settings are fixed, it goes on while ``more(iterations done)`` says so and ``deadline``
@@ -420,7 +421,8 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     shorter one passed, and more. With ``give_up``, the search ends after that many iterations
     without any feasible plan (``stats["gave_up"]``; counted, so a longer run gives up at the
     same point): the orders in ``keep`` then probably do not all fit. ``same_place``: at most
-    that many neighbours of a stop at its own place (:func:`neighbours`).
+    that many neighbours of a stop at its own place (:func:`neighbours`). ``optional``: orders
+    not in ``keep`` keep their prizes even where all weigh the same (see :func:`to_data`).
 
     Returns the best feasible plan when it stopped (None if none), whether ``more`` ended it
     (else the clock did), and figures."""
@@ -432,7 +434,7 @@ def trajectory(problem: Problem, nodes: Nodes, deadline: float | None, seed: int
     from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
     t0 = time.monotonic()
-    d = to_data(problem, nodes, keep)
+    d = to_data(problem, nodes, keep, optional)
     initial = warm(problem, nodes, d, start) if start is not None else None
     seen: list[Any] = [None]  # the best plan last handed to ``visit``
     counted = [False]
