@@ -233,22 +233,23 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
     def fixed_rounds() -> None:
         """Rounds of PyVRP on only the orders the best plan holds, all of them required, from
         that plan: travel goes down and completion puts further orders in the freed time; the
-        next round starts from the plan that gave. Where orders of the first priority are left
-        out (the *rivals*), they join the round and every order keeps its prize instead: one of
-        them may then take the place of a planned one that costs more travel (or of a less
-        important one), which neither required orders nor completion ever do (``swapped_out``
-        counts the planned ones a round's better plan no longer holds). Each round is a counted
+        next round starts from the plan that gave. The left-out orders of the most important
+        priority that has any left out (the *rivals*) join the round, and every order keeps its
+        prize instead: a rival may then take the place of a planned order of its priority that
+        costs more travel (or of a less important one), which neither required orders nor
+        completion ever do (``swapped_out`` counts the planned ones of the rivals' priority a
+        round's better plan no longer holds). Each round is a counted
         number of iterations (``FIXED_ITERATIONS``: the same in any run). A round that gave
         nothing is run again from the same plan, twice as long, with the next seed; the rounds
         end at the first of ``LONGEST_ROUND`` times that length that gives nothing."""
         length, again = FIXED_ITERATIONS, 0
-        top = min(o.rank for o in nodes.orders)
         while ladder.best is not None and not late():
             start = ladder.best
             held = frozenset(v.order_id for r in start.routes for v in r.visits)
-            rivals = frozenset(o.id for o in nodes.orders if o.id not in held and o.rank == top)
+            rank = min((o.rank for o in nodes.orders if o.id not in held), default=0)
+            rivals = frozenset(o.id for o in nodes.orders if o.id not in held and o.rank == rank)
             sub = build(problem, [o for o in nodes.orders if o.id in held or o.id in rivals])
-            firsts = frozenset(o.id for o in sub.orders if o.id in held and o.rank == top)  # may go
+            equals = frozenset(o.id for o in sub.orders if o.id in held and o.rank == rank)
             per, base, whole = ITERATION_WORK * sub.size, spent[2], [False]
             rest = left()
             if rest is not None and rest < per:
@@ -282,7 +283,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
             ladder.counts["fixed_rounds"] += 1
             if ladder.best is not start:
                 kept = {v.order_id for r in ladder.best.routes for v in r.visits}
-                ladder.counts["swapped_out"] += len(firsts - kept)
+                ladder.counts["swapped_out"] += len(equals - kept)
                 length = FIXED_ITERATIONS
             elif length < LONGEST_ROUND * FIXED_ITERATIONS:
                 length, again = 2 * length, again + 1
