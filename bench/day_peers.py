@@ -25,6 +25,9 @@ table's cells stay seed 1; each row adds the mean, lowest and highest over the s
 comparison of means, and in how many seeds more time was never worse. PyVRP gets the extra
 seeds on the relaxed days only: on a full day it has no breaks, and every plan of it is invalid.
 VROOM at exploration level 5 on one thread has no seed and ends within the limit: one run.
+Where Buurtroute's mean travel on a relaxed day is longer than the lowest peer's, the two plans
+hold other orders; Buurtroute is then also given only the orders that peer planned (same limit,
+same seeds), so the searches are compared on the same work (``on_the_lowest_peers_orders``).
 
 ``python bench/day_peers.py [--orders 60 100 150] [--seconds 3 10] [--seeds 8] [--days full relaxed]`` prints a table and writes
 ``bench/results/day_peers.json``. VROOM and PyVRP are bench-only extras

@@ -6,7 +6,7 @@ except where the run stops:
 
 1. on a crowded plain day, OR-Tools' own plan with ``SCRATCH_WORK`` steps (measured to keep
    more important orders there, :func:`.seed.crowded`); then *fixed-set rounds*: PyVRP on
-   only the orders the best plan holds, all required, starting from that plan
+   only the orders the best plan holds, all required (but see the rivals below), from that plan
    (``FIXED_ITERATIONS`` each, checkpoints as in 2.). OR-Tools' plan keeps the right orders but
    rides far (342 min on the relaxed 100-order day where PyVRP on the same orders finds 275);
    with the set fixed PyVRP only shortens the rounds, and completion puts further orders into
@@ -14,15 +14,18 @@ except where the run stops:
    nothing better is run again from the same plan twice as long (``LONGEST_ROUND``: 300
    iterations stop short of what a set allows; from a 3 s plan of the relaxed 150-order day,
    300 iterations on its orders found 266.9 min, 1000 found 250.3), and the longest that gives
-   nothing ends them. Where orders of the first priority are left out, they join the rounds
-   with prizes (:func:`search`'s ``fixed_rounds``): on the relaxed and full 150-order days (a
-   dozen medicines left out) the fixed set had kept whichever medicines OR-Tools' first plan
-   took. Measured with counted work against the rounds without them: relaxed 150-order day
-   at the work of a 3 s run (434 000, 16 seeds) penalty of left-out orders 1367 → 1228 (1.4
-   more medicines a day), travel 261.6 → 266.1 min (the medicines added, not longer rides:
-   per planned order level); at 1.1 M (8 seeds) 1293 → 1129 and 254.2 → 254.3 min; full
-   150-order day 2138 → 2037 and 296.5 → 287.6 min at 434 000, 1880 → 1779 and 271.4 →
-   259.4 min at 1.5 M; the 100-order days leave no medicine out and plan as before. A
+   nothing ends them. The left-out orders of the most important priority that has any left
+   out join the rounds, every order with its prize (:func:`search`'s ``fixed_rounds``): with
+   the plan's orders all required the rounds had kept whichever orders OR-Tools' first plan
+   took. Measured with counted work against the rounds without them, for the medicines (the
+   150-order days leave a dozen out): relaxed 150-order day at the work of a 3 s run (434 000,
+   16 seeds) penalty of left-out orders 1367 → 1228 (1.4 more medicines a day), travel 261.6
+   → 266.1 min (the added medicines ride too); at 1.1 M (8 seeds) 1293 → 1129 and 254.2 →
+   254.3 min; full 150-order day 2138 → 2037 and 296.5 → 287.6 min at 434 000, 1880 → 1779 and
+   271.4 → 259.4 min at 1.5 M. For the meals and house calls (the 100-order days plan every
+   medicine): relaxed day 75.9 → 66.3 and 278.6 → 281.5 min at 434 000 (32 seeds), 66.1 → 51.8
+   and 271.5 → 274.3 at 1.5 M (16); full day 148.8 → 140.0 and 291.6 → 288.9 at 434 000 (16),
+   134.1 → 124.2 and 267.6 → 283.0 at 1.5 M (12: one more meal or house call costs travel). A
    completed plan that took in orders is *settled* first:
    insertion puts each order at its cheapest place in rounds PyVRP shaped without it (relaxed
    100-order day, seed 1: a round's 251 min became 298 with five orders put in), so one
@@ -85,11 +88,12 @@ from .nodes import Nodes, build
 
 SCRATCH_WORK = 30_000
 """Search steps of OR-Tools' own plan on a crowded day (about 0.3 s on the 150-order day: its
-first plan and a little guided search). Since left-out medicines join the fixed-set rounds, the
-rounds choose which medicines ride, and OR-Tools' longer search bought little: at the work of a
-3 s run, 64 seeds of the relaxed 150-order day, 60 000 → 30 000 steps gave penalty 1207 → 1197
-and travel 263.2 → 259.3 min (15 000 the same plans as 30 000); relaxed 100-order day, 32 seeds,
-73.2 → 75.9 and 280.2 → 278.6 (11 seeds better by penalty and travel, 17 worse: noise)."""
+first plan and a little guided search). Since left-out orders join the fixed-set rounds, the
+rounds choose which orders ride, and OR-Tools' longer search bought little: at the work of a 3 s
+run, 64 seeds of the relaxed 150-order day, 60 000 → 30 000 steps gave penalty 1207 → 1197 and
+travel 263.2 → 259.3 min (15 000 the same plans as 30 000). On the relaxed 100-order day, whose
+rivals were then only medicines (none left out), 30 000 cost orders (1.5 M work, 16 seeds:
+60.2 → 66.1); with the meals as rivals it plans more than either (51.8)."""
 CHECKPOINT_WORK = 20_000
 """PyVRP iterations between checkpoints times the day's stops: about 0.3 s on any day (170
 iterations on the 60-order day, 70 on the 150-order day)."""
@@ -231,17 +235,17 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         return raw is not None and ladder.offer(complete(to_plan(raw)), label)
 
     def fixed_rounds() -> None:
-        """Rounds of PyVRP on only the orders the best plan holds, all of them required, from
-        that plan: travel goes down and completion puts further orders in the freed time; the
-        next round starts from the plan that gave. The left-out orders of the most important
-        priority that has any left out (the *rivals*) join the round, and every order keeps its
-        prize instead: a rival may then take the place of a planned order of its priority that
-        costs more travel (or of a less important one), which neither required orders nor
-        completion ever do (``swapped_out`` counts the planned ones of the rivals' priority a
-        round's better plan no longer holds). Each round is a counted
-        number of iterations (``FIXED_ITERATIONS``: the same in any run). A round that gave
-        nothing is run again from the same plan, twice as long, with the next seed; the rounds
-        end at the first of ``LONGEST_ROUND`` times that length that gives nothing."""
+        """Rounds of PyVRP on only the orders the best plan holds, all of them required, from that
+        plan: travel goes down and completion puts further orders in the freed time; the next
+        round starts from the plan that gave. The left-out orders of the most important priority
+        that has any left out (the *rivals*) join the round, and every order keeps its prize
+        instead: a rival may then take the place of a planned order of its priority that costs
+        more travel (or of a less important one), which neither required orders nor completion
+        ever do (``swapped_out`` counts the planned ones of the rivals' priority a round's
+        better plan no longer holds). Each round is a counted number of iterations
+        (``FIXED_ITERATIONS``: the same in any run). A round that gave nothing is run again from
+        the same plan, twice as long, with the next seed; the rounds end at the first of
+        ``LONGEST_ROUND`` times that length that gives nothing."""
         length, again = FIXED_ITERATIONS, 0
         while ladder.best is not None and not late():
             start = ladder.best
