@@ -256,12 +256,17 @@ def spread(draws: list[dict]) -> dict:
             "planned": stats("planned"), "penalty": stats("penalty"), "travel_min": stats("travel_min")}
 
 
+def always_valid_peers(over: dict) -> dict:
+    """The peers' figures over the seeds, of those whose plan was valid in every seed."""
+    return {k: v for k, v in over.items() if k != "buurtroute" and v["valid"] == v["seeds"]}
+
+
 def compare_means(over: dict, variant: str) -> dict:
     """Buurtroute's means against the peers valid in every seed, as the issue asks: on a full day
     a penalty no higher than any of theirs; on a relaxed day that, and travel no longer than the
     lowest peer's (on a full day VROOM's short travel is that of the hot meals it leaves out)."""
     us = over["buurtroute"]
-    peers = {k: v for k, v in over.items() if k != "buurtroute" and v["valid"] == v["seeds"]}
+    peers = always_valid_peers(over)
     if not peers:
         return {}
     out = {"mean_penalty_no_higher_than_every_peer": all(us["penalty"]["mean"] <= v["penalty"]["mean"]
@@ -280,7 +285,7 @@ def same_orders(problem: Problem, over: dict, firsts: dict[str, Plan], row: dict
     orders (on a crowded day Buurtroute plans more medicines, which lie further apart than the
     parcels a peer takes instead). To compare the searches on equal work: Buurtroute given only
     the orders that peer's seed-1 plan holds, at the same time limit, over the same seeds."""
-    peers = {k: v for k, v in over.items() if k != "buurtroute" and v["valid"] == v["seeds"]}
+    peers = always_valid_peers(over)
     name = min(peers, key=lambda k: peers[k]["travel_min"]["mean"])
     held = {v.order_id for r in firsts[name].routes for v in r.visits if v.action == "delivery"}
     day = replace(problem, orders=tuple(o for o in problem.orders if o.id in held))

@@ -203,6 +203,10 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
 
     polished: list[Plan | None] = [None]  # the plan the last polish started from
 
+    def held_by(plan: Plan) -> frozenset[str]:
+        """The ids of the orders ``plan`` holds (a pickup alone counts: its goods ride)."""
+        return frozenset(v.order_id for r in plan.routes for v in r.visits)
+
     def settled(completed: tuple[Plan, int]) -> tuple[Plan, int]:
         """A completed plan that took in orders, its rounds reshaped by one exhaustive pass of
         PyVRP's local search on its own orders (all required) and completed again, if that
@@ -210,7 +214,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         plan, inserted = completed
         if not inserted:
             return completed
-        ids = {v.order_id for r in plan.routes for v in r.visits}
+        ids = held_by(plan)
         sub = build(problem, [o for o in nodes.orders if o.id in ids])
         routes = seed.tighten(problem, sub, plan, random_seed)
         if routes is None:
@@ -249,7 +253,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
         length, again = FIXED_ITERATIONS, 0
         while ladder.best is not None and not late():
             start = ladder.best
-            held = frozenset(v.order_id for r in start.routes for v in r.visits)
+            held = held_by(start)
             rank = min((o.rank for o in nodes.orders if o.id not in held), default=0)
             rivals = frozenset(o.id for o in nodes.orders if o.id not in held and o.rank == rank)
             sub = build(problem, [o for o in nodes.orders if o.id in held or o.id in rivals])
@@ -286,8 +290,7 @@ def search(problem: Problem, nodes: Nodes, *, deadline: float | None, random_see
                 checkpoint(last)
             ladder.counts["fixed_rounds"] += 1
             if ladder.best is not start:
-                kept = {v.order_id for r in ladder.best.routes for v in r.visits}
-                ladder.counts["swapped_out"] += len(equals - kept)
+                ladder.counts["swapped_out"] += len(equals - held_by(ladder.best))
                 length = FIXED_ITERATIONS
             elif length < LONGEST_ROUND * FIXED_ITERATIONS:
                 length, again = 2 * length, again + 1
